@@ -1,0 +1,127 @@
+"""The ``atlas`` command line: demo, build, validate, serve."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from atlas.errors import AtlasError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    """Turn atlas errors into one clear line on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AtlasError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(show_path=False, markup=False)],
+        force=True,
+    )
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
+@click.version_option(package_name="wijkatlas")
+def main(verbose: bool) -> None:
+    """Wijkatlas: wijk- en buurtatlas voor het sociaal domein."""
+    _setup_logging(verbose)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory to write.")
+@click.option("--seed", type=int, default=2024, show_default=True, help="Random seed of the synthetic data.")
+@_friendly
+def demo(out: Path, seed: int) -> None:
+    """Write the synthetic demo inputs and their sources file (sources.yaml) to OUT."""
+    from atlas.demo import write_demo
+
+    start = time.perf_counter()
+    sources = write_demo(out, seed=seed)
+    click.echo(f"demo data written in {time.perf_counter() - start:.1f} s; build it with:")
+    click.echo(f"  atlas build --sources {sources} --out build/demo")
+
+
+@main.command()
+@click.option(
+    "--sources",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The sources file (YAML).",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Artifact directory.")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), help="Another layers.yaml.")
+@_friendly
+def build(sources: Path, out: Path, registry: Path | None) -> None:
+    """Build the artifact in OUT from the sources file (atomically: a failed build leaves OUT as it was)."""
+    from atlas.build.pipeline import build as run_build
+    from atlas.layers.registry import load_registry
+
+    start = time.perf_counter()
+    manifest = run_build(sources, out, registry=load_registry(registry) if registry else None)
+    counts = manifest["counts"]
+    click.echo(
+        f"built {out} in {time.perf_counter() - start:.1f} s: "
+        + ", ".join(f"{n} {level}" for level, n in counts["areas"].items())
+        + f"; {counts['values']} values"
+    )
+
+
+@main.command()
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), help="layers.yaml to check.")
+@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), help="A sources file to check.")
+@_friendly
+def validate(registry: Path | None, sources: Path | None) -> None:
+    """Check the layer registry and, if given, a sources file and every file it names."""
+    from atlas.build.pipeline import validate_sources
+    from atlas.layers.registry import load_registry
+
+    reg = load_registry(registry)
+    click.echo(f"{reg.path}: {len(reg.indicators)} indicators, {len(reg.overlays)} overlays: ok")
+    if sources is not None:
+        for line in validate_sources(sources, reg):
+            click.echo(line)
+
+
+@main.command()
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Artifact directory from 'atlas build'.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--threads", default=8, type=int, show_default=True)
+@_friendly
+def serve(build_dir: Path, host: str, port: int, threads: int) -> None:
+    """Serve the atlas for the artifact in BUILD with waitress (a production WSGI server)."""
+    import waitress
+
+    from atlas.web import create_app
+
+    app = create_app(build_dir)
+    click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {build_dir})")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="wijkatlas")

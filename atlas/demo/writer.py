@@ -1,0 +1,111 @@
+"""``atlas demo``: write the whole synthetic input set and its sources file, atomically.
+
+Everything is generated into a temporary sibling of the target directory, which replaces the target only when
+every file has been written; a failed run leaves an existing demo as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from atlas.demo.files import write_indicator_files
+from atlas.demo.geometry import build_geometry
+from atlas.demo.gpkg import cbs_layers, write_wijkbuurtkaart
+from atlas.demo.levels import Hierarchy
+from atlas.demo.reference import Reference, load_reference
+from atlas.demo.traits import YEARS, build_traits
+from atlas.demo.values import generate_values
+from atlas.errors import SourcesError
+from atlas.layers.registry import Registry, load_registry
+
+SOURCES_FILE = "sources.yaml"
+GPKG_FILE = "wijkbuurtkaart_demo.gpkg"
+STADSDELEN_FILE = "stadsdelen.csv"
+
+_HEADER = """\
+# SYNTHETISCHE DEMODATA - synthetic demo data, not real figures.
+# Written by `atlas demo` (atlas.demo.write_demo, seed {seed}) for the Wijkatlas demo of gemeente
+# Zwolle. Buurt and wijk codes and names are real; every geometry and every value is invented
+# (deterministically from the seed) and says nothing about the real Zwolle. Years {first}-{last}.
+# Build it with:  atlas build --sources {name} --out DIR
+"""
+
+
+def _sources_document(entries: list[dict[str, Any]], reference: Reference) -> dict[str, Any]:
+    return {
+        "demo": True,
+        "gemeente": reference.gemeente,
+        "naam": reference.naam,
+        "areas": {
+            "buurt": {"path": GPKG_FILE, "format": "cbs-gpkg"},
+            "stadsdelen": {"path": STADSDELEN_FILE},
+        },
+        "indicators": entries,
+    }
+
+
+def write_sources_file(folder: Path, entries: list[dict[str, Any]], reference: Reference, seed: int) -> Path:
+    """``sources.yaml`` with a header that says the data are synthetic."""
+    header = _HEADER.format(seed=seed, first=YEARS[0], last=YEARS[-1], name=SOURCES_FILE)
+    body = yaml.safe_dump(_sources_document(entries, reference), sort_keys=False, allow_unicode=True, width=120)
+    path = folder / SOURCES_FILE
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def write_demo_files(folder: Path, reference: Reference, registry: Registry, seed: int) -> Path:
+    """Write every demo file into ``folder`` (which must exist); returns the sources file."""
+    geometry = build_geometry(reference)
+    hierarchy = Hierarchy.from_reference(reference)
+    traits = build_traits(geometry, seed)
+    write_wijkbuurtkaart(folder / GPKG_FILE, cbs_layers(geometry, traits, hierarchy, seed))
+    shutil.copyfile(reference.stadsdelen_path, folder / STADSDELEN_FILE)
+    values = generate_values(registry, traits, hierarchy, seed)
+    files = write_indicator_files(folder, values, reference)
+    return write_sources_file(folder, files.entries, reference, seed)
+
+
+def _replace_directory(new: Path, target: Path) -> None:
+    """Put ``new`` in the place of ``target``; an existing ``target`` is removed only afterwards."""
+    if target.exists() and not target.is_dir():
+        raise SourcesError("exists and is not a directory", file=target)
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old.rmdir()
+        target.rename(old)
+    try:
+        new.rename(target)
+    except OSError:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024) -> Path:
+    """Write the synthetic demo inputs into ``out`` and return the path of its ``sources.yaml``.
+
+    Values are drawn for every indicator of ``registry`` (default: the project's ``layers.yaml``) for
+    the years 2019–2024. The result depends only on the registry, the reference tables in
+    ``geodata/zwolle`` and ``seed``: two runs give byte-identical files.
+    """
+    registry = registry if registry is not None else load_registry()
+    reference = load_reference()
+    target = Path(out).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        staging.chmod(0o755)
+        write_demo_files(staging, reference, registry, seed)
+        _replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target / SOURCES_FILE

@@ -1,0 +1,480 @@
+"""The layer registry: what each indicator and overlay is and how it is shown.
+
+``layers.yaml`` is loaded once, at build and at web start-up, into frozen dataclasses. Every
+problem is reported with the file, the entry and the field, so a planner editing the file by hand
+knows where to look.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from atlas.errors import NotFound, RegistryError
+
+LEVELS: tuple[str, ...] = ("buurt", "wijk", "stadsdeel", "gemeente")
+"""Area levels from small to large."""
+
+UNITS: Mapping[str, str] = {
+    "percent": "%",
+    "count": "aantal",
+    "score": "score",
+    "euro": "€",
+    "index": "index",
+    "per_1000": "per 1.000 inwoners",
+    "per_km2": "per km²",
+    "years": "jaar",
+    "km": "km",
+    "per_household": "per huishouden",
+}
+"""Units an indicator may have, with the label legends show."""
+
+BETTER: tuple[str, ...] = ("higher", "lower", "neutral")
+
+AGGREGATES: Mapping[str, str] = {
+    "sum": "som van de onderliggende gebieden",
+    "population_weighted_mean": "gemiddelde gewogen naar inwoners",
+    "respondent_weighted_mean": "gemiddelde gewogen naar respondenten",
+    "none": "niet opgeteld; alleen waar de bron het gebied levert",
+}
+"""How a value at a higher level follows from the level below."""
+
+SUPPRESSION: Mapping[str, str] = {
+    "none": "niet onderdrukt",
+    "count": "aantallen onder de drempel worden onderdrukt",
+    "survey": "uitkomsten met te weinig respondenten worden onderdrukt",
+}
+
+SCHEMES: Mapping[str, str] = {
+    "quantiles": "Quantiles",
+    "equal_interval": "EqualInterval",
+    "natural_breaks": "NaturalBreaks",
+    "fisher_jenks": "FisherJenks",
+    "jenks_caspall": "JenksCaspall",
+    "max_breaks": "MaximumBreaks",
+    "head_tail_breaks": "HeadTailBreaks",
+    "std_mean": "StdMean",
+}
+"""Classification schemes, mapped to their mapclassify class names."""
+
+PALETTES: tuple[str, ...] = (
+    # ColorBrewer schemes marked colour-blind safe, and the viridis family.
+    "YlGnBu",
+    "YlGn",
+    "GnBu",
+    "BuGn",
+    "BuPu",
+    "PuBu",
+    "PuBuGn",
+    "YlOrRd",
+    "YlOrBr",
+    "OrRd",
+    "Blues",
+    "Greens",
+    "Oranges",
+    "Purples",
+    "Greys",
+    "RdYlBu",
+    "RdBu",
+    "PuOr",
+    "BrBG",
+    "PRGn",
+    "viridis",
+    "cividis",
+)
+
+OVERLAY_KINDS: tuple[str, ...] = ("indicator", "points", "polygons")
+
+SHARE_UNITS: Mapping[str, float] = {"percent": 100.0, "per_1000": 1000.0}
+"""Units a ``cbs_denominator`` may produce, with the factor: value = key / denominator × factor."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    scheme: str = "quantiles"
+    k: int = 5
+
+    @property
+    def mapclassify_name(self) -> str:
+        return SCHEMES[self.scheme]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title: str
+    unit: str
+    better: str
+    source: str
+    theme: str
+    aggregate: str
+    description: str = ""
+    hoofddoel: int | None = None
+    levels: tuple[str, ...] = LEVELS
+    suppression: str = "none"
+    classification: Classification = field(default_factory=Classification)
+    palette: str = "YlGnBu"
+    decimals: int = 1
+    cbs_key: str | None = None
+    cbs_denominator: str | None = None
+    """KWB key stem that ``cbs_key`` is divided by when CBS publishes a count for a share."""
+
+    @property
+    def unit_label(self) -> str:
+        return UNITS[self.unit]
+
+
+@dataclass(frozen=True)
+class Overlay:
+    id: str
+    title: str
+    kind: str
+    indicator: str | None = None
+    layer: str | None = None
+    description: str = ""
+    color: str = "#1b7837"
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Goal:
+    number: int
+    title: str
+    subgoals: tuple[str, ...] = ()
+    factors: str = ""
+    key_factors: tuple[str, ...] = ()
+    """The short factor labels printed on the doelenkaart (e.g. "Arbeidsparticipatie")."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    sha256: str
+    themes: Mapping[str, Theme]
+    goals: Mapping[int, Goal]
+    indicators: Mapping[str, Indicator]
+    overlays: Mapping[str, Overlay]
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            raise NotFound(f"onbekende indicator {indicator_id!r}") from None
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators.values())
+
+    def goal_indicators(self, number: int) -> list[Indicator]:
+        """The indicators of one hoofddoel, in registry order."""
+        return [ind for ind in self.indicators.values() if ind.hoofddoel == number]
+
+    def theme_indicators(self, theme: str) -> list[Indicator]:
+        return [ind for ind in self.indicators.values() if ind.theme == theme]
+
+
+def default_registry_path() -> Path:
+    """``layers.yaml`` of the source tree, or the copy packaged into the wheel."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "layers.yaml", here.parents[1] / "_data" / "layers.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise RegistryError(
+        "layers.yaml not found next to the package nor in its data", file="layers.yaml"
+    )
+
+
+class _Checker:
+    """Reads one mapping entry of the registry and names file, entry and field on every error."""
+
+    def __init__(self, path: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> None:
+        self.path = path
+        self.entry = entry
+        if not isinstance(data, dict):
+            raise RegistryError(
+                f"expected a mapping, got {type(data).__name__}", file=path, entry=entry
+            )
+        self.data = data
+        for key in data:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                extra = (
+                    f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+                )
+                raise RegistryError(f"unknown field{extra}", file=path, entry=entry, field=str(key))
+
+    def fail(self, name: str, message: str) -> RegistryError:
+        return RegistryError(message, file=self.path, entry=self.entry, field=name)
+
+    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self.data.get(name, default)
+        if value is None:
+            if required:
+                raise self.fail(name, "is required")
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(name, f"must be a non-empty text, got {value!r}")
+        return value.strip()
+
+    # The methods ``str`` and ``int`` shadow the builtins in this class body: hence ``builtins``.
+    def choice(
+        self, name: builtins.str, options: Any, default: builtins.str | None = None
+    ) -> builtins.str:
+        value = self.data.get(name, default)
+        if value is None:
+            raise self.fail(name, f"is required; one of {', '.join(options)}")
+        if value not in options:
+            hint = difflib.get_close_matches(str(value), list(options), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise self.fail(name, f"{value!r} is not one of {', '.join(options)}{extra}")
+        return str(value)
+
+    def int(
+        self,
+        name: builtins.str,
+        default: builtins.int | None,
+        *,
+        low: builtins.int,
+        high: builtins.int,
+    ) -> builtins.int | None:
+        value = self.data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(name, f"must be a whole number from {low} to {high}, got {value!r}")
+        return value
+
+
+def _load_yaml(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"cannot read: {exc.strerror}", file=path) from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise RegistryError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row
+        ) from None
+    if not isinstance(data, dict):
+        raise RegistryError("expected a mapping with 'indicators' at the top", file=path)
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def _entries(path: Path, data: dict[str, Any], key: str, *, required: bool) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise RegistryError("is required", file=path, field=key)
+        return []
+    if not isinstance(value, list):
+        raise RegistryError("must be a list", file=path, field=key)
+    return value
+
+
+def _classification(c: _Checker) -> Classification:
+    raw = c.data.get("classification")
+    if raw is None:
+        return Classification()
+    sub = _Checker(c.path, c.entry, raw, ("scheme", "k"))
+    sub.fail = lambda name, message: RegistryError(  # type: ignore[method-assign]
+        message, file=c.path, entry=c.entry, field=f"classification.{name}"
+    )
+    scheme = sub.choice("scheme", SCHEMES, "quantiles")
+    k = sub.int("k", 5, low=2, high=9)
+    return Classification(scheme=scheme, k=k or 5)
+
+
+def _entry_name(section: str, index: int, raw: Any) -> str:
+    """``overlays[2] bomen``: the position, and the id when the entry has one."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    return f"{section}[{index}] {ident}" if ident is not None else f"{section}[{index}]"
+
+
+def _texts(c: _Checker, name: str) -> tuple[str, ...]:
+    raw = c.data.get(name, [])
+    if not isinstance(raw, list) or not all(isinstance(s, str) and s.strip() for s in raw):
+        raise c.fail(name, "must be a list of non-empty texts")
+    return tuple(s.strip() for s in raw)
+
+
+def _levels(c: _Checker) -> tuple[str, ...]:
+    raw = c.data.get("levels", list(LEVELS))
+    if not isinstance(raw, list) or not raw:
+        raise c.fail("levels", f"must be a non-empty list of {', '.join(LEVELS)}")
+    for level in raw:
+        if level not in LEVELS:
+            raise c.fail("levels", f"{level!r} is not one of {', '.join(LEVELS)}")
+    return tuple(level for level in LEVELS if level in raw)
+
+
+_INDICATOR_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "hoofddoel",
+    "theme",
+    "unit",
+    "better",
+    "source",
+    "levels",
+    "aggregate",
+    "suppression",
+    "classification",
+    "palette",
+    "decimals",
+    "cbs_key",
+    "cbs_denominator",
+)
+
+
+def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) -> Indicator:
+    entry = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    c = _Checker(path, f"indicators[{index}] {entry}", raw, _INDICATOR_FIELDS)
+    ident = c.str("id", required=True)
+    if not ident.isidentifier() or ident != ident.lower():
+        raise c.fail("id", f"{ident!r} must be lower case letters, digits and underscores")
+    theme = c.choice("theme", themes) if themes else c.str("theme", required=True)
+    unit = c.choice("unit", UNITS)
+    cbs_key = c.str("cbs_key") or None
+    cbs_denominator = c.str("cbs_denominator") or None
+    if cbs_denominator is not None:
+        if cbs_key is None:
+            raise c.fail("cbs_denominator", "needs 'cbs_key' (the count to divide)")
+        if unit not in SHARE_UNITS:
+            raise c.fail(
+                "cbs_denominator", f"only for unit {' or '.join(SHARE_UNITS)}, not {unit!r}"
+            )
+    return Indicator(
+        id=ident,
+        title=c.str("title", required=True),
+        description=c.str("description"),
+        hoofddoel=c.int("hoofddoel", None, low=1, high=6),
+        theme=theme,
+        unit=unit,
+        better=c.choice("better", BETTER, "neutral"),
+        source=c.str("source", required=True),
+        levels=_levels(c),
+        aggregate=c.choice("aggregate", AGGREGATES),
+        suppression=c.choice("suppression", SUPPRESSION, "none"),
+        classification=_classification(c),
+        palette=c.choice("palette", PALETTES, "YlGnBu"),
+        decimals=c.int("decimals", 1, low=0, high=4) or 0,
+        cbs_key=cbs_key,
+        cbs_denominator=cbs_denominator,
+    )
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load and validate ``layers.yaml``.
+
+    Raises :class:`RegistryError` naming the file, the entry and the field.
+    """
+    path = Path(path) if path is not None else default_registry_path()
+    data, digest = _load_yaml(path)
+    for key in data:
+        if key not in ("themes", "hoofddoelen", "indicators", "overlays"):
+            raise RegistryError(
+                "unknown top-level key; expected themes, hoofddoelen, indicators, overlays",
+                file=path,
+                field=str(key),
+            )
+
+    themes: dict[str, Theme] = {}
+    for i, raw in enumerate(_entries(path, data, "themes", required=False)):
+        c = _Checker(path, _entry_name("themes", i, raw), raw, ("id", "title", "description"))
+        theme = Theme(
+            c.str("id", required=True), c.str("title", required=True), c.str("description")
+        )
+        if theme.id in themes:
+            raise c.fail("id", f"duplicate theme {theme.id!r}")
+        themes[theme.id] = theme
+
+    goals: dict[int, Goal] = {}
+    for i, raw in enumerate(_entries(path, data, "hoofddoelen", required=False)):
+        c = _Checker(
+            path,
+            f"hoofddoelen[{i}]",
+            raw,
+            ("number", "title", "subgoals", "factors", "key_factors"),
+        )
+        number = c.int("number", None, low=1, high=6)
+        if number is None:
+            raise c.fail("number", "is required")
+        if number in goals:
+            raise c.fail("number", f"duplicate hoofddoel {number}")
+        goals[number] = Goal(
+            number,
+            c.str("title", required=True),
+            _texts(c, "subgoals"),
+            c.str("factors"),
+            _texts(c, "key_factors"),
+        )
+
+    indicators: dict[str, Indicator] = {}
+    for i, raw in enumerate(_entries(path, data, "indicators", required=True)):
+        ind = _indicator(path, i, raw, themes)
+        if ind.id in indicators:
+            raise RegistryError(
+                f"duplicate indicator id {ind.id!r}",
+                file=path,
+                entry=f"indicators[{i}] {ind.id}",
+                field="id",
+            )
+        if ind.hoofddoel is not None and goals and ind.hoofddoel not in goals:
+            raise RegistryError(
+                f"hoofddoel {ind.hoofddoel} is not listed under 'hoofddoelen'",
+                file=path,
+                entry=f"indicators[{i}] {ind.id}",
+                field="hoofddoel",
+            )
+        indicators[ind.id] = ind
+
+    overlays: dict[str, Overlay] = {}
+    for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
+        c = _Checker(
+            path,
+            _entry_name("overlays", i, raw),
+            raw,
+            ("id", "title", "kind", "indicator", "layer", "description", "color"),
+        )
+        kind = c.choice("kind", OVERLAY_KINDS)
+        overlay = Overlay(
+            id=c.str("id", required=True),
+            title=c.str("title", required=True),
+            kind=kind,
+            indicator=c.str("indicator") or None,
+            layer=c.str("layer") or None,
+            description=c.str("description"),
+            color=c.str("color", "#1b7837"),
+        )
+        if kind == "indicator" and overlay.indicator not in indicators:
+            raise c.fail("indicator", f"{overlay.indicator!r} is not an indicator of this registry")
+        if kind != "indicator" and not overlay.layer:
+            raise c.fail("layer", f"is required for a {kind} overlay")
+        if overlay.id in overlays:
+            raise c.fail("id", f"duplicate overlay {overlay.id!r}")
+        overlays[overlay.id] = overlay
+
+    return Registry(
+        path=path,
+        sha256=digest,
+        themes=themes,
+        goals=goals,
+        indicators=indicators,
+        overlays=overlays,
+    )

@@ -1,0 +1,82 @@
+"""Typed selections of the artifact: one indicator at one level and year.
+
+Request parsing stops at the web route; these functions take typed values, check them against the artifact and
+raise :class:`NotFound` / :class:`BadRequest` with a Dutch message that is safe to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from atlas.build.artifact import Artifact
+from atlas.errors import BadRequest, NotFound
+from atlas.layers.registry import LEVELS, Indicator
+
+WEB_LEVELS = ("buurt", "wijk", "stadsdeel")
+"""Levels a map can show (the gemeente is one polygon: it is the reference, not a map)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    indicator: Indicator
+    level: str
+    year: int
+    years: tuple[int, ...]
+    values: pd.DataFrame
+    """Rows of values.parquet for this selection, with the area name ``naam``; one row per area."""
+
+
+def parse_level(text: str | None, default: str = "buurt") -> str:
+    level = (text or default).strip().lower()
+    if level not in LEVELS:
+        raise BadRequest(f"onbekend niveau {text!r}; kies uit {', '.join(LEVELS)}")
+    return level
+
+
+def parse_year(text: str | None) -> int | None:
+    if text is None or not text.strip():
+        return None
+    if not text.strip().isdigit():
+        raise BadRequest(f"jaar {text!r} is geen jaartal")
+    return int(text)
+
+
+def years_of(artifact: Artifact, indicator_id: str) -> tuple[int, ...]:
+    periods = artifact.values.loc[artifact.values.indicator == indicator_id, "period"].unique()
+    return tuple(sorted({int(str(p)[:4]) for p in periods}))
+
+
+def select(artifact: Artifact, indicator_id: str, level: str, year: int | None) -> Selection:
+    """One indicator at one level for one year (the latest when ``year`` is None)."""
+    indicator = artifact.registry.indicator(indicator_id)
+    if level not in indicator.levels:
+        raise NotFound(f"{indicator.title} bestaat niet op niveau {level}")
+    if artifact.areas.level(level).empty:
+        raise NotFound(f"deze atlas heeft geen gebieden op niveau {level}")
+    years = years_of(artifact, indicator.id)
+    if not years:
+        raise NotFound(f"er zijn geen cijfers voor {indicator.title}")
+    if year is None:
+        year = years[-1]
+    elif year not in years:
+        raise NotFound(f"geen cijfers voor {indicator.title} in {year}; wel in {', '.join(map(str, years))}")
+    v = artifact.values
+    rows = v[(v.indicator == indicator.id) & (v.level == level) & (v.period.str[:4] == str(year))]
+    names = artifact.areas.level(level)[["code", "naam"]]
+    rows = names.merge(rows, on="code", how="left")
+    rows["status"] = rows.status.fillna("missing")
+    return Selection(indicator, level, year, years, rows.reset_index(drop=True))
+
+
+def format_value(value: float | None, indicator: Indicator) -> str:
+    """A value as the Dutch UI shows it: decimal comma, thousands dot, unit."""
+    if value is None or pd.isna(value):
+        return ""
+    text = f"{value:,.{indicator.decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    if indicator.unit == "percent":
+        return f"{text}%"
+    if indicator.unit == "euro":
+        return f"€ {text}"
+    return text

@@ -1,0 +1,573 @@
+"""Area importers: the CBS wijk- en buurtkaart and generic boundary files, read into RD New.
+
+Three formats (``AreaSource.format``):
+
+- ``cbs-gpkg``: the CBS GeoPackage (2022 and later), layers ``buurten``, ``wijken`` and
+  ``gemeenten`` with lower-case columns (``buurtcode``, ``buurtnaam``, ``wijkcode``,
+  ``gemeentecode``, ``gemeentenaam``, ``water``). Without an ``areas.wijk`` entry the wijken come
+  from the ``wijken`` layer of the same file, the gemeente name from ``gemeenten``.
+- ``cbs-shp``: the CBS shapefiles before 2022 (``BU_CODE``, ``BU_NAAM``, ``WK_CODE``, ``GM_CODE``,
+  ``GM_NAAM``, ``WATER``; the wijk file ``WK_CODE``, ``WK_NAAM``, ``GM_CODE``).
+- ``file``: any GeoJSON, GeoPackage or shapefile whose code, name and parent columns the sources
+  file names. A ``gemeentecode``/``GM_CODE`` column, when present, selects the gemeente's rows.
+
+Every importer keeps the rows of one gemeente, normalises the codes (stripped, upper case), checks
+them against the CBS patterns, reprojects to EPSG:28992 and repairs invalid geometries with
+:func:`shapely.make_valid`. Problems raise :class:`~atlas.errors.AreaError` naming the file, the
+1-based feature number (``row``) and the column. Nesting, duplicates and the stadsdeel mapping are
+checked when the hierarchy is built (:mod:`atlas.build.hierarchy`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from atlas.errors import AreaError
+from atlas.sources.spec import AreaSource, AreasSpec
+
+RD_NEW = "EPSG:28992"
+
+CODE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "buurt": re.compile(r"^BU\d{8}$"),
+    "wijk": re.compile(r"^WK\d{6}$"),
+    "stadsdeel": re.compile(r"^SD\d{6}$"),
+    "gemeente": re.compile(r"^GM\d{4}$"),
+}
+"""The code of each level: the CBS codes, and ``SD`` + gemeente digits + 2 digits for stadsdelen."""
+
+CODE_HINTS: dict[str, str] = {
+    "buurt": "BU + 8 digits, e.g. BU01930101",
+    "wijk": "WK + 6 digits, e.g. WK019301",
+    "stadsdeel": "SD + 6 digits, e.g. SD019301",
+    "gemeente": "GM + 4 digits, e.g. GM0193",
+}
+
+_TRUE = frozenset({"JA", "J", "TRUE", "T", "1", "YES", "Y", "WAAR"})
+_FALSE = frozenset({"NEE", "N", "FALSE", "F", "0", "NO", "", "ONWAAR"})
+_POLYGON, _MULTIPOLYGON = 3, 6  # shapely type ids
+_ROW = "__feature_number__"
+_DTYPES: dict[str, Any] = {"row": "int64", "water": bool}  # the other columns hold Python str
+
+
+@dataclass
+class RawAreas:
+    """Boundaries as read, before the hierarchy is checked and built.
+
+    ``buurt`` has columns ``row`` (1-based feature number in its file), ``code``, ``naam``,
+    ``parent`` (wijk code), ``water`` (bool), ``wijknaam`` (only when the buurt file has one) and
+    ``geometry``. ``wijk`` has ``row``, ``code``, ``naam``, ``parent`` (gemeente code) and
+    ``geometry``, or is None when there is no wijk file. ``stadsdelen`` has ``row`` (line number in
+    the CSV), ``wijkcode``, ``stadsdeel`` and ``stadsdeelcode``. Geometries are valid polygons in
+    EPSG:28992; codes are stripped, upper case and match the CBS patterns. ``*_file`` name the files
+    read, for messages.
+    """
+
+    buurt: gpd.GeoDataFrame
+    wijk: gpd.GeoDataFrame | None
+    gemeente_naam: str | None
+    stadsdelen: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
+    buurt_file: str = ""
+    wijk_file: str = ""
+    stadsdelen_file: str = ""
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which source column holds each role; None when the file does not have it."""
+
+    code: str
+    name: str
+    parent: str | None = None
+    gemeente: str | None = None
+    gemeente_naam: str | None = None
+    water: str | None = None
+    wijknaam: str | None = None
+
+
+_CBS_COLUMNS: dict[tuple[str, str], _Columns] = {
+    ("cbs-gpkg", "buurt"): _Columns("buurtcode", "buurtnaam", "wijkcode", "gemeentecode", "gemeentenaam", "water"),
+    ("cbs-gpkg", "wijk"): _Columns("wijkcode", "wijknaam", "gemeentecode", "gemeentecode", "gemeentenaam"),
+    ("cbs-shp", "buurt"): _Columns("BU_CODE", "BU_NAAM", "WK_CODE", "GM_CODE", "GM_NAAM", "WATER"),
+    ("cbs-shp", "wijk"): _Columns("WK_CODE", "WK_NAAM", "GM_CODE", "GM_CODE", "GM_NAAM"),
+}
+_CBS_LAYERS = {"buurt": "buurten", "wijk": "wijken", "gemeente": "gemeenten"}
+
+# Optional columns found by name in any format when the sources file does not name them.
+_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "gemeente": ("gemeentecode", "GM_CODE"),
+    "gemeente_naam": ("gemeentenaam", "GM_NAAM"),
+    "water": ("water", "WATER"),
+    "wijknaam": ("wijknaam", "WK_NAAM"),
+}
+
+
+# --- small value helpers --------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """A cell as stripped text; None and NaN become ""."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def normalise_code(value: Any) -> str:
+    """A code as CBS writes it: stripped and upper case (``" bu01930101"`` -> ``"BU01930101"``)."""
+    return text(value).upper()
+
+
+def check_code(
+    code: str,
+    level: str,
+    *,
+    file: str | Path | None = None,
+    row: int | None = None,
+    field: str | None = None,
+) -> None:
+    """Raise :class:`AreaError` unless ``code`` is a valid code of ``level``."""
+    if CODE_PATTERNS[level].match(code):
+        return
+    problem = f"{code!r} is not a valid {level} code" if code else f"empty {level} code"
+    raise AreaError(f"{problem} (expected {CODE_HINTS[level]})", file=file, row=row, field=field)
+
+
+def gemeente_code(value: str) -> str:
+    """The normalised gemeente code; raises :class:`AreaError` when it is not ``GM`` + 4 digits."""
+    code = normalise_code(value)
+    check_code(code, "gemeente")
+    return code
+
+
+def _water(value: Any, *, file: Path, row: int, column: str) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating) and not math.isnan(value):
+        return bool(value)
+    word = normalise_code(value)
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise AreaError(f"water must be JA or NEE, got {value!r}", file=file, row=row, field=column)
+
+
+# --- opening files --------------------------------------------------------------------------
+
+
+def _layers(path: Path) -> list[str]:
+    try:
+        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise AreaError(f"cannot open boundary file: {exc}", file=path) from None
+
+
+def _info(path: Path, layer: str | None) -> dict[str, Any]:
+    if not path.exists():
+        raise AreaError("boundary file not found", file=path)
+    layers = _layers(path)
+    if layer is not None and layer not in layers:
+        raise AreaError(f"layer {layer!r} not found; the file has layers: {', '.join(layers)}", file=path)
+    try:
+        info: dict[str, Any] = pyogrio.read_info(path, layer=layer)
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise AreaError(f"cannot read boundary file: {exc}", file=path) from None
+    if info.get("crs") is None:
+        raise AreaError(
+            "the file has no coordinate reference system (CRS); give it one (for a shapefile "
+            "a .prj, e.g. EPSG:28992 RD New) so its coordinates can be interpreted",
+            file=path,
+        )
+    return info
+
+
+def _find(fields: Sequence[str], wanted: str) -> str | None:
+    """The column called ``wanted``, exactly or else ignoring case."""
+    if wanted in fields:
+        return wanted
+    matches = [name for name in fields if name.lower() == wanted.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _require(fields: Sequence[str], wanted: str, path: Path) -> str:
+    found = _find(fields, wanted)
+    if found is None:
+        raise AreaError(
+            f"column {wanted!r} not found; the file has columns: {', '.join(fields) or '(none)'}",
+            file=path,
+            field=wanted,
+        )
+    return found
+
+
+def _optional(fields: Sequence[str], role: str) -> str | None:
+    for wanted in _OPTIONAL[role]:
+        found = _find(fields, wanted)
+        if found is not None:
+            return found
+    return None
+
+
+def _columns(source: AreaSource, level: str, fields: Sequence[str]) -> _Columns:
+    """Each role's column in the file: the sources file's names first, then the format's."""
+    path = source.path
+    base = _CBS_COLUMNS.get((source.format, level))
+    code = source.code or (base.code if base else None)
+    name = source.name or (base.name if base else None)
+    if code is None or name is None:
+        missing = "code" if code is None else "name"
+        raise AreaError(f"format 'file' needs the {missing!r} column named in the sources file", file=path)
+    parent = source.parent or (base.parent if base else None)
+    if parent is None and level == "buurt":
+        raise AreaError(
+            "format 'file' needs the 'parent' (wijk code) column named in the sources file",
+            file=path,
+        )
+
+    def pick(role: str, given: str | None, default: str | None) -> str | None:
+        """A column the sources file names must exist; otherwise the format's default or a known name."""
+        if given is not None:
+            return _require(fields, given, path)
+        return (_find(fields, default) if default else None) or _optional(fields, role)
+
+    gemeente = _require(fields, base.gemeente, path) if base and base.gemeente else _optional(fields, "gemeente")
+    return _Columns(
+        code=_require(fields, code, path),
+        name=_require(fields, name, path),
+        parent=_require(fields, parent, path) if parent else None,
+        gemeente=gemeente,
+        gemeente_naam=pick("gemeente_naam", None, base.gemeente_naam if base else None),
+        water=pick("water", source.water, base.water if base else None) if level == "buurt" else None,
+        wijknaam=_optional(fields, "wijknaam") if level == "buurt" else None,
+    )
+
+
+# --- reading one level ----------------------------------------------------------------------
+
+
+@dataclass
+class _Read:
+    frame: gpd.GeoDataFrame
+    gemeente_naam: str | None
+
+
+def _read_rows(path: Path, layer: str | None, cols: _Columns, gemeente: str, level: str) -> pd.DataFrame:
+    """The attribute rows of ``gemeente`` (no geometry yet) with their 1-based feature number."""
+    columns = list(dict.fromkeys(name for name in astuple(cols) if name is not None))
+    rows: pd.DataFrame = pyogrio.read_dataframe(
+        path, layer=layer, columns=columns, read_geometry=False, fid_as_index=True
+    )
+    rows.insert(0, _ROW, np.arange(1, len(rows) + 1))
+    if cols.gemeente is None:
+        return rows
+    codes = rows[cols.gemeente].map(normalise_code)
+    kept = rows[codes == gemeente]
+    if kept.empty:
+        found = sorted(set(codes) - {""})
+        shown = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "")
+        raise AreaError(
+            f"no {level} rows for gemeente {gemeente}; gemeente codes in the file: {shown or '(none)'}",
+            file=path,
+            field=cols.gemeente,
+        )
+    return kept
+
+
+def _read_geometry(path: Path, layer: str | None, fids: pd.Index) -> gpd.GeoSeries:
+    """The geometries of features ``fids``, in that order (by id: fast for a national file)."""
+    frame = pyogrio.read_dataframe(
+        path,
+        layer=layer,
+        columns=[],
+        fids=fids.to_numpy(),
+        fid_as_index=True,
+        force_2d=True,
+        on_invalid="fix",  # unclosed rings are closed; unreadable shapes become None, reported by row
+    )
+    if not fids.isin(frame.index).all():
+        raise AreaError("could not read the geometries by feature id", file=path)
+    return frame.geometry.reindex(fids)
+
+
+def _code_column(values: Iterable[Any], rows: Sequence[int], level: str, path: Path, column: str) -> list[str]:
+    codes = [normalise_code(value) for value in values]
+    for code, row in zip(codes, rows, strict=True):
+        check_code(code, level, file=path, row=row, field=column)
+    return codes
+
+
+def _first_name(values: pd.Series) -> str | None:
+    names = [name for name in (text(value) for value in values) if name]
+    return names[0] if names else None
+
+
+def _to_rd(geometry: gpd.GeoSeries, level: str, path: Path, notes: list[str]) -> gpd.GeoSeries:
+    if geometry.crs.equals(RD_NEW):
+        return geometry
+    source_crs = geometry.crs.to_string()
+    notes.append(f"{path.name}: {level} geometries reprojected from {source_crs} to {RD_NEW}")
+    return geometry.to_crs(RD_NEW)
+
+
+def polygonal(geometry: Any) -> Any:
+    """The polygonal part of ``geometry`` (Polygon or MultiPolygon; empty Polygon if none)."""
+    parts = shapely.get_parts(shapely.get_parts(geometry))  # collections and multi-parts flattened
+    polygons = parts[shapely.get_type_id(parts) == _POLYGON]
+    if len(polygons) == 0:
+        return shapely.Polygon()
+    return polygons[0] if len(polygons) == 1 else shapely.union_all(polygons)
+
+
+def clean_geometries(
+    geometry: gpd.GeoSeries,
+    codes: Sequence[str],
+    rows: Sequence[int],
+    level: str,
+    path: Path,
+    notes: list[str],
+) -> gpd.GeoSeries:
+    """Check each geometry is a non-empty polygon; repair invalid ones, noting each repair."""
+    values = np.asarray(geometry.array, dtype=object)
+    missing = np.flatnonzero(shapely.is_missing(values) | shapely.is_empty(values))
+    if missing.size:
+        i = int(missing[0])
+        raise AreaError(
+            f"{level} {codes[i]} has an empty or missing geometry",
+            file=path,
+            row=rows[i],
+            field="geometry",
+        )
+    other = np.flatnonzero(~np.isin(shapely.get_type_id(values), [_POLYGON, _MULTIPOLYGON]))
+    if other.size:
+        i = int(other[0])
+        raise AreaError(
+            f"{level} {codes[i]} has a {values[i].geom_type} geometry; expected a polygon",
+            file=path,
+            row=rows[i],
+            field="geometry",
+        )
+    repaired = values.copy()
+    for i in map(int, np.flatnonzero(~shapely.is_valid(values))):
+        reason = shapely.is_valid_reason(values[i])
+        fixed = polygonal(shapely.make_valid(values[i]))
+        if shapely.is_empty(fixed):
+            raise AreaError(
+                f"{level} {codes[i]} has an invalid geometry ({reason}); no polygon is left after repairing it",
+                file=path,
+                row=rows[i],
+                field="geometry",
+            )
+        repaired[i] = fixed
+        notes.append(f"{path.name}: {level} {codes[i]} (row {rows[i]}): invalid geometry repaired ({reason})")
+    return gpd.GeoSeries(repaired, index=geometry.index, crs=geometry.crs)
+
+
+def _attributes(
+    rows: pd.DataFrame, row_numbers: list[int], cols: _Columns, level: str, gemeente: str, path: Path
+) -> dict[str, list[Any]]:
+    """The checked columns ``row``, ``code``, ``naam``, ``parent`` (and ``water``, ``wijknaam``)."""
+    codes = _code_column(rows[cols.code], row_numbers, level, path, cols.code)
+    if cols.parent is not None:
+        parent_level = "wijk" if level == "buurt" else "gemeente"
+        parents = _code_column(rows[cols.parent], row_numbers, parent_level, path, cols.parent)
+    else:
+        parents = [gemeente] * len(codes)
+    data: dict[str, list[Any]] = {
+        "row": row_numbers,
+        "code": codes,
+        "naam": [text(value) for value in rows[cols.name]],
+        "parent": parents,
+    }
+    if level == "buurt":
+        water = cols.water
+        data["water"] = (
+            [_water(v, file=path, row=r, column=water) for v, r in zip(rows[water], row_numbers, strict=True)]
+            if water is not None
+            else [False] * len(codes)
+        )
+        if cols.wijknaam is not None:
+            data["wijknaam"] = [text(value) for value in rows[cols.wijknaam]]
+    return data
+
+
+def _read_level(source: AreaSource, level: str, gemeente: str, notes: list[str]) -> _Read:
+    """Read the buurt or wijk rows of one gemeente from one file."""
+    path = source.path
+    layer = source.layer or (_CBS_LAYERS[level] if source.format == "cbs-gpkg" else None)
+    info = _info(path, layer)
+    fields = [str(name) for name in info["fields"]]
+    cols = _columns(source, level, fields)
+    rows = _read_rows(path, layer, cols, gemeente, level)
+    row_numbers = [int(row) for row in rows[_ROW]]
+
+    data = _attributes(rows, row_numbers, cols, level, gemeente, path)
+    geometry = _to_rd(_read_geometry(path, layer, rows.index), level, path, notes)
+    geometry = clean_geometries(geometry, data["code"], row_numbers, level, path, notes)
+    frame = gpd.GeoDataFrame(
+        {key: pd.Series(values, dtype=_DTYPES.get(key, object)) for key, values in data.items()},
+        geometry=geometry.reset_index(drop=True),
+        crs=RD_NEW,
+    )
+    naam = _first_name(rows[cols.gemeente_naam]) if cols.gemeente_naam is not None else None
+    return _Read(frame=frame, gemeente_naam=naam)
+
+
+def _gemeente_naam_from_layer(path: Path, gemeente: str) -> str | None:
+    """The name in the ``gemeenten`` layer of a CBS GeoPackage, when it has one."""
+    if _CBS_LAYERS["gemeente"] not in _layers(path):
+        return None
+    table = pyogrio.read_dataframe(path, layer=_CBS_LAYERS["gemeente"], read_geometry=False)
+    code_col = _find([str(c) for c in table.columns], "gemeentecode")
+    name_col = _find([str(c) for c in table.columns], "gemeentenaam")
+    if code_col is None or name_col is None:
+        return None
+    return _first_name(table.loc[table[code_col].map(normalise_code) == gemeente, name_col])
+
+
+def _implicit_wijk_source(buurt: AreaSource, notes: list[str]) -> AreaSource | None:
+    """For a CBS GeoPackage without ``areas.wijk``: the ``wijken`` layer of the same file."""
+    if buurt.format != "cbs-gpkg":
+        return None
+    if _CBS_LAYERS["wijk"] not in _layers(buurt.path):
+        notes.append(f"{buurt.path.name}: no 'wijken' layer; the wijken are dissolved from the buurten")
+        return None
+    return AreaSource(path=buurt.path, format="cbs-gpkg", layer=_CBS_LAYERS["wijk"])
+
+
+# --- stadsdelen -----------------------------------------------------------------------------
+
+
+def _stadsdelen_table(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AreaError("stadsdelen file not found", file=path) from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise AreaError(f"cannot read the stadsdelen CSV: {exc}", file=path) from None
+    table.columns = [str(column).strip() for column in table.columns]
+    for column in ("wijkcode", "stadsdeel"):
+        if column not in table.columns:
+            present = ", ".join(table.columns) or "(none)"
+            raise AreaError(
+                f"column {column!r} not found; the file has columns: {present}",
+                file=path,
+                field=column,
+            )
+    if table.empty:
+        raise AreaError("the stadsdelen CSV has no rows", file=path)
+    return table
+
+
+def _check_stadsdeel_codes(codes: list[str], names: list[str], rows: list[int], path: Path) -> None:
+    """Given codes must be valid, and one name must have one code (and the other way round)."""
+    code_of: dict[str, str] = {}
+    name_of: dict[str, str] = {}
+    for code, name, row in zip(codes, names, rows, strict=True):
+        check_code(code, "stadsdeel", file=path, row=row, field="stadsdeelcode")
+        if code_of.setdefault(name, code) != code:
+            raise AreaError(
+                f"stadsdeel {name!r} has two codes: {code_of[name]} and {code}",
+                file=path,
+                row=row,
+                field="stadsdeelcode",
+            )
+        if name_of.setdefault(code, name) != name:
+            raise AreaError(
+                f"stadsdeelcode {code} is used for {name_of[code]!r} and {name!r}",
+                file=path,
+                row=row,
+                field="stadsdeel",
+            )
+
+
+def stadsdeel_codes(wijkcodes: Sequence[str], names: Sequence[str], gemeente: str) -> list[str]:
+    """Generated stadsdeel codes: ``SD`` + gemeente digits + a 2-digit ordinal.
+
+    Stadsdelen are numbered in the order of the smallest wijk code each holds, so the codes do not
+    depend on the order of the rows or on the names.
+    """
+    smallest: dict[str, str] = {}
+    for wijk, name in zip(wijkcodes, names, strict=True):
+        smallest[name] = min(smallest.get(name, wijk), wijk)
+    order = sorted(smallest, key=lambda name: smallest[name])
+    ordinal = {name: index for index, name in enumerate(order, start=1)}
+    return [f"SD{gemeente[2:]}{ordinal[name]:02d}" for name in names]
+
+
+def read_stadsdelen(path: Path, gemeente: str) -> pd.DataFrame:
+    """Read a stadsdelen CSV: ``wijkcode,stadsdeel`` and optionally ``stadsdeelcode``.
+
+    Other columns (e.g. ``status``) are ignored. Returns columns ``row`` (line number in the file;
+    the header is line 1), ``wijkcode``, ``stadsdeel``, ``stadsdeelcode``, in file order. Wijk codes
+    are stripped and upper case; without a ``stadsdeelcode`` column the codes are generated by
+    :func:`stadsdeel_codes`.
+    """
+    gemeente = gemeente_code(gemeente)
+    table = _stadsdelen_table(path)
+    rows = list(range(2, len(table) + 2))
+    wijkcodes = _code_column(table["wijkcode"], rows, "wijk", path, "wijkcode")
+    names = [text(value) for value in table["stadsdeel"]]
+    seen: dict[str, int] = {}
+    for wijk, name, row in zip(wijkcodes, names, rows, strict=True):
+        if not name:
+            raise AreaError(f"wijk {wijk} has an empty stadsdeel name", file=path, row=row, field="stadsdeel")
+        if wijk in seen:
+            raise AreaError(
+                f"wijk {wijk} appears twice (rows {seen[wijk]} and {row})",
+                file=path,
+                row=row,
+                field="wijkcode",
+            )
+        seen[wijk] = row
+    if "stadsdeelcode" in table.columns:
+        codes = [normalise_code(value) for value in table["stadsdeelcode"]]
+        _check_stadsdeel_codes(codes, names, rows, path)
+    elif len(set(names)) > 99:
+        raise AreaError("more than 99 stadsdelen: give them a 'stadsdeelcode' column", file=path)
+    else:
+        codes = stadsdeel_codes(wijkcodes, names, gemeente)
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "wijkcode": pd.Series(wijkcodes, dtype=object),
+            "stadsdeel": pd.Series(names, dtype=object),
+            "stadsdeelcode": pd.Series(codes, dtype=object),
+        }
+    )
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def read_areas(spec: AreasSpec, gemeente: str) -> RawAreas:
+    """Read the buurten, wijken and stadsdelen of ``gemeente`` that ``spec`` names."""
+    gemeente = gemeente_code(gemeente)
+    notes: list[str] = []
+    buurt = _read_level(spec.buurt, "buurt", gemeente, notes)
+    wijk_source = spec.wijk or _implicit_wijk_source(spec.buurt, notes)
+    wijk = _read_level(wijk_source, "wijk", gemeente, notes) if wijk_source is not None else None
+    naam = _gemeente_naam_from_layer(spec.buurt.path, gemeente) if spec.buurt.format == "cbs-gpkg" else None
+    naam = naam or buurt.gemeente_naam or (wijk.gemeente_naam if wijk is not None else None)
+    stadsdelen = read_stadsdelen(spec.stadsdelen.path, gemeente) if spec.stadsdelen is not None else None
+    return RawAreas(
+        buurt=buurt.frame,
+        wijk=wijk.frame if wijk is not None else None,
+        gemeente_naam=naam,
+        stadsdelen=stadsdelen,
+        notes=notes,
+        buurt_file=str(spec.buurt.path),
+        wijk_file=str(wijk_source.path) if wijk_source is not None else "",
+        stadsdelen_file=str(spec.stadsdelen.path) if spec.stadsdelen is not None else "",
+    )

@@ -1,0 +1,27 @@
+"""HTML pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from atlas.render.maps import render_map
+from atlas.render.selection import parse_level, parse_year, select
+from atlas.web import artifact
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    art = artifact()
+    themes = [(theme, art.registry.theme_indicators(theme.id)) for theme in art.registry.themes.values()]
+    return render_template("index.html", art=art, themes=[t for t in themes if t[1]])
+
+
+@bp.get("/kaart/<indicator>")
+def kaart(indicator: str) -> Response:
+    art = artifact()
+    level = parse_level(request.args.get("niveau"))
+    sel = select(art, indicator, level, parse_year(request.args.get("jaar")))
+    body = render_map(art, sel, tiles=current_app.config["ATLAS_TILES"])
+    return Response(body, mimetype="text/html")
