@@ -39,6 +39,7 @@ def _setup_logging(verbose: bool) -> None:
         handlers=[RichHandler(show_path=False, markup=False)],
         force=True,
     )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
 
 
 @click.group()

@@ -90,10 +90,7 @@ GOAL_TITLES = {
     2: "Inwoners van Zwolle ervaren bestaanszekerheid",
     3: "Inwoners van Zwolle hebben goede en gelijke kansen om zich te ontwikkelen",
     4: "Inwoners van Zwolle zijn en voelen zich gezond",
-    5: (
-        "Inwoners van Zwolle wonen in een veilige omgeving die hun welzijn en saamhorigheid"
-        " bevordert"
-    ),
+    5: ("Inwoners van Zwolle wonen in een veilige omgeving die hun welzijn en saamhorigheid bevordert"),
     6: "Inwoners van Zwolle ontvangen ondersteuning vanuit en in aansluiting op de leefwereld",
 }
 
@@ -134,15 +131,11 @@ def test_shipped_registry_loads_from_the_default_path(shipped: Registry) -> None
 def test_koers_indicators_come_first_in_monitor_order(shipped: Registry) -> None:
     ids = list(shipped.indicators)
     assert ids[: len(KOERS_IDS)] == KOERS_IDS
-    assert [shipped.indicator(i).hoofddoel for i in KOERS_IDS] == [
-        n for n in range(1, 7) for _ in range(4)
-    ]
+    assert [shipped.indicator(i).hoofddoel for i in KOERS_IDS] == [n for n in range(1, 7) for _ in range(4)]
     # No other indicator claims a hoofddoel: each doelenkaart has exactly its four.
     assert [ind.id for ind in shipped if ind.hoofddoel is not None] == KOERS_IDS
     for number in range(1, 7):
-        assert [ind.id for ind in shipped.goal_indicators(number)] == KOERS_IDS[
-            4 * (number - 1) : 4 * number
-        ]
+        assert [ind.id for ind in shipped.goal_indicators(number)] == KOERS_IDS[4 * (number - 1) : 4 * number]
 
 
 @pytest.mark.parametrize("ident", REQUIRED_IDS)
@@ -183,11 +176,7 @@ def test_survey_and_registration_rules(shipped: Registry) -> None:
 
 @pytest.mark.parametrize("better", sorted(PALETTES_FOR))
 def test_palette_hue_follows_direction(shipped: Registry, better: str) -> None:
-    wrong = {
-        ind.id: ind.palette
-        for ind in shipped
-        if ind.better == better and ind.palette not in PALETTES_FOR[better]
-    }
+    wrong = {ind.id: ind.palette for ind in shipped if ind.better == better and ind.palette not in PALETTES_FOR[better]}
     assert wrong == {}
 
 
@@ -210,9 +199,7 @@ def test_overlays(shipped: Registry) -> None:
 
 def test_header_documents_every_field_and_value() -> None:
     header = "\n".join(
-        line
-        for line in (ROOT / "layers.yaml").read_text(encoding="utf-8").splitlines()
-        if line.startswith("#")
+        line for line in (ROOT / "layers.yaml").read_text(encoding="utf-8").splitlines() if line.startswith("#")
     )
     vocabularies: dict[str, Any] = {
         "field": reg._INDICATOR_FIELDS,
@@ -244,9 +231,7 @@ def test_unknown_indicator_is_not_found(shipped: Registry) -> None:
 
 def _kwb_properties() -> dict[str, dict[str, Any]]:
     if not DATA_PROPERTIES.is_file():
-        pytest.skip(
-            f"real CBS metadata not present: {DATA_PROPERTIES} (see shared/realdata/SOURCES.md)"
-        )
+        pytest.skip(f"real CBS metadata not present: {DATA_PROPERTIES} (see shared/realdata/SOURCES.md)")
     props = json.loads(DATA_PROPERTIES.read_text(encoding="utf-8"))
     return {re.sub(r"_\d+$", "", p["Key"]): p for p in props if p.get("Type") == "Topic"}
 

@@ -111,3 +111,16 @@ def test_api_errors_have_one_shape(client, url, status):
 def test_only_get_and_head(client):
     assert client.post("/api/values?indicator=inwoners").status_code == 405
     assert client.head("/api/indicators").status_code == 200
+
+
+def test_map_page_loads_nothing_from_outside(demo_build):
+    app = create_app(demo_build, {"TESTING": True})  # with the optional PDOK base map
+    client = app.test_client()
+    page = client.get("/kaart/inwoners").data.decode()
+    hosts = set(re.findall(r"""(?:src|href)=["'](https?://[^/"']+)""", page))
+    assert hosts <= {"https://www.kadaster.nl"}, hosts  # only the attribution link
+    urls = re.findall(r"""(?:src|href)=["'](/static/[^"']+)""", page)
+    assert urls, "Leaflet comes from this server"
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert "service.pdok.nl" in page  # the base map tiles, optional

@@ -1,5 +1,4 @@
-"""Draw the 'true' value of one indicator for every buurt and year from its rule and the buurt
-traits.
+"""Draw the 'true' value of one indicator for every buurt and year from its rule and the buurt traits.
 
 The result is an array of shape (years, buurten). Shares stay inside (0, 100) because they are drawn
 on the logit scale; amounts stay positive because they are drawn on the log scale; counts are
@@ -78,6 +77,10 @@ def true_values(rule: Rule, sign: float, traits: BuurtTraits, rng: np.random.Gen
         return rng.poisson(rule.base * np.exp(signal) * population).astype(np.float64)
     if rule.kind == "level":
         return rule.base * np.exp(signal)
+    if rule.kind == "index":
+        level = np.exp(signal)
+        city = (level * population).sum(axis=1, keepdims=True) / population.sum(axis=1, keepdims=True)
+        return rule.base * level / city
     if rule.kind == "score":
         low = rule.low if rule.low is not None else -np.inf
         high = rule.high if rule.high is not None else np.inf

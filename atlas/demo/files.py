@@ -10,7 +10,6 @@ Empty cells are missing values, never 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +29,10 @@ LABELS = {
     "ggd": f"GGD IJsselland, Gezondheidsmonitor ({DEMO})",
     "cbs": f"CBS Kerncijfers wijken en buurten ({DEMO})",
 }
-LONG_FILES = {
-    "bvb": "buurtvoorbuurt_overig.csv",
-    "ggd": "ggd_gezondheidsmonitor.csv",
-    "cbs": "cbs_kerncijfers.csv",
-}
-REGISTRATIONS = ("registraties.csv", f"Registraties gemeente Zwolle ({DEMO})")
-GROEN = ("groen.csv", f"Bomen, kroonraster, parken en adressen; berekend door de atlas ({DEMO})")
+LONG_FILES = {"bvb": "buurtvoorbuurt_overig", "ggd": "ggd_gezondheidsmonitor", "cbs": "cbs_kerncijfers"}
+"""File stems (``.csv``) of the long files per family."""
+REGISTRATIONS = ("registraties", f"Registraties gemeente Zwolle ({DEMO})")
+GROEN = ("groen", f"Bomen, kroonraster, parken en adressen; berekend door de atlas ({DEMO})")
 
 BVB_CODES: dict[str, str] = {
     # real variables of the Zebra / Buurt-voor-Buurt export
@@ -46,28 +42,17 @@ BVB_CODES: dict[str, str] = {
     "verbonden_buurt": "b_shecht",
     "betrokken_openbare_ruimte": "b_fbetrv",
     "voorzieningen_score": "b_vzrvrz",
-    "sociale_cohesie": "b_scoh",
-    "sociale_participatie": "b_spart",
-    "maatschappelijke_inzet": "b_miinz",
+    "vertrouwen_buurt": "b_scoh",
+    "maatschappelijke_betrokkenheid": "b_miinz",
     "inzet_buurt": "b_miinzb",
-    "bvb_sociale_cohesie": "b_scoh",
-    "bvb_sociale_participatie": "b_spart",
-    "bvb_maatschappelijke_inzet": "b_miinz",
-    "bvb_inzet_buurt": "b_miinzb",
     # new questions (invented codes in the same style)
+    "persoonlijke_relaties": "b_screl",
     "gerespecteerd_buurt": "b_sresp",
     "huisvesting_passend": "b_wpasw",
     "veilig_buurt": "b_vhveil",
     "terugvallen_netwerk": "b_scterug",
 }
 """Buurt-voor-Buurt variable codes; ids not listed get an invented ``b_*`` code from their id."""
-
-
-@dataclass
-class DemoFiles:
-    """The indicator entries of the sources file, in the order the files were written."""
-
-    entries: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _invented_code(ident: str, taken: set[str]) -> str:
@@ -178,7 +163,7 @@ def _slug(text: str) -> str:
 
 
 def _long_file(item: IndicatorValues) -> tuple[str, str]:
-    """File name and source label of a long file: per family, registrations, groen, or per source."""
+    """File stem and source label of a long file: per family, registrations, groen, or per source."""
     if item.family in LONG_FILES:
         return LONG_FILES[item.family], LABELS[item.family]
     source = item.indicator.source
@@ -186,20 +171,31 @@ def _long_file(item: IndicatorValues) -> tuple[str, str]:
         return GROEN
     if source.lower().startswith("registratie"):
         return REGISTRATIONS
-    return f"overig_{_slug(source)}.csv", f"{source} ({DEMO})"
+    return f"overig_{_slug(source)}", f"{source} ({DEMO})"
 
 
-def write_indicator_files(folder: Path, values: list[IndicatorValues], reference: Reference) -> DemoFiles:
-    """Every indicator file; returns their entries for the sources file."""
-    files = DemoFiles()
+def _unique_names(stems: list[str]) -> list[str]:
+    """``stem.csv``, or ``stem_2.csv`` when two sources would share a name."""
+    names: list[str] = []
+    for stem in stems:
+        name, i = f"{stem}.csv", 2
+        while name in names:
+            name, i = f"{stem}_{i}.csv", i + 1
+        names.append(name)
+    return names
+
+
+def write_indicator_files(folder: Path, values: list[IndicatorValues], reference: Reference) -> list[dict[str, Any]]:
+    """Every indicator file; returns their entries for the sources file, in the order written."""
+    entries: list[dict[str, Any]] = []
     bvb_wide = [v for v in values if v.family == "bvb" and _fits_wide(v)]
     if bvb_wide:
-        files.entries.append(write_bvb(folder, bvb_wide, reference))
+        entries.append(write_bvb(folder, bvb_wide, reference))
     groups: dict[tuple[str, str], list[IndicatorValues]] = {}
     for item in values:
-        if item.family == "bvb" and _fits_wide(item):
-            continue
-        groups.setdefault(_long_file(item), []).append(item)
-    for (name, label), items in groups.items():
-        files.entries.append(write_long(folder / name, items, label))
-    return files
+        if not (item.family == "bvb" and _fits_wide(item)):
+            groups.setdefault(_long_file(item), []).append(item)
+    names = _unique_names([stem for stem, _ in groups])
+    for name, ((_, label), items) in zip(names, groups.items(), strict=True):
+        entries.append(write_long(folder / name, items, label))
+    return entries

@@ -1,5 +1,4 @@
-"""Synthetic boundaries: a Voronoi tessellation grown from the real buurt points, clipped to a
-synthetic outline.
+"""Synthetic boundaries: a Voronoi tessellation of the real buurt points, clipped to a synthetic outline.
 
 The outline is a concave hull of the points, buffered by the distance (found by bisection) that
 gives the real area of the gemeente. Every buurt is one valid polygon that contains its reference
@@ -31,6 +30,8 @@ _BUFFER_SEGMENTS = 16
 def outline_for_area(points: np.ndarray, target_area: float = TARGET_AREA_M2) -> BaseGeometry:
     """The concave hull of ``points``, buffered to an area of ``target_area`` (± 1 m²)."""
     hull = shapely.concave_hull(shapely.multipoints(points), ratio=HULL_RATIO)
+    if hull.area > target_area:
+        raise ValueError(f"the hull of the points already covers {hull.area:.0f} m² > {target_area:.0f} m²")
     low, high = 0.0, float(np.sqrt(target_area))
     outline = shapely.buffer(hull, high, quad_segs=_BUFFER_SEGMENTS)
     for _ in range(80):

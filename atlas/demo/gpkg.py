@@ -9,6 +9,7 @@ identical bytes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,18 @@ def gdal_config(**options: str) -> Iterator[None]:
         yield
     finally:
         pyogrio.set_gdal_config_options(previous)
+
+
+@contextmanager
+def quiet(logger_name: str) -> Iterator[None]:
+    """Hide a library's INFO messages (pyogrio logs every layer it writes) for the duration of the block."""
+    logger = logging.getLogger(logger_name)
+    previous = logger.level
+    logger.setLevel(max(previous, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 def _round5(values: np.ndarray) -> np.ndarray:
@@ -134,7 +147,7 @@ def cbs_layers(
 
 def write_wijkbuurtkaart(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """Write the layers into one GeoPackage with reproducible bytes."""
-    with gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP):
+    with gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP), quiet("pyogrio"):
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=name != "buurten")
     return path

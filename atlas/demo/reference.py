@@ -1,5 +1,4 @@
-"""The municipal reference tables the demo grows from: real buurt codes, names and points, and
-stadsdelen.
+"""The municipal reference tables the demo grows from: real buurt codes, names and points, and stadsdelen.
 
 Both live in ``geodata/zwolle/`` (see ``geodata/README.md``): ``buurten.csv`` (``buurtcode,
 buurtnaam, wijkcode, wijknaam, x, y``; one representative point per buurt in EPSG:28992) and

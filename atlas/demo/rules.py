@@ -1,5 +1,4 @@
-"""How the demo invents a value for an indicator it has never seen: rules keyed on unit, theme and
-better.
+"""How the demo invents a value for an indicator it has never seen: rules keyed on unit, theme and better.
 
 Every registry indicator gets a :class:`Rule`. A few well-known ids have a realistic city level
 (e.g. about 10 % feels lonely, 48 % is overweight); everything else gets a plausible default from
@@ -26,9 +25,10 @@ class Rule:
     """How one indicator is drawn per buurt and year.
 
     ``kind``: ``share`` (percent, on the logit scale), ``level`` (positive amount, on the log
-    scale), ``score`` (0–10 or signed, additive), ``count`` (``base`` is a rate per inhabitant),
-    ``population``, ``density`` (inhabitants per km²) or ``age`` (share or count of an age band
-    ``age_band``), ``households`` or ``household_size``. ``spread`` is the effect of one standard
+    scale), ``index`` (a level scaled so that the city is 100), ``score`` (0–10 or signed,
+    additive), ``count`` (``base`` is a rate per inhabitant), ``population``, ``density``
+    (inhabitants per km²), ``age`` (share or count of the age band ``age_band``), ``households`` or
+    ``household_size``. ``spread`` is the effect of one standard
     deviation of the driver (``ses``, ``green`` or ``urban``, the opposite of green); ``trend`` the
     change per year on the rule's scale; ``noise`` the buurt-to-buurt scatter on that scale.
     """
@@ -42,6 +42,8 @@ class Rule:
     low: float | None = None
     high: float | None = None
     age_band: tuple[int, int | None] | None = None
+    sign: float | None = None
+    """Overrides the direction read from ``better`` (e.g. support use is 'neutral' but poverty drives it)."""
 
 
 _SHARE = Rule("share", 50.0, spread=0.3, trend=0.02)
@@ -82,12 +84,12 @@ _KNOWN: dict[str, Rule] = {
     "nettoarbeidsparticipatie": replace(_SHARE, base=69.0, spread=0.3, trend=0.02),
     "eenpersoonshuishoudens": replace(_SHARE, base=38.0, spread=0.3, trend=0.01),
     "jeugdzorg_percentage": replace(_SHARE, base=11.0, spread=0.35, trend=0.02),
-    "koopkracht_index": Rule("level", 100.0, spread=0.13, trend=0.0, noise=0.05),
+    "koopkracht_index": Rule("index", 100.0, spread=0.13, noise=0.05),
     "gestandaardiseerd_inkomen": Rule("level", 33_500.0, spread=0.16, trend=0.03, noise=0.05),
     "gemiddeld_inkomen_inwoner": Rule("level", 30_500.0, spread=0.16, trend=0.03, noise=0.05),
-    "woz_waarde": Rule("level", 265_000.0, spread=0.22, trend=0.075, noise=0.08),
-    "bijstand_per_1000": Rule("level", 32.0, spread=0.6, trend=-0.02, noise=0.2),
-    "wmo_per_1000": Rule("level", 75.0, spread=0.3, trend=0.02, noise=0.15),
+    "woz_waarde": Rule("level", 265_000.0, spread=0.22, trend=0.075, noise=0.08, sign=1.0),
+    "bijstand_per_1000": Rule("level", 26.0, spread=0.6, trend=-0.02, noise=0.2),
+    "wmo_per_1000": Rule("level", 66.0, spread=0.3, trend=0.02, noise=0.15),
     "misdrijven_per_1000": Rule("level", 48.0, spread=0.35, trend=-0.02, noise=0.3),
     "diefstal_per_1000": Rule("level", 17.0, spread=0.35, trend=-0.03, noise=0.3),
     "vernielingen_per_1000": Rule("level", 5.5, spread=0.35, trend=-0.01, noise=0.3),
@@ -102,9 +104,9 @@ _KNOWN: dict[str, Rule] = {
     "groen_2bomen": replace(_SHARE, base=66.0, spread=0.8, trend=0.02, driver="green"),
     "groen_22kroon": replace(_SHARE, base=33.0, spread=1.0, trend=0.02, driver="green"),
     "groen_200park": replace(_SHARE, base=82.0, spread=0.6, trend=0.01, driver="green"),
-    "gebruik_wmo": Rule("count", 0.065, spread=0.3, trend=0.02),
-    "gebruik_jeugdhulp": Rule("count", 0.035, spread=0.3, trend=0.03),
-    "gebruik_bijstand": Rule("count", 0.030, spread=0.6, trend=-0.02),
+    "gebruik_wmo": Rule("count", 0.065, spread=0.3, trend=0.02, sign=-1.0),
+    "gebruik_jeugdhulp": Rule("count", 0.035, spread=0.3, trend=0.03, sign=-1.0),
+    "gebruik_bijstand": Rule("count", 0.030, spread=0.6, trend=-0.02, sign=-1.0),
     "inwoners": Rule("population", 0.0),
 }
 
@@ -113,7 +115,7 @@ _BY_UNIT: dict[str, Rule] = {
     "count": Rule("count", 0.04, spread=0.3, trend=0.01),
     "score": Rule("score", 6.9, spread=0.3, trend=0.02, noise=0.25, low=0.0, high=10.0),
     "euro": Rule("level", 31_000.0, spread=0.15, trend=0.03, noise=0.06),
-    "index": Rule("level", 100.0, spread=0.10, trend=0.01, noise=0.04),
+    "index": Rule("index", 100.0, spread=0.10, noise=0.04),
     "per_1000": Rule("level", 45.0, spread=0.3, trend=-0.02, noise=0.2),
     "per_km2": Rule("density", 0.0),
     "years": Rule("level", 41.0, spread=0.05, trend=0.004, noise=0.05),
@@ -124,6 +126,8 @@ _UNKNOWN_UNIT = Rule("level", 1.0, spread=0.2, noise=0.15)
 """A unit this module does not know yet: a positive amount around 1."""
 
 _STAPELING = re.compile(r"^stapeling_(personen|huishoudens)_(\d)$")
+_STAPELING_RATES = {"personen": (0.10, 0.015, 0.003), "huishoudens": (0.055, 0.012, 0.003)}
+"""Per inhabitant: persons (households) with support under exactly 1, 2 or 3 laws."""
 _AGE = re.compile(r"(\d{1,2})_(?:tot_)?(\d{1,2}|plus|eo|en_ouder|ouder)(?:_jaar)?$")
 _AGE_PREFIXES = ("leeftijd", "inwoners_", "personen_", "aandeel_", "bevolking_")
 
@@ -147,16 +151,16 @@ def _special(ind: Indicator) -> Rule | None:
     stapeling = _STAPELING.match(ind.id)
     if stapeling:
         who, laws = stapeling.groups()
-        rate = (0.05 if who == "personen" else 0.08) / 4 ** (int(laws) - 1)
-        return Rule("count", rate, spread=0.5, trend=0.02)
+        rate = _STAPELING_RATES[who][min(int(laws), 3) - 1]
+        return Rule("count", rate, spread=0.5, trend=0.02, sign=-1.0)
     band = _age_band(ind.id)
     if band is not None:
         return Rule("age", 0.0, age_band=band)
     lowered = ind.id.lower()
     if ind.unit == "euro" and "woz" in lowered:
-        return Rule("level", 265_000.0, spread=0.22, trend=0.075, noise=0.08)
+        return Rule("level", 265_000.0, spread=0.22, trend=0.075, noise=0.08, sign=1.0)
     if ind.unit == "euro" and "inkomen" in lowered:
-        return Rule("level", 33_500.0, spread=0.16, trend=0.03, noise=0.05)
+        return Rule("level", 33_500.0, spread=0.16, trend=0.03, noise=0.05, sign=1.0)
     return None
 
 
@@ -190,7 +194,7 @@ def _by_unit(ind: Indicator) -> Rule:
     fraction = _id_fraction(ind.id)
     if rule.kind == "share":
         return replace(rule, base=15.0 + 65.0 * fraction, driver=_driver(ind))
-    if rule.kind in ("level", "count") and ind.unit != "index":
+    if rule.kind in ("level", "count"):
         driver = rule.driver if rule.driver != "ses" else _driver(ind)
         return replace(rule, base=rule.base * (0.7 + 0.6 * fraction), driver=driver)
     return rule
@@ -201,8 +205,10 @@ def _driver(ind: Indicator) -> str:
     return "green" if green else "ses"
 
 
-def direction(ind: Indicator) -> float:
-    """+1: a richer, healthier buurt scores higher; -1: lower; neutral leans a little."""
+def direction(ind: Indicator, rule: Rule) -> float:
+    """+1: a richer, healthier buurt scores higher; -1: lower; neutral leans a little (unless the rule says)."""
+    if rule.sign is not None:
+        return rule.sign
     if ind.better == "higher":
         return 1.0
     if ind.better == "lower":

@@ -1,5 +1,4 @@
-"""Synthetic traits per buurt that every demo value is drawn from, so the values hang together in
-space.
+"""Synthetic traits per buurt that every demo value is drawn from, so the values hang together in space.
 
 - ``kind``: ``bedrijf`` (business parks: 20–150 inhabitants, so suppression shows), ``landelijk``
   (large, rural cells) or ``woon`` (residential);

@@ -2,14 +2,14 @@
 
 For each indicator: draw the true buurt values (:mod:`atlas.demo.draw`), take them to the level its
 source publishes (GGD per wijk, the rest per buurt, or the lowest level the registry lists), add
-survey sampling noise with respondent counts, knock out a few cells (missing, never 0), and, for
-``aggregate: none``, derive the values of every further listed level from those consistently (sums,
-or means weighted by respondents, inhabitants or area).
+survey sampling noise with respondent counts; for ``aggregate: none``, derive the values of every
+further listed level from those consistently (sums, or means weighted by respondents, households,
+inhabitants or area); finally leave a few cells of small areas empty (missing, never 0).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -29,10 +29,12 @@ from atlas.demo.rules import (
 from atlas.demo.traits import YEARS, BuurtTraits, rng_for
 from atlas.layers.registry import LEVELS, Indicator, Registry
 
-MISSING_RATE = 0.01
-"""Share of published cells left empty, to show 'missing' (only where a level has at least 10
-areas).
-"""
+MISSING_RATE = 0.15
+"""Chance that a small area's cell is left empty, to show 'missing' (as a source would for it)."""
+SMALL_AREA = 500
+"""Only areas with fewer inhabitants than this and :data:`SMALL_SHARE` of their parent area may miss
+values, so that means upward stay covered."""
+SMALL_SHARE = 0.1
 _RESPONSE_RATE: dict[Family, float] = {"bvb": 0.045, "ggd": 0.02, "cbs": 0.01, "overig": 0.012}
 """Respondents per adult inhabitant, per source family."""
 
@@ -108,19 +110,26 @@ def _sample(values: np.ndarray, n: np.ndarray, rule: Rule, rng: np.random.Genera
     return np.where(n > 0, observed, np.nan)
 
 
-def _knock_out(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    if values.shape[1] < 10:
+def _knock_out(values: np.ndarray, level: str, ctx: Panels, rng: np.random.Generator) -> np.ndarray:
+    """Empty a few cells of small areas (missing, never 0)."""
+    if level == LEVELS[-1]:
         return values
-    hit = rng.random(values.shape) < MISSING_RATE
+    population = ctx.hierarchy.sum_to(level, ctx.traits.population)
+    parent = LEVELS[LEVELS.index(level) + 1]
+    link = ctx.hierarchy.link(level, parent)
+    share = population / ((population @ link) @ link.T)
+    small = (population < SMALL_AREA) & (share < SMALL_SHARE)
+    hit = small & (rng.random(values.shape) < MISSING_RATE)
     return np.where(hit, np.nan, values)
 
 
 def _round(values: np.ndarray, decimals: int) -> np.ndarray:
-    return np.round(values, decimals)
+    """Round to the registry's decimals (+ 0.0 turns -0.0 into 0.0)."""
+    return np.round(values, decimals) + 0.0
 
 
 def _publish_level(ind: Indicator, rule: Rule, truth: np.ndarray, ctx: Panels, rng: np.random.Generator) -> LevelValues:
-    """Values at the level the source publishes, with respondents and knocked-out cells."""
+    """Values at the level the source publishes, with respondents (surveys) or denominators (count suppression)."""
     level = emission_level(ind)
     hierarchy, traits = ctx.hierarchy, ctx.traits
     link = hierarchy.membership(level)
@@ -138,8 +147,6 @@ def _publish_level(ind: Indicator, rule: Rule, truth: np.ndarray, ctx: Panels, r
     elif ind.suppression == "count" and not _additive(rule, ind):
         n = np.round(hierarchy.sum_to(level, traits.population)).astype(np.int64)
     decimals = 0 if _additive(rule, ind) else ind.decimals
-    if not _additive(rule, ind):
-        values = _knock_out(values, rng)
     return LevelValues(level, hierarchy.codes(level), _round(values, decimals), n)
 
 
@@ -167,16 +174,20 @@ def indicator_values(ind: Indicator, ctx: Panels) -> IndicatorValues:
     """All values the demo publishes for one indicator."""
     rule = rule_for(ind)
     rng = rng_for(ctx.seed, "indicator", ind.id)
-    truth = true_values(rule, direction(ind), ctx.traits, rng, percent=ind.unit == "percent")
+    truth = true_values(rule, direction(ind, rule), ctx.traits, rng, percent=ind.unit == "percent")
     base = _publish_level(ind, rule, truth, ctx, rng)
-    parts = [base]
-    if ind.aggregate == "none":
-        parts += _derive_upward(ind, rule, base, ctx)
-    return IndicatorValues(ind, family(ind), tuple(parts))
+    upward = _derive_upward(ind, rule, base, ctx) if ind.aggregate == "none" else []
+    if not _additive(rule, ind):
+        # the source knows every value but leaves some small areas empty; what it publishes for larger
+        # areas is still computed from all of them
+        base = replace(base, values=_knock_out(base.values, base.level, ctx, rng))
+    return IndicatorValues(ind, family(ind), (base, *upward))
 
 
 def generate_values(registry: Registry, traits: BuurtTraits, hierarchy: Hierarchy, seed: int) -> list[IndicatorValues]:
     """Values for every registry indicator, in registry order."""
+    if list(hierarchy.codes("buurt")) != list(traits.codes):
+        raise ValueError("traits and hierarchy must list the same buurten in code order")
     ctx = Panels(traits, hierarchy, seed)
     return [indicator_values(ind, ctx) for ind in registry]
 

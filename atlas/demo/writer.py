@@ -66,8 +66,8 @@ def write_demo_files(folder: Path, reference: Reference, registry: Registry, see
     write_wijkbuurtkaart(folder / GPKG_FILE, cbs_layers(geometry, traits, hierarchy, seed))
     shutil.copyfile(reference.stadsdelen_path, folder / STADSDELEN_FILE)
     values = generate_values(registry, traits, hierarchy, seed)
-    files = write_indicator_files(folder, values, reference)
-    return write_sources_file(folder, files.entries, reference, seed)
+    entries = write_indicator_files(folder, values, reference)
+    return write_sources_file(folder, entries, reference, seed)
 
 
 def _replace_directory(new: Path, target: Path) -> None:

@@ -1,7 +1,7 @@
 """Write an XLSX workbook whose bytes depend only on its content.
 
-openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry; here both are pinned, so two demo
-runs give identical files.
+openpyxl stamps the save time into ``docProps/core.xml`` and the time of writing into every zip entry; here both
+are pinned, so two demo runs give identical files.
 """
 
 from __future__ import annotations
@@ -37,6 +37,17 @@ class _FixedTimeZip(zipfile.ZipFile):
             info = zinfo_or_arcname
             info.date_time = _ZIP_TIME
         super().writestr(info, data, compress_type, compresslevel)
+
+    def write(  # type: ignore[override]
+        self,
+        filename: str | Path,
+        arcname: str | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """openpyxl writes sheets from temporary files; take their bytes, not their modification time."""
+        name = arcname if arcname is not None else Path(filename).name
+        self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
 
 
 def write_xlsx(path: Path, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:

@@ -191,9 +191,7 @@ def default_registry_path() -> Path:
     for candidate in (here.parents[2] / "layers.yaml", here.parents[1] / "_data" / "layers.yaml"):
         if candidate.is_file():
             return candidate
-    raise RegistryError(
-        "layers.yaml not found next to the package nor in its data", file="layers.yaml"
-    )
+    raise RegistryError("layers.yaml not found next to the package nor in its data", file="layers.yaml")
 
 
 class _Checker:
@@ -203,16 +201,12 @@ class _Checker:
         self.path = path
         self.entry = entry
         if not isinstance(data, dict):
-            raise RegistryError(
-                f"expected a mapping, got {type(data).__name__}", file=path, entry=entry
-            )
+            raise RegistryError(f"expected a mapping, got {type(data).__name__}", file=path, entry=entry)
         self.data = data
         for key in data:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = (
-                    f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
-                )
+                extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
                 raise RegistryError(f"unknown field{extra}", file=path, entry=entry, field=str(key))
 
     def fail(self, name: str, message: str) -> RegistryError:
@@ -229,9 +223,7 @@ class _Checker:
         return value.strip()
 
     # The methods ``str`` and ``int`` shadow the builtins in this class body: hence ``builtins``.
-    def choice(
-        self, name: builtins.str, options: Any, default: builtins.str | None = None
-    ) -> builtins.str:
+    def choice(self, name: builtins.str, options: Any, default: builtins.str | None = None) -> builtins.str:
         value = self.data.get(name, default)
         if value is None:
             raise self.fail(name, f"is required; one of {', '.join(options)}")
@@ -267,9 +259,7 @@ def _load_yaml(path: Path) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise RegistryError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row
-        ) from None
+        raise RegistryError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row) from None
     if not isinstance(data, dict):
         raise RegistryError("expected a mapping with 'indicators' at the top", file=path)
     return data, hashlib.sha256(raw).hexdigest()
@@ -356,9 +346,7 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
         if cbs_key is None:
             raise c.fail("cbs_denominator", "needs 'cbs_key' (the count to divide)")
         if unit not in SHARE_UNITS:
-            raise c.fail(
-                "cbs_denominator", f"only for unit {' or '.join(SHARE_UNITS)}, not {unit!r}"
-            )
+            raise c.fail("cbs_denominator", f"only for unit {' or '.join(SHARE_UNITS)}, not {unit!r}")
     return Indicator(
         id=ident,
         title=c.str("title", required=True),
@@ -397,9 +385,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
     themes: dict[str, Theme] = {}
     for i, raw in enumerate(_entries(path, data, "themes", required=False)):
         c = _Checker(path, _entry_name("themes", i, raw), raw, ("id", "title", "description"))
-        theme = Theme(
-            c.str("id", required=True), c.str("title", required=True), c.str("description")
-        )
+        theme = Theme(c.str("id", required=True), c.str("title", required=True), c.str("description"))
         if theme.id in themes:
             raise c.fail("id", f"duplicate theme {theme.id!r}")
         themes[theme.id] = theme

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,14 @@ STATUS_LABELS = {
 
 
 @dataclass(frozen=True)
+class MapAssets:
+    """Where the page loads Leaflet from: (name, URL) pairs, served by the app itself (never a CDN)."""
+
+    js: tuple[tuple[str, str], ...]
+    css: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Classes:
     """Class breaks and colours of a choropleth."""
 
@@ -76,10 +85,13 @@ def classify(values: np.ndarray, indicator: Indicator) -> Classes | None:
     if k < 2:
         return Classes(bins=(float(unique[0]),), colors=(palette(indicator.palette, 3)[1],), lower=float(unique[0]))
     scheme = getattr(mapclassify, indicator.classification.mapclassify_name)
-    if indicator.classification.scheme in ("head_tail_breaks", "std_mean"):
-        result = scheme(values)
-    else:
-        result = scheme(values, k=k)
+    with warnings.catch_warnings():
+        # FisherJenks says it would be faster with numba; for a few hundred areas it does not matter
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        if indicator.classification.scheme in ("head_tail_breaks", "std_mean"):
+            result = scheme(values)
+        else:
+            result = scheme(values, k=k)
     bins = tuple(float(b) for b in np.unique(result.bins))
     colors = palette(indicator.palette, len(bins))
     return Classes(bins=bins, colors=tuple(colors), lower=float(values.min()))
@@ -152,7 +164,7 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
     return geo
 
 
-def choropleth(artifact: Artifact, selection: Selection, *, tiles: bool = True) -> folium.Map:
+def choropleth(artifact: Artifact, selection: Selection, assets: MapAssets, *, tiles: bool = True) -> folium.Map:
     """A Folium map of one selection: classified choropleth, tooltip, legend and demo notice."""
     ind = selection.indicator
     ok = selection.values[selection.values.status == "ok"].value.to_numpy(dtype="float64")
@@ -166,6 +178,8 @@ def choropleth(artifact: Artifact, selection: Selection, *, tiles: bool = True) 
         control_scale=True,
         prefer_canvas=False,
     )
+    fmap.default_js = list(assets.js)
+    fmap.default_css = list(assets.css)
     if tiles:
         folium.TileLayer(PDOK_TILES, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19).add_to(fmap)
     folium.GeoJson(
@@ -190,6 +204,6 @@ def choropleth(artifact: Artifact, selection: Selection, *, tiles: bool = True) 
     return fmap
 
 
-def render_map(artifact: Artifact, selection: Selection, *, tiles: bool = True) -> str:
+def render_map(artifact: Artifact, selection: Selection, assets: MapAssets, *, tiles: bool = True) -> str:
     """The map as a complete HTML document."""
-    return choropleth(artifact, selection, tiles=tiles).get_root().render()
+    return choropleth(artifact, selection, assets, tiles=tiles).get_root().render()

@@ -29,6 +29,7 @@ class Selection:
 
 
 def parse_level(text: str | None, default: str = "buurt") -> str:
+    """A level name; ``default`` when the parameter is absent."""
     level = (text or default).strip().lower()
     if level not in LEVELS:
         raise BadRequest(f"onbekend niveau {text!r}; kies uit {', '.join(LEVELS)}")
@@ -48,9 +49,16 @@ def years_of(artifact: Artifact, indicator_id: str) -> tuple[int, ...]:
     return tuple(sorted({int(str(p)[:4]) for p in periods}))
 
 
-def select(artifact: Artifact, indicator_id: str, level: str, year: int | None) -> Selection:
-    """One indicator at one level for one year (the latest when ``year`` is None)."""
+def default_level(indicator: Indicator) -> str:
+    """The finest level a map of this indicator can show."""
+    return next((level for level in WEB_LEVELS if level in indicator.levels), indicator.levels[0])
+
+
+def select(artifact: Artifact, indicator_id: str, level: str | None, year: int | None) -> Selection:
+    """One indicator at one level (its finest when None) for one year (the latest when None)."""
     indicator = artifact.registry.indicator(indicator_id)
+    if level is None:
+        level = default_level(indicator)
     if level not in indicator.levels:
         raise NotFound(f"{indicator.title} bestaat niet op niveau {level}")
     if artifact.areas.level(level).empty:

@@ -25,11 +25,12 @@ def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] 
         raise RuntimeError("no build artifact: pass build_dir or set ATLAS_BUILD")
     app.extensions["atlas"] = Artifact.open(app.config["ATLAS_BUILD"])
 
-    from atlas.web import api, errors, pages
+    from atlas.web import api, assets, errors, pages
 
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(assets.bp)
     return app
 
 

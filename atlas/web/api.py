@@ -55,7 +55,8 @@ def values() -> Response:
         from atlas.errors import BadRequest
 
         raise BadRequest("parameter 'indicator' ontbreekt")
-    level = parse_level(request.args.get("niveau"))
+    niveau = request.args.get("niveau")
+    level = parse_level(niveau) if niveau else None
     sel = select(artifact(), indicator, level, parse_year(request.args.get("jaar")))
     rows = [
         {
@@ -71,7 +72,7 @@ def values() -> Response:
     return jsonify(
         {
             "indicator": sel.indicator.id,
-            "niveau": level,
+            "niveau": sel.level,
             "jaar": sel.year,
             "levels": list(LEVELS),
             "values": rows,

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from atlas.render.maps import render_map
 from atlas.render.selection import parse_level, parse_year, select
 from atlas.web import artifact
+from atlas.web.assets import map_assets
 
 bp = Blueprint("pages", __name__)
 
@@ -21,7 +22,8 @@ def index() -> str:
 @bp.get("/kaart/<indicator>")
 def kaart(indicator: str) -> Response:
     art = artifact()
-    level = parse_level(request.args.get("niveau"))
+    niveau = request.args.get("niveau")
+    level = parse_level(niveau) if niveau else None
     sel = select(art, indicator, level, parse_year(request.args.get("jaar")))
-    body = render_map(art, sel, tiles=current_app.config["ATLAS_TILES"])
+    body = render_map(art, sel, map_assets(), tiles=current_app.config["ATLAS_TILES"])
     return Response(body, mimetype="text/html")
