@@ -39,3 +39,66 @@ def demo_build(demo_sources, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo-build") / "build"
     build(demo_sources, out)
     return out
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_build):
+    """The demo atlas served by waitress on a free port of 127.0.0.1, for the browser tests."""
+    import socket
+    import threading
+
+    from waitress.server import create_server
+
+    from atlas.web import create_app
+
+    app = create_app(demo_build, {"ATLAS_TILES": False})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run 'make test' as root or install Debian's 'chromium' package")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parent / "_screenshots"
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors in ``page.console_errors``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()

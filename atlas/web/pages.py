@@ -12,6 +12,11 @@ from atlas.web.assets import map_assets
 bp = Blueprint("pages", __name__)
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.get("/")
 def index() -> str:
     art = artifact()
