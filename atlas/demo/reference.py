@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from atlas.errors import SourcesError
+from atlas.layers.registry import installed_data_dir
 
 GEMEENTE_CODE = "GM0193"
 GEMEENTE_NAAM = "Zwolle"
@@ -23,9 +24,9 @@ STADSDEEL_COLUMNS = ("wijkcode", "stadsdeel", "stadsdeelcode")
 
 
 def geodata_dir() -> Path:
-    """``geodata/`` of the source tree, or its copy in the wheel (``atlas/_data``)."""
+    """``geodata/`` of the source tree, or its copy in the wheel (``wijkatlas_data``)."""
     here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "geodata", here.parents[1] / "_data" / "geodata"):
+    for candidate in (here.parents[2] / "geodata", installed_data_dir() / "geodata"):
         if (candidate / "zwolle").is_dir():
             return candidate
     raise SourcesError("geodata/zwolle not found next to the package nor in its data", file="geodata")

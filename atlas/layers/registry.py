@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import difflib
 import hashlib
+import sysconfig
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,10 +186,15 @@ class Registry:
         return [ind for ind in self.indicators.values() if ind.theme == theme]
 
 
+def installed_data_dir() -> Path:
+    """Where a wheel install puts ``layers.yaml`` and ``geodata/`` (``wijkatlas_data`` beside the package)."""
+    return Path(sysconfig.get_paths()["purelib"]) / "wijkatlas_data"
+
+
 def default_registry_path() -> Path:
     """``layers.yaml`` of the source tree, or the copy packaged into the wheel."""
     here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "layers.yaml", here.parents[1] / "_data" / "layers.yaml"):
+    for candidate in (here.parents[2] / "layers.yaml", installed_data_dir() / "layers.yaml"):
         if candidate.is_file():
             return candidate
     raise RegistryError("layers.yaml not found next to the package nor in its data", file="layers.yaml")
