@@ -1,0 +1,398 @@
+"""The area hierarchy: buurt -> wijk -> stadsdeel -> gemeente, checked and completed.
+
+:func:`build_hierarchy` takes the boundaries as read (:class:`~atlas.sources.areas.RawAreas`) and
+returns one GeoDataFrame per level. CBS codes nest by prefix (``BU01930101`` lies in wijk
+``WK019301``, which lies in gemeente ``GM0193``), so a parent column that disagrees with the code is
+an error, as are duplicate codes and buurten whose wijk is missing. Wijken are dissolved from the
+buurten when there is no wijk file; stadsdelen (a municipal grouping, not a CBS level) are the
+dissolve of their wijken; the gemeente is the dissolve of all buurten.
+
+Every level has columns ``code``, ``naam``, ``parent`` (``""`` for the gemeente) and ``geometry``
+(the buurt level also ``water``), in EPSG:28992, sorted by code, with a RangeIndex. ``code``,
+``naam`` and ``parent`` hold Python ``str`` (object dtype), never NaN. Geometries are valid
+Polygons, or MultiPolygons for areas of several parts (whatever the input format wrote).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from atlas.errors import AreaError, NotFound
+from atlas.layers.registry import LEVELS
+from atlas.sources.areas import (
+    RD_NEW,
+    RawAreas,
+    check_code,
+    gemeente_code,
+    normalise_code,
+    stadsdeel_codes,
+    text,
+)
+
+PREFIXES: dict[str, str] = {"BU": "buurt", "WK": "wijk", "SD": "stadsdeel", "GM": "gemeente"}
+"""The level of a code, by its first two letters."""
+
+COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "geometry")
+"""The columns of every level but the buurt level."""
+BUURT_COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "water", "geometry")
+"""The columns of the buurt level."""
+_MULTIPOLYGON = 6  # shapely type id
+
+
+@dataclass(frozen=True, eq=False)
+class Areas:
+    """The four area levels of one gemeente (see the module docstring for the columns)."""
+
+    buurt: gpd.GeoDataFrame
+    wijk: gpd.GeoDataFrame
+    stadsdeel: gpd.GeoDataFrame
+    gemeente: gpd.GeoDataFrame
+    _codes: dict[str, frozenset[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        codes = {level: frozenset(self.level(level)["code"]) for level in LEVELS}
+        object.__setattr__(self, "_codes", codes)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{level}={len(self.level(level))}" for level in LEVELS)
+        return f"Areas({counts})"
+
+    def level(self, name: str) -> gpd.GeoDataFrame:
+        """The GeoDataFrame of level ``name`` (one of ``LEVELS``)."""
+        if name not in LEVELS:
+            raise NotFound(f"unknown level {name!r}; levels: {', '.join(LEVELS)}")
+        frame: gpd.GeoDataFrame = getattr(self, name)
+        return frame
+
+    def level_of(self, code: str) -> str | None:
+        """The level of an area code (by prefix, then membership), or None for an unknown code."""
+        normal = normalise_code(code)
+        level = PREFIXES.get(normal[:2])
+        return level if level is not None and normal in self._codes[level] else None
+
+    def children(self, level: str) -> tuple[str, pd.Series] | None:
+        """The next non-empty level below ``level`` and a Series child code -> parent code.
+
+        Below the gemeente that is the stadsdeel level, or the wijk level when there are no
+        stadsdelen. None for the buurt level and for an empty level (no stadsdelen).
+        """
+        if self.level(level).empty or level == LEVELS[0]:
+            return None
+        for child in reversed(LEVELS[: LEVELS.index(level)]):
+            frame = self.level(child)
+            if not frame.empty:
+                parents = pd.Series(
+                    frame["parent"].to_numpy(dtype=object),
+                    index=pd.Index(frame["code"].to_numpy(dtype=object), name="code"),
+                    name="parent",
+                    dtype=object,
+                )
+                return child, parents
+        return None
+
+    def codes(self) -> set[str]:
+        """Every area code of every level."""
+        return set().union(*self._codes.values())
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def _rows(frame: pd.DataFrame) -> list[int]:
+    """The 1-based feature number of each row: the ``row`` column, else the position."""
+    if "row" in frame.columns:
+        return [int(row) for row in frame["row"]]
+    return list(range(1, len(frame) + 1))
+
+
+def _label(file: str, default: str) -> str:
+    """A file's name for a message, or ``default`` when the file is unknown."""
+    return Path(file).name if file else default
+
+
+def _where(file: str) -> str:
+    """The prefix of a note: the file's name."""
+    return f"{Path(file).name}: " if file else ""
+
+
+def _codes(frame: pd.DataFrame, column: str, level: str, file: str) -> list[str]:
+    """The normalised codes in ``column``, each checked to be a code of ``level``."""
+    if column not in frame.columns:
+        raise AreaError(f"the {level} table has no {column!r} column", file=file or None, field=column)
+    codes = [normalise_code(value) for value in frame[column]]
+    for code, row in zip(codes, _rows(frame), strict=True):
+        check_code(code, level, file=file or None, row=row, field=column)
+    return codes
+
+
+def _check_unique(codes: Sequence[str], rows: Sequence[int], level: str, file: str) -> None:
+    first: dict[str, int] = {}
+    for code, row in zip(codes, rows, strict=True):
+        if code in first:
+            raise AreaError(
+                f"{level} {code} appears twice (rows {first[code]} and {row})",
+                file=file or None,
+                row=row,
+                field="code",
+            )
+        first[code] = row
+
+
+def _check_in_gemeente(codes: Sequence[str], level: str, gemeente: str, rows: Sequence[int], file: str) -> None:
+    for code, row in zip(codes, rows, strict=True):
+        if code[2:6] != gemeente[2:]:
+            raise AreaError(
+                f"{level} {code} is not in gemeente {gemeente} (its code nests in GM{code[2:6]})",
+                file=file or None,
+                row=row,
+                field="code",
+            )
+
+
+def _check_buurt_parents(codes: Sequence[str], parents: Sequence[str], rows: Sequence[int], file: str) -> None:
+    """A buurt's parent must be the wijk its code nests in: BU01930101 lies in WK019301."""
+    for code, parent, row in zip(codes, parents, rows, strict=True):
+        nest = f"WK{code[2:8]}"
+        if parent != nest:
+            raise AreaError(
+                f"buurt {code} has parent wijk {parent}, but its code nests in wijk {nest}",
+                file=file or None,
+                row=row,
+                field="parent",
+            )
+
+
+def _check_wijk_parents(
+    codes: Sequence[str], parents: Sequence[str], gemeente: str, rows: Sequence[int], file: str
+) -> None:
+    for code, parent, row in zip(codes, parents, rows, strict=True):
+        if parent and parent != gemeente:
+            raise AreaError(
+                f"wijk {code} has parent {parent}, but its code nests in gemeente {gemeente}",
+                file=file or None,
+                row=row,
+                field="parent",
+            )
+
+
+def _names(frame: pd.DataFrame, codes: Sequence[str], level: str, file: str, notes: list[str]) -> list[str]:
+    """The ``naam`` column; the code stands in (with a note) where a name is empty."""
+    out: list[str] = []
+    for name, code, row in zip(frame["naam"].map(text), codes, _rows(frame), strict=True):
+        if not name:
+            notes.append(f"{_where(file)}{level} {code} (row {row}) has no name; its code is used")
+        out.append(name or code)
+    return out
+
+
+# --- building the levels ------------------------------------------------------------------------
+
+
+def _frame(
+    codes: Iterable[str],
+    names: Iterable[str],
+    parents: Iterable[str],
+    geometry: Iterable[Any],
+    water: Iterable[bool] | None = None,
+) -> gpd.GeoDataFrame:
+    """One level: the standard columns, sorted by code, RangeIndex, object dtype for the texts."""
+    data: dict[str, Any] = {
+        "code": pd.Series(list(codes), dtype=object),
+        "naam": pd.Series(list(names), dtype=object),
+        "parent": pd.Series(list(parents), dtype=object),
+    }
+    if water is not None:
+        data["water"] = pd.Series(list(water), dtype=bool)
+    frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(_single_parts(geometry), crs=RD_NEW), crs=RD_NEW)
+    frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
+    for column in ("code", "naam", "parent"):  # sorting may re-infer pandas' own string dtype
+        frame[column] = frame[column].astype(object)
+    return frame[list(BUURT_COLUMNS if water is not None else COLUMNS)]
+
+
+def _single_parts(geometry: Iterable[Any]) -> Any:
+    """One-part MultiPolygons as Polygons, so an area's type does not depend on the input format."""
+    values = np.asarray(list(geometry), dtype=object)
+    single = (shapely.get_type_id(values) == _MULTIPOLYGON) & (shapely.get_num_geometries(values) == 1)
+    values[single] = shapely.get_geometry(values[single], 0)
+    return values
+
+
+def _dissolve(geometry: Iterable[Any], keys: Iterable[str]) -> dict[str, Any]:
+    """Union the geometries per key; inputs in key order, so the result is deterministic."""
+    groups: dict[str, list[Any]] = {}
+    for key, geom in sorted(zip(keys, geometry, strict=True), key=lambda pair: pair[0]):
+        groups.setdefault(key, []).append(geom)
+    return {key: shapely.union_all(parts) for key, parts in groups.items()}
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The file each table came from, for messages ("" when unknown)."""
+
+    buurt: str
+    wijk: str
+    stadsdelen: str
+
+
+def _buurten(raw: pd.DataFrame, gemeente: str, file: str, notes: list[str]) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """The buurt level, and each buurt's row in its file."""
+    rows = _rows(raw)
+    codes = _codes(raw, "code", "buurt", file)
+    _check_unique(codes, rows, "buurt", file)
+    _check_in_gemeente(codes, "buurt", gemeente, rows, file)
+    parents = _codes(raw, "parent", "wijk", file)
+    _check_buurt_parents(codes, parents, rows, file)
+    water = [bool(v) for v in raw["water"]] if "water" in raw.columns else [False] * len(codes)
+    names = _names(raw, codes, "buurt", file, notes)
+    frame = _frame(codes, names, parents, raw.geometry, water)
+    return frame, dict(zip(codes, rows, strict=True))
+
+
+def _check_buurt_wijken(
+    buurt: gpd.GeoDataFrame, buurt_rows: dict[str, int], wijken: list[str], wijk_rows: list[int], files: _Files
+) -> None:
+    """Every buurt's wijk must be in the wijk file, and every wijk there must have buurten."""
+    known = set(wijken)
+    for code, parent in zip(buurt["code"], buurt["parent"], strict=True):
+        if parent not in known:
+            raise AreaError(
+                f"buurt {code} lies in wijk {parent}, which is missing from {_label(files.wijk, 'the wijk file')}",
+                file=files.buurt or None,
+                row=buurt_rows[code],
+                field="parent",
+            )
+    unused = sorted(known - set(buurt["parent"]))
+    if unused:
+        raise AreaError(
+            f"wijk {unused[0]} has no buurten in {_label(files.buurt, 'the buurt file')}",
+            file=files.wijk or None,
+            row=wijk_rows[wijken.index(unused[0])],
+            field="code",
+        )
+
+
+def _wijken_from_file(
+    raw: gpd.GeoDataFrame,
+    buurt: gpd.GeoDataFrame,
+    buurt_rows: dict[str, int],
+    gemeente: str,
+    files: _Files,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    """The wijk level from the wijk file; every buurt's wijk must be there, and every wijk used."""
+    rows = _rows(raw)
+    codes = _codes(raw, "code", "wijk", files.wijk)
+    _check_unique(codes, rows, "wijk", files.wijk)
+    _check_in_gemeente(codes, "wijk", gemeente, rows, files.wijk)
+    if "parent" in raw.columns:
+        parents = [normalise_code(value) for value in raw["parent"]]
+        _check_wijk_parents(codes, parents, gemeente, rows, files.wijk)
+    _check_buurt_wijken(buurt, buurt_rows, codes, rows, files)
+    names = _names(raw, codes, "wijk", files.wijk, notes)
+    return _frame(codes, names, [gemeente] * len(codes), raw.geometry)
+
+
+def _wijk_names(raw: pd.DataFrame, wijken: Iterable[str]) -> dict[str, str]:
+    """Each wijk's name from the buurten's ``wijknaam`` (first by buurt code), else ``Wijk nn``."""
+    found: dict[str, str] = {}
+    if "wijknaam" in raw.columns:
+        codes = raw["code"].map(normalise_code)
+        parents = raw["parent"].map(normalise_code)
+        for _, wijk, name in sorted(zip(codes, parents, raw["wijknaam"].map(text), strict=True)):
+            if name:
+                found.setdefault(wijk, name)
+    return {wijk: found.get(wijk, f"Wijk {wijk[6:8]}") for wijk in wijken}
+
+
+def _wijken_dissolved(
+    raw: pd.DataFrame, buurt: gpd.GeoDataFrame, gemeente: str, file: str, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """The wijk level as the dissolve of the buurten, when there is no wijk file."""
+    geometry = _dissolve(buurt.geometry, buurt["parent"])
+    names = _wijk_names(raw, geometry)
+    notes.append(f"{_where(file)}{len(geometry)} wijken dissolved from the buurten (no wijk file)")
+    return _frame(geometry, [names[w] for w in geometry], [gemeente] * len(geometry), geometry.values())
+
+
+def _stadsdelen(
+    mapping: pd.DataFrame, wijk: gpd.GeoDataFrame, gemeente: str, file: str
+) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """The stadsdeel level (dissolve of its wijken), and each wijk's stadsdeel code."""
+    rows = _rows(mapping)
+    wijkcodes = _codes(mapping, "wijkcode", "wijk", file)
+    _check_unique(wijkcodes, rows, "wijk", file)
+    names = [text(value) for value in mapping["stadsdeel"]]
+    if "stadsdeelcode" in mapping.columns:
+        sd_codes = _codes(mapping, "stadsdeelcode", "stadsdeel", file)
+    else:
+        sd_codes = stadsdeel_codes(wijkcodes, names, gemeente)
+    known = set(wijk["code"])
+    for code, sd, row in zip(wijkcodes, sd_codes, rows, strict=True):
+        if code not in known:
+            raise AreaError(
+                f"wijk {code} is not a wijk of gemeente {gemeente} in the boundaries",
+                file=file or None,
+                row=row,
+                field="wijkcode",
+            )
+        if sd[2:6] != gemeente[2:]:
+            raise AreaError(
+                f"stadsdeel {sd} does not nest in gemeente {gemeente} (expected SD{gemeente[2:]}nn)",
+                file=file or None,
+                row=row,
+                field="stadsdeelcode",
+            )
+    missing = sorted(known - set(wijkcodes))
+    if missing:
+        raise AreaError(
+            f"every wijk needs a stadsdeel; missing: {', '.join(missing)}",
+            file=file or None,
+            field="wijkcode",
+        )
+    parent_of = dict(zip(wijkcodes, sd_codes, strict=True))
+    name_of = dict(zip(sd_codes, names, strict=True))
+    geometry = _dissolve(wijk.geometry, [parent_of[code] for code in wijk["code"]])
+    frame = _frame(geometry, [name_of[sd] for sd in geometry], [gemeente] * len(geometry), geometry.values())
+    return frame, parent_of
+
+
+def build_hierarchy(
+    raw: RawAreas, gemeente: str, naam: str | None = None, *, source: str = ""
+) -> tuple[Areas, list[str]]:
+    """Check and complete the hierarchy of one gemeente; returns the areas and the notes.
+
+    ``naam`` names the gemeente (else ``raw.gemeente_naam``, else its code). ``source`` names the
+    input in messages when ``raw`` does not carry its file names (e.g. areas made in code). The
+    notes are ``raw.notes`` (reprojections, geometry repairs) followed by this step's (dissolved
+    wijken, names filled in).
+    """
+    gemeente = gemeente_code(gemeente)
+    notes = list(raw.notes)
+    files = _Files(
+        buurt=raw.buurt_file or source,
+        wijk=raw.wijk_file or source,
+        stadsdelen=raw.stadsdelen_file or source,
+    )
+    buurt, buurt_rows = _buurten(raw.buurt, gemeente, files.buurt, notes)
+    if raw.wijk is not None:
+        wijk = _wijken_from_file(raw.wijk, buurt, buurt_rows, gemeente, files, notes)
+    else:
+        wijk = _wijken_dissolved(raw.buurt, buurt, gemeente, files.buurt, notes)
+
+    stadsdeel = _frame([], [], [], [])
+    if raw.stadsdelen is not None:
+        stadsdeel, parent_of = _stadsdelen(raw.stadsdelen, wijk, gemeente, files.stadsdelen)
+        wijk = wijk.assign(parent=pd.Series([parent_of[code] for code in wijk["code"]], dtype=object))
+
+    geometry = shapely.union_all(list(buurt.geometry))
+    gemeente_frame = _frame([gemeente], [naam or raw.gemeente_naam or gemeente], [""], [geometry])
+    return Areas(buurt=buurt, wijk=wijk, stadsdeel=stadsdeel, gemeente=gemeente_frame), notes

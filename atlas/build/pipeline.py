@@ -1,0 +1,170 @@
+"""``atlas build``: sources file in, build artifact out.
+
+import + validate -> area hierarchy -> values completed upward -> artifact written atomically. Any error is raised
+before the first byte of the artifact is written in its final place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from atlas.build.aggregate import complete_values
+from atlas.build.artifact import file_sha256, write_artifact
+from atlas.build.hierarchy import Areas, build_hierarchy
+from atlas.layers.registry import LEVELS, Registry, load_registry
+from atlas.sources.areas import read_areas
+from atlas.sources.indicators import read_indicators
+from atlas.sources.spec import SourcesSpec, load_sources
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED = 50
+"""How many individual problems the manifest lists per kind before it only counts them."""
+
+
+def created_timestamp() -> str:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _inputs(spec: SourcesSpec) -> list[dict[str, Any]]:
+    base = spec.path.parent
+    seen: dict[Path, dict[str, Any]] = {}
+    for path in spec.input_files():
+        if path not in seen:
+            seen[path] = {
+                "path": _relative(path, base),
+                "sha256": file_sha256(path),
+                "bytes": path.stat().st_size,
+            }
+    return list(seen.values())
+
+
+def _unmatched(raw: pd.DataFrame, areas: Areas) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Split off values for area codes the boundaries do not have; they are reported, not silently lost."""
+    known = raw.code.isin(areas.codes())
+    lost = raw[~known]
+    report = [
+        {
+            "file": r["file"],
+            "row": int(r["row"]),
+            "code": r["code"],
+            "indicator": r["indicator"],
+            "period": r["period"],
+        }
+        for r in lost.head(MAX_LISTED).to_dict("records")
+    ]
+    if len(lost):
+        log.warning(
+            "%d values name area codes that are not in the boundaries (e.g. %s in %s row %d)",
+            len(lost),
+            lost.code.iloc[0],
+            lost.file.iloc[0],
+            lost.row.iloc[0],
+        )
+    return raw[known], {"count": len(lost), "examples": report}
+
+
+def _off_level(raw: pd.DataFrame, areas: Areas, registry: Registry) -> list[dict[str, Any]]:
+    """Values given for a level the registry does not list for that indicator."""
+    level_of = {code: level for level in LEVELS for code in areas.level(level).code}
+    levels = raw.code.map(level_of)
+    allowed = raw.indicator.map({i.id: set(i.levels) for i in registry})
+    off = raw[[lvl not in ok for lvl, ok in zip(levels, allowed, strict=True)]]
+    return [
+        {"file": r["file"], "row": int(r["row"]), "code": r["code"], "indicator": r["indicator"]}
+        for r in off.head(MAX_LISTED).to_dict("records")
+    ]
+
+
+def _counts(areas: Areas, values: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "areas": {level: len(areas.level(level)) for level in LEVELS},
+        "values": len(values),
+        "status": {k: int(v) for k, v in values.status.value_counts().sort_index().items()},
+        "indicators": int(values.indicator.nunique()),
+        "periods": sorted(values.period.unique().tolist()),
+    }
+
+
+@dataclass
+class Prepared:
+    """Everything imported and checked, before anything is written."""
+
+    spec: SourcesSpec
+    registry: Registry
+    areas: Areas
+    notes: list[str]
+    raw: pd.DataFrame
+    unmatched: dict[str, Any]
+    off_level: list[dict[str, Any]]
+
+
+def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
+    """Import and validate every input named by the sources file; raises on the first bad input."""
+    spec = load_sources(sources)
+    registry = registry or load_registry()
+    log.info("areas from %s", spec.areas.buurt.path.name)
+    raw_areas = read_areas(spec.areas, spec.gemeente)
+    areas, notes = build_hierarchy(raw_areas, spec.gemeente, spec.naam, source=spec.areas.buurt.path.name)
+    for note in notes:
+        log.warning(note)
+    log.info("%s", ", ".join(f"{len(areas.level(level))} {level}" for level in LEVELS))
+    raw = read_indicators(spec.indicators, registry)
+    log.info("%d values read from %d indicator files", len(raw), len(spec.indicators))
+    raw, unmatched = _unmatched(raw, areas)
+    return Prepared(spec, registry, areas, notes, raw, unmatched, _off_level(raw, areas, registry))
+
+
+def validate_sources(sources: str | Path, registry: Registry | None = None) -> list[str]:
+    """Check a sources file and every file it names, without writing; returns a short report."""
+    p = prepare(sources, registry)
+    lines = [
+        f"{p.spec.path}: ok",
+        "areas: " + ", ".join(f"{len(p.areas.level(level))} {level}" for level in LEVELS),
+        f"values: {len(p.raw)} from {len(p.spec.indicators)} files",
+    ]
+    lines += [f"note: {note}" for note in p.notes]
+    if p.unmatched["count"]:
+        lines.append(f"warning: {p.unmatched['count']} values name unknown area codes")
+    if p.off_level:
+        lines.append(f"warning: {len(p.off_level)} values are for levels the registry does not list")
+    return lines
+
+
+def build(sources: str | Path, out: str | Path, *, registry: Registry | None = None) -> dict[str, Any]:
+    """Run the whole build; returns the manifest written to ``out/manifest.json``."""
+    p = prepare(sources, registry)
+    values = complete_values(p.raw, p.areas, p.registry)
+    gemeente = p.areas.gemeente.iloc[0]
+    manifest: dict[str, Any] = {
+        "created": created_timestamp(),
+        "demo": p.spec.demo,
+        "gemeente": {"code": p.spec.gemeente, "naam": str(gemeente.naam)},
+        "sources_file": p.spec.path.name,
+        "inputs": _inputs(p.spec),
+        "registry": {"sha256": p.registry.sha256, "indicators": len(p.registry.indicators)},
+        "counts": _counts(p.areas, values),
+        "notes": p.notes,
+        "unmatched_codes": p.unmatched,
+        "values_outside_registry_levels": p.off_level,
+    }
+    manifest = write_artifact(Path(out), p.areas, values, manifest, p.registry)
+    log.info("artifact written to %s (%d values)", out, len(values))
+    return manifest
