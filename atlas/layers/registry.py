@@ -7,8 +7,6 @@ knows where to look.
 
 from __future__ import annotations
 
-import builtins
-import difflib
 import hashlib
 import sysconfig
 from collections.abc import Iterator, Mapping
@@ -16,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from atlas.checks import Entry, load_yaml
 from atlas.errors import NotFound, RegistryError
 
 LEVELS: tuple[str, ...] = ("buurt", "wijk", "stadsdeel", "gemeente")
@@ -200,72 +197,12 @@ def default_registry_path() -> Path:
     raise RegistryError("layers.yaml not found next to the package nor in its data", file="layers.yaml")
 
 
-class _Checker:
-    """Reads one mapping entry of the registry and names file, entry and field on every error."""
-
-    def __init__(self, path: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> None:
-        self.path = path
-        self.entry = entry
-        if not isinstance(data, dict):
-            raise RegistryError(f"expected a mapping, got {type(data).__name__}", file=path, entry=entry)
-        self.data = data
-        for key in data:
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
-                raise RegistryError(f"unknown field{extra}", file=path, entry=entry, field=str(key))
-
-    def fail(self, name: str, message: str) -> RegistryError:
-        return RegistryError(message, file=self.path, entry=self.entry, field=name)
-
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
-        value = self.data.get(name, default)
-        if value is None:
-            if required:
-                raise self.fail(name, "is required")
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise self.fail(name, f"must be a non-empty text, got {value!r}")
-        return value.strip()
-
-    # The methods ``str`` and ``int`` shadow the builtins in this class body: hence ``builtins``.
-    def choice(self, name: builtins.str, options: Any, default: builtins.str | None = None) -> builtins.str:
-        value = self.data.get(name, default)
-        if value is None:
-            raise self.fail(name, f"is required; one of {', '.join(options)}")
-        if value not in options:
-            hint = difflib.get_close_matches(str(value), list(options), n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise self.fail(name, f"{value!r} is not one of {', '.join(options)}{extra}")
-        return str(value)
-
-    def int(
-        self,
-        name: builtins.str,
-        default: builtins.int | None,
-        *,
-        low: builtins.int,
-        high: builtins.int,
-    ) -> builtins.int | None:
-        value = self.data.get(name, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(name, f"must be a whole number from {low} to {high}, got {value!r}")
-        return value
+def _checker(path: Path, entry: str | None, data: Any, allowed: tuple[str, ...]) -> Entry:
+    return Entry(path, entry, data, allowed, error=RegistryError)
 
 
 def _load_yaml(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RegistryError(f"cannot read: {exc.strerror}", file=path) from None
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise RegistryError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row) from None
+    data, raw = load_yaml(path, RegistryError)
     if not isinstance(data, dict):
         raise RegistryError("expected a mapping with 'indicators' at the top", file=path)
     return data, hashlib.sha256(raw).hexdigest()
@@ -282,16 +219,14 @@ def _entries(path: Path, data: dict[str, Any], key: str, *, required: bool) -> l
     return value
 
 
-def _classification(c: _Checker) -> Classification:
+def _classification(c: Entry) -> Classification:
     raw = c.data.get("classification")
     if raw is None:
         return Classification()
-    sub = _Checker(c.path, c.entry, raw, ("scheme", "k"))
-    sub.fail = lambda name, message: RegistryError(  # type: ignore[method-assign]
-        message, file=c.path, entry=c.entry, field=f"classification.{name}"
-    )
+    sub = c.sub("classification", ("scheme", "k"))
+    assert sub is not None
     scheme = sub.choice("scheme", SCHEMES, "quantiles")
-    k = sub.int("k", 5, low=2, high=9)
+    k = sub.integer("k", 5, low=2, high=9)
     return Classification(scheme=scheme, k=k or 5)
 
 
@@ -301,14 +236,14 @@ def _entry_name(section: str, index: int, raw: Any) -> str:
     return f"{section}[{index}] {ident}" if ident is not None else f"{section}[{index}]"
 
 
-def _texts(c: _Checker, name: str) -> tuple[str, ...]:
+def _texts(c: Entry, name: str) -> tuple[str, ...]:
     raw = c.data.get(name, [])
     if not isinstance(raw, list) or not all(isinstance(s, str) and s.strip() for s in raw):
         raise c.fail(name, "must be a list of non-empty texts")
     return tuple(s.strip() for s in raw)
 
 
-def _levels(c: _Checker) -> tuple[str, ...]:
+def _levels(c: Entry) -> tuple[str, ...]:
     raw = c.data.get("levels", list(LEVELS))
     if not isinstance(raw, list) or not raw:
         raise c.fail("levels", f"must be a non-empty list of {', '.join(LEVELS)}")
@@ -340,14 +275,14 @@ _INDICATOR_FIELDS = (
 
 def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) -> Indicator:
     entry = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-    c = _Checker(path, f"indicators[{index}] {entry}", raw, _INDICATOR_FIELDS)
-    ident = c.str("id", required=True)
+    c = _checker(path, f"indicators[{index}] {entry}", raw, _INDICATOR_FIELDS)
+    ident = c.string("id", required=True)
     if not ident.isidentifier() or ident != ident.lower():
         raise c.fail("id", f"{ident!r} must be lower case letters, digits and underscores")
-    theme = c.choice("theme", themes) if themes else c.str("theme", required=True)
+    theme = c.choice("theme", themes) if themes else c.string("theme", required=True)
     unit = c.choice("unit", UNITS)
-    cbs_key = c.str("cbs_key") or None
-    cbs_denominator = c.str("cbs_denominator") or None
+    cbs_key = c.string("cbs_key") or None
+    cbs_denominator = c.string("cbs_denominator") or None
     if cbs_denominator is not None:
         if cbs_key is None:
             raise c.fail("cbs_denominator", "needs 'cbs_key' (the count to divide)")
@@ -355,19 +290,19 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
             raise c.fail("cbs_denominator", f"only for unit {' or '.join(SHARE_UNITS)}, not {unit!r}")
     return Indicator(
         id=ident,
-        title=c.str("title", required=True),
-        description=c.str("description"),
-        hoofddoel=c.int("hoofddoel", None, low=1, high=6),
+        title=c.string("title", required=True),
+        description=c.string("description"),
+        hoofddoel=c.integer("hoofddoel", None, low=1, high=6),
         theme=theme,
         unit=unit,
         better=c.choice("better", BETTER, "neutral"),
-        source=c.str("source", required=True),
+        source=c.string("source", required=True),
         levels=_levels(c),
         aggregate=c.choice("aggregate", AGGREGATES),
         suppression=c.choice("suppression", SUPPRESSION, "none"),
         classification=_classification(c),
         palette=c.choice("palette", PALETTES, "YlGnBu"),
-        decimals=c.int("decimals", 1, low=0, high=4) or 0,
+        decimals=c.integer("decimals", 1, low=0, high=4) or 0,
         cbs_key=cbs_key,
         cbs_denominator=cbs_denominator,
     )
@@ -390,30 +325,30 @@ def load_registry(path: str | Path | None = None) -> Registry:
 
     themes: dict[str, Theme] = {}
     for i, raw in enumerate(_entries(path, data, "themes", required=False)):
-        c = _Checker(path, _entry_name("themes", i, raw), raw, ("id", "title", "description"))
-        theme = Theme(c.str("id", required=True), c.str("title", required=True), c.str("description"))
+        c = _checker(path, _entry_name("themes", i, raw), raw, ("id", "title", "description"))
+        theme = Theme(c.string("id", required=True), c.string("title", required=True), c.string("description"))
         if theme.id in themes:
             raise c.fail("id", f"duplicate theme {theme.id!r}")
         themes[theme.id] = theme
 
     goals: dict[int, Goal] = {}
     for i, raw in enumerate(_entries(path, data, "hoofddoelen", required=False)):
-        c = _Checker(
+        c = _checker(
             path,
             f"hoofddoelen[{i}]",
             raw,
             ("number", "title", "subgoals", "factors", "key_factors"),
         )
-        number = c.int("number", None, low=1, high=6)
+        number = c.integer("number", None, low=1, high=6)
         if number is None:
             raise c.fail("number", "is required")
         if number in goals:
             raise c.fail("number", f"duplicate hoofddoel {number}")
         goals[number] = Goal(
             number,
-            c.str("title", required=True),
+            c.string("title", required=True),
             _texts(c, "subgoals"),
-            c.str("factors"),
+            c.string("factors"),
             _texts(c, "key_factors"),
         )
 
@@ -438,7 +373,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
 
     overlays: dict[str, Overlay] = {}
     for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
-        c = _Checker(
+        c = _checker(
             path,
             _entry_name("overlays", i, raw),
             raw,
@@ -446,13 +381,13 @@ def load_registry(path: str | Path | None = None) -> Registry:
         )
         kind = c.choice("kind", OVERLAY_KINDS)
         overlay = Overlay(
-            id=c.str("id", required=True),
-            title=c.str("title", required=True),
+            id=c.string("id", required=True),
+            title=c.string("title", required=True),
             kind=kind,
-            indicator=c.str("indicator") or None,
-            layer=c.str("layer") or None,
-            description=c.str("description"),
-            color=c.str("color", "#1b7837"),
+            indicator=c.string("indicator") or None,
+            layer=c.string("layer") or None,
+            description=c.string("description"),
+            color=c.string("color", "#1b7837"),
         )
         if kind == "indicator" and overlay.indicator not in indicators:
             raise c.fail("indicator", f"{overlay.indicator!r} is not an indicator of this registry")

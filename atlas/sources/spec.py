@@ -16,14 +16,12 @@ problem names the file, the entry and the field::
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from atlas.checks import Entry, load_yaml
 from atlas.errors import SourcesError
 
 AREA_FORMATS = ("cbs-gpkg", "cbs-shp", "file")
@@ -109,49 +107,12 @@ class SourcesSpec:
 _TOP = ("gemeente", "naam", "demo", "areas", "indicators", "groen", "stapeling", "privacy")
 
 
-class _Entry:
-    def __init__(self, file: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> None:
-        self.file = file
-        self.entry = entry
-        if not isinstance(data, dict):
-            raise SourcesError(f"expected a mapping, got {data!r}", file=file, entry=entry)
-        self.data = data
-        for key in data:
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
-                raise SourcesError(f"unknown key{extra}", file=file, entry=entry, field=str(key))
-
-    def fail(self, name: str, message: str) -> SourcesError:
-        return SourcesError(message, file=self.file, entry=self.entry, field=name)
-
-    def text(self, name: str, *, required: bool = False) -> str | None:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                raise self.fail(name, "is required")
-            return None
-        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-            raise self.fail(name, f"must be a text, got {value!r}")
-        return str(value).strip()
-
-    def path(self, name: str = "path") -> Path:
-        value = self.text(name, required=True)
-        assert value is not None
-        resolved = (self.file.parent / value).resolve()
-        if not resolved.exists():
-            raise self.fail(name, f"file not found: {resolved}")
-        return resolved
-
-    def choice(self, name: str, options: tuple[str, ...], default: str) -> str:
-        value = self.data.get(name, default)
-        if value not in options:
-            raise self.fail(name, f"{value!r} is not one of {', '.join(options)}")
-        return str(value)
+def _entry(file: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> Entry:
+    return Entry(file, entry, data, allowed, error=SourcesError)
 
 
 def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool) -> AreaSource:
-    e = _Entry(file, entry, raw, ("path", "format", "code", "name", "parent", "layer", "water"))
+    e = _entry(file, entry, raw, ("path", "format", "code", "name", "parent", "layer", "water"))
     fmt = e.choice("format", AREA_FORMATS, "file")
     source = AreaSource(
         path=e.path(),
@@ -169,7 +130,7 @@ def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool) -> AreaSource
     return source
 
 
-def _columns(e: _Entry) -> dict[str, ColumnMap]:
+def _columns(e: Entry) -> dict[str, ColumnMap]:
     raw = e.data.get("columns")
     if not isinstance(raw, dict) or not raw:
         raise e.fail("columns", "is required for format 'wide': a mapping {source_column: indicator_id}")
@@ -191,7 +152,7 @@ def _columns(e: _Entry) -> dict[str, ColumnMap]:
 def _indicator_source(file: Path, index: int, raw: Any) -> IndicatorSource:
     entry = f"indicators[{index}]"
     allowed = ("path", "format", "source", "code", "year", "year_column", "n", "sheet", "table", "columns")
-    e = _Entry(file, entry, raw, allowed)
+    e = _entry(file, entry, raw, allowed)
     fmt = e.choice("format", INDICATOR_FORMATS, "long")
     year = e.data.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100):
@@ -216,7 +177,7 @@ def _indicator_source(file: Path, index: int, raw: Any) -> IndicatorSource:
     return source
 
 
-def _section(e: _Entry, name: str) -> dict[str, Any] | None:
+def _section(e: Entry, name: str) -> dict[str, Any] | None:
     value = e.data.get(name)
     if value is None:
         return None
@@ -228,29 +189,22 @@ def _section(e: _Entry, name: str) -> dict[str, Any] | None:
 def load_sources(path: str | Path) -> SourcesSpec:
     """Read and check a sources file; raises :class:`SourcesError` naming file, entry and field."""
     file = Path(path).resolve()
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SourcesError("sources file not found", file=file) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise SourcesError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, row=row) from None
-    top = _Entry(file, "(top level)", data, _TOP)
+    data, _ = load_yaml(file, SourcesError)
+    top = _entry(file, "(top level)", data, _TOP)
 
     gemeente = (top.text("gemeente", required=True) or "").upper()
     if not GEMEENTE_CODE.match(gemeente):
         raise top.fail("gemeente", f"{gemeente!r} is not a CBS gemeente code such as GM0193")
 
     areas_raw = top.data.get("areas")
-    a = _Entry(file, "areas", areas_raw, ("buurt", "wijk", "stadsdelen"))
+    a = _entry(file, "areas", areas_raw, ("buurt", "wijk", "stadsdelen"))
     if a.data.get("buurt") is None:
         raise a.fail("buurt", "is required")
     wijk_raw = a.data.get("wijk")
     sd_raw = a.data.get("stadsdelen")
     stadsdelen = None
     if sd_raw is not None:
-        sd = _Entry(file, "areas.stadsdelen", sd_raw, ("path",))
+        sd = _entry(file, "areas.stadsdelen", sd_raw, ("path",))
         stadsdelen = StadsdelenSource(path=sd.path())
     areas = AreasSpec(
         buurt=_area(file, "areas.buurt", a.data["buurt"], needs_parent=True),

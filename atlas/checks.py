@@ -1,0 +1,135 @@
+"""Reading hand-written YAML configuration with errors that name the file, the entry and the field.
+
+Used by the registry (``layers.yaml``) and by the sources file and its sections (``groen``, ``privacy``,
+``stapeling``): one place decides how an unknown key, a missing value or a wrong type is reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from atlas.errors import InputError
+
+
+def did_you_mean(value: str, options: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` when one option is close, else ``""``."""
+    hint = difflib.get_close_matches(value, list(options), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def load_yaml(path: Path, error: type[InputError]) -> tuple[Any, bytes]:
+    """Parse a YAML file; returns the data and the raw bytes (for hashing)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error("file not found", file=path) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", file=path) from None
+    try:
+        return yaml.safe_load(raw), raw
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise error(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row) from None
+
+
+class Entry:
+    """One mapping of a configuration file, read field by field.
+
+    ``prefix`` names nested mappings in messages (``classification.k``). Unknown keys are errors with a
+    did-you-mean hint, so a typo never silently falls back to a default.
+    """
+
+    def __init__(
+        self,
+        file: Path,
+        entry: str | None,
+        data: Any,
+        allowed: Iterable[str],
+        *,
+        error: type[InputError] = InputError,
+        prefix: str = "",
+    ) -> None:
+        self.file = file
+        self.entry = entry
+        self.error = error
+        self.prefix = prefix
+        allowed = tuple(allowed)
+        if not isinstance(data, dict):
+            raise error(f"expected a mapping, got {data!r}", file=file, entry=entry, field=prefix.rstrip(".") or None)
+        self.data: dict[str, Any] = data
+        for key in data:
+            if key not in allowed:
+                hint = did_you_mean(str(key), allowed) or f" (allowed: {', '.join(allowed)})"
+                raise self.fail(str(key), f"unknown key{hint}")
+
+    def fail(self, name: str, message: str) -> InputError:
+        return self.error(message, file=self.file, entry=self.entry, field=f"{self.prefix}{name}")
+
+    def sub(self, name: str, allowed: Iterable[str]) -> Entry | None:
+        """A nested mapping, or None when absent."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        return Entry(self.file, self.entry, value, allowed, error=self.error, prefix=f"{self.prefix}{name}.")
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        """A non-empty text (numbers are accepted as text, e.g. codes); None when absent."""
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                raise self.fail(name, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+            raise self.fail(name, f"must be a non-empty text, got {value!r}")
+        return str(value).strip()
+
+    def string(self, name: str, default: str = "", *, required: bool = False) -> str:
+        """Like :meth:`text`, but ``default`` (empty) instead of None when absent."""
+        value = self.text(name, required=required)
+        return default if value is None else value
+
+    def choice(self, name: str, options: Iterable[str], default: str | None = None) -> str:
+        options = list(options)
+        value = self.data.get(name, default)
+        if value is None:
+            raise self.fail(name, f"is required; one of {', '.join(options)}")
+        if value not in options:
+            raise self.fail(name, f"{value!r} is not one of {', '.join(options)}{did_you_mean(str(value), options)}")
+        return str(value)
+
+    def integer(self, name: str, default: int | None, *, low: int, high: int) -> int | None:
+        value = self.data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(name, f"must be a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def number(self, name: str, default: float | None, *, low: float, high: float) -> float | None:
+        value = self.data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise self.fail(name, f"must be a number from {low:g} to {high:g}, got {value!r}")
+        return float(value)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
+
+    def path(self, name: str = "path") -> Path:
+        """A path relative to the file, which must exist."""
+        value = self.text(name, required=True)
+        assert value is not None
+        resolved = (self.file.parent / value).resolve()
+        if not resolved.exists():
+            raise self.fail(name, f"file not found: {resolved}")
+        return resolved
