@@ -3,7 +3,7 @@
 Layout (DESIGN.md §11)::
 
     DIR/areas.gpkg          layers buurt, wijk, stadsdeel, gemeente; columns code, naam, parent; EPSG:28992
-    DIR/values.parquet      indicator, code, level, period, value, n, source, status
+    DIR/values.parquet      indicator, code, level, period, value, n, source, status (+ ci_low, ci_high, significant)
     DIR/manifest.json       inputs with hashes, registry hash, creation time, counts, reports
     DIR/layers.yaml         the registry the build used, so the artifact is self-contained
     DIR/web/<level>.geojson areas in EPSG:4326, simplified without gaps or overlaps, for the web
@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from atlas.build.aggregate import VALUE_COLUMNS
+from atlas.atomic import atomic_directory
+from atlas.build.aggregate import EXTRA_VALUE_COLUMNS, VALUE_COLUMNS
 from atlas.build.hierarchy import Areas
 from atlas.errors import ArtifactError
 from atlas.layers.registry import LEVELS, Registry, load_registry
@@ -50,27 +50,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_directory(target: Path) -> Iterator[Path]:
-    """Yield a temporary directory next to ``target``; move it into place only if the block succeeds."""
-    target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield tmp
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            old.rmdir()
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def web_geometry(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -122,7 +101,8 @@ def write_artifact(
     """
     with atomic_directory(out) as tmp:
         _write_gpkg(tmp / "areas.gpkg", areas)
-        values[VALUE_COLUMNS].to_parquet(tmp / "values.parquet", index=False)
+        extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
+        values[VALUE_COLUMNS + extra_columns].to_parquet(tmp / "values.parquet", index=False)
         shutil.copyfile(registry.path, tmp / "layers.yaml")
         web = tmp / "web"
         web.mkdir()

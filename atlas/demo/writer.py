@@ -7,12 +7,12 @@ every file has been written; a failed run leaves an existing demo as it was.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from atlas.atomic import atomic_directory
 from atlas.demo.files import write_indicator_files
 from atlas.demo.geometry import build_geometry
 from atlas.demo.gpkg import cbs_layers, write_wijkbuurtkaart
@@ -20,7 +20,6 @@ from atlas.demo.levels import Hierarchy
 from atlas.demo.reference import Reference, load_reference
 from atlas.demo.traits import YEARS, build_traits
 from atlas.demo.values import generate_values
-from atlas.errors import SourcesError
 from atlas.layers.registry import Registry, load_registry
 
 SOURCES_FILE = "sources.yaml"
@@ -70,25 +69,6 @@ def write_demo_files(folder: Path, reference: Reference, registry: Registry, see
     return write_sources_file(folder, entries, reference, seed)
 
 
-def _replace_directory(new: Path, target: Path) -> None:
-    """Put ``new`` in the place of ``target``; an existing ``target`` is removed only afterwards."""
-    if target.exists() and not target.is_dir():
-        raise SourcesError("exists and is not a directory", file=target)
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
-    try:
-        new.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024) -> Path:
     """Write the synthetic demo inputs into ``out`` and return the path of its ``sources.yaml``.
 
@@ -99,13 +79,6 @@ def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024)
     registry = registry if registry is not None else load_registry()
     reference = load_reference()
     target = Path(out).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    try:
-        staging.chmod(0o755)
+    with atomic_directory(target) as staging:
         write_demo_files(staging, reference, registry, seed)
-        _replace_directory(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target / SOURCES_FILE
