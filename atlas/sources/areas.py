@@ -21,8 +21,7 @@ checked when the hierarchy is built (:mod:`atlas.build.hierarchy`).
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,24 +34,27 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from atlas.errors import AreaError
+from atlas.sources.codes import CODE_HINTS, CODE_PATTERNS, check_code, code_column, gemeente_code, normalise_code, text
 from atlas.sources.spec import AreaSource, AreasSpec
+from atlas.sources.stadsdelen import read_stadsdelen, stadsdeel_codes
+
+__all__ = [
+    "CODE_HINTS",
+    "CODE_PATTERNS",
+    "RD_NEW",
+    "RawAreas",
+    "check_code",
+    "clean_geometries",
+    "gemeente_code",
+    "normalise_code",
+    "polygonal",
+    "read_areas",
+    "read_stadsdelen",
+    "stadsdeel_codes",
+    "text",
+]
 
 RD_NEW = "EPSG:28992"
-
-CODE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "buurt": re.compile(r"^BU\d{8}$"),
-    "wijk": re.compile(r"^WK\d{6}$"),
-    "stadsdeel": re.compile(r"^SD\d{6}$"),
-    "gemeente": re.compile(r"^GM\d{4}$"),
-}
-"""The code of each level: the CBS codes, and ``SD`` + gemeente digits + 2 digits for stadsdelen."""
-
-CODE_HINTS: dict[str, str] = {
-    "buurt": "BU + 8 digits, e.g. BU01930101",
-    "wijk": "WK + 6 digits, e.g. WK019301",
-    "stadsdeel": "SD + 6 digits, e.g. SD019301",
-    "gemeente": "GM + 4 digits, e.g. GM0193",
-}
 
 _TRUE = frozenset({"JA", "J", "TRUE", "T", "1", "YES", "Y", "WAAR"})
 _FALSE = frozenset({"NEE", "N", "FALSE", "F", "0", "NO", "", "ONWAAR"})
@@ -112,43 +114,6 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
     "water": ("water", "WATER"),
     "wijknaam": ("wijknaam", "WK_NAAM"),
 }
-
-
-# --- small value helpers --------------------------------------------------------------------
-
-
-def text(value: Any) -> str:
-    """A cell as stripped text; None and NaN become ""."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
-
-
-def normalise_code(value: Any) -> str:
-    """A code as CBS writes it: stripped and upper case (``" bu01930101"`` -> ``"BU01930101"``)."""
-    return text(value).upper()
-
-
-def check_code(
-    code: str,
-    level: str,
-    *,
-    file: str | Path | None = None,
-    row: int | None = None,
-    field: str | None = None,
-) -> None:
-    """Raise :class:`AreaError` unless ``code`` is a valid code of ``level``."""
-    if CODE_PATTERNS[level].match(code):
-        return
-    problem = f"{code!r} is not a valid {level} code" if code else f"empty {level} code"
-    raise AreaError(f"{problem} (expected {CODE_HINTS[level]})", file=file, row=row, field=field)
-
-
-def gemeente_code(value: str) -> str:
-    """The normalised gemeente code; raises :class:`AreaError` when it is not ``GM`` + 4 digits."""
-    code = normalise_code(value)
-    check_code(code, "gemeente")
-    return code
 
 
 def _water(value: Any, *, file: Path, row: int, column: str) -> bool:
@@ -301,13 +266,6 @@ def _read_geometry(path: Path, layer: str | None, fids: pd.Index) -> gpd.GeoSeri
     return frame.geometry.reindex(fids)
 
 
-def _code_column(values: Iterable[Any], rows: Sequence[int], level: str, path: Path, column: str) -> list[str]:
-    codes = [normalise_code(value) for value in values]
-    for code, row in zip(codes, rows, strict=True):
-        check_code(code, level, file=path, row=row, field=column)
-    return codes
-
-
 def _first_name(values: pd.Series) -> str | None:
     names = [name for name in (text(value) for value in values) if name]
     return names[0] if names else None
@@ -378,10 +336,10 @@ def _attributes(
     rows: pd.DataFrame, row_numbers: list[int], cols: _Columns, level: str, gemeente: str, path: Path
 ) -> dict[str, list[Any]]:
     """The checked columns ``row``, ``code``, ``naam``, ``parent`` (and ``water``, ``wijknaam``)."""
-    codes = _code_column(rows[cols.code], row_numbers, level, path, cols.code)
+    codes = code_column(rows[cols.code], row_numbers, level, path, cols.code)
     if cols.parent is not None:
         parent_level = "wijk" if level == "buurt" else "gemeente"
-        parents = _code_column(rows[cols.parent], row_numbers, parent_level, path, cols.parent)
+        parents = code_column(rows[cols.parent], row_numbers, parent_level, path, cols.parent)
     else:
         parents = [gemeente] * len(codes)
     data: dict[str, list[Any]] = {
@@ -444,108 +402,6 @@ def _implicit_wijk_source(buurt: AreaSource, notes: list[str]) -> AreaSource | N
         notes.append(f"{buurt.path.name}: no 'wijken' layer; the wijken are dissolved from the buurten")
         return None
     return AreaSource(path=buurt.path, format="cbs-gpkg", layer=_CBS_LAYERS["wijk"])
-
-
-# --- stadsdelen -----------------------------------------------------------------------------
-
-
-def _stadsdelen_table(path: Path) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AreaError("stadsdelen file not found", file=path) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise AreaError(f"cannot read the stadsdelen CSV: {exc}", file=path) from None
-    table.columns = [str(column).strip() for column in table.columns]
-    for column in ("wijkcode", "stadsdeel"):
-        if column not in table.columns:
-            present = ", ".join(table.columns) or "(none)"
-            raise AreaError(
-                f"column {column!r} not found; the file has columns: {present}",
-                file=path,
-                field=column,
-            )
-    if table.empty:
-        raise AreaError("the stadsdelen CSV has no rows", file=path)
-    return table
-
-
-def _check_stadsdeel_codes(codes: list[str], names: list[str], rows: list[int], path: Path) -> None:
-    """Given codes must be valid, and one name must have one code (and the other way round)."""
-    code_of: dict[str, str] = {}
-    name_of: dict[str, str] = {}
-    for code, name, row in zip(codes, names, rows, strict=True):
-        check_code(code, "stadsdeel", file=path, row=row, field="stadsdeelcode")
-        if code_of.setdefault(name, code) != code:
-            raise AreaError(
-                f"stadsdeel {name!r} has two codes: {code_of[name]} and {code}",
-                file=path,
-                row=row,
-                field="stadsdeelcode",
-            )
-        if name_of.setdefault(code, name) != name:
-            raise AreaError(
-                f"stadsdeelcode {code} is used for {name_of[code]!r} and {name!r}",
-                file=path,
-                row=row,
-                field="stadsdeel",
-            )
-
-
-def stadsdeel_codes(wijkcodes: Sequence[str], names: Sequence[str], gemeente: str) -> list[str]:
-    """Generated stadsdeel codes: ``SD`` + gemeente digits + a 2-digit ordinal.
-
-    Stadsdelen are numbered in the order of the smallest wijk code each holds, so the codes do not
-    depend on the order of the rows or on the names.
-    """
-    smallest: dict[str, str] = {}
-    for wijk, name in zip(wijkcodes, names, strict=True):
-        smallest[name] = min(smallest.get(name, wijk), wijk)
-    order = sorted(smallest, key=lambda name: smallest[name])
-    ordinal = {name: index for index, name in enumerate(order, start=1)}
-    return [f"SD{gemeente[2:]}{ordinal[name]:02d}" for name in names]
-
-
-def read_stadsdelen(path: Path, gemeente: str) -> pd.DataFrame:
-    """Read a stadsdelen CSV: ``wijkcode,stadsdeel`` and optionally ``stadsdeelcode``.
-
-    Other columns (e.g. ``status``) are ignored. Returns columns ``row`` (line number in the file;
-    the header is line 1), ``wijkcode``, ``stadsdeel``, ``stadsdeelcode``, in file order. Wijk codes
-    are stripped and upper case; without a ``stadsdeelcode`` column the codes are generated by
-    :func:`stadsdeel_codes`.
-    """
-    gemeente = gemeente_code(gemeente)
-    table = _stadsdelen_table(path)
-    rows = list(range(2, len(table) + 2))
-    wijkcodes = _code_column(table["wijkcode"], rows, "wijk", path, "wijkcode")
-    names = [text(value) for value in table["stadsdeel"]]
-    seen: dict[str, int] = {}
-    for wijk, name, row in zip(wijkcodes, names, rows, strict=True):
-        if not name:
-            raise AreaError(f"wijk {wijk} has an empty stadsdeel name", file=path, row=row, field="stadsdeel")
-        if wijk in seen:
-            raise AreaError(
-                f"wijk {wijk} appears twice (rows {seen[wijk]} and {row})",
-                file=path,
-                row=row,
-                field="wijkcode",
-            )
-        seen[wijk] = row
-    if "stadsdeelcode" in table.columns:
-        codes = [normalise_code(value) for value in table["stadsdeelcode"]]
-        _check_stadsdeel_codes(codes, names, rows, path)
-    elif len(set(names)) > 99:
-        raise AreaError("more than 99 stadsdelen: give them a 'stadsdeelcode' column", file=path)
-    else:
-        codes = stadsdeel_codes(wijkcodes, names, gemeente)
-    return pd.DataFrame(
-        {
-            "row": rows,
-            "wijkcode": pd.Series(wijkcodes, dtype=object),
-            "stadsdeel": pd.Series(names, dtype=object),
-            "stadsdeelcode": pd.Series(codes, dtype=object),
-        }
-    )
 
 
 # --- entry point ----------------------------------------------------------------------------
