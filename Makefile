@@ -55,6 +55,10 @@ pytest: $(STAMP) browser
 test: lint pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: install Debian's 'wrk' package (the web benchmark is skipped without it)"; fi; }
 	$(BIN)/python -m bench
 
 clean:

@@ -126,3 +126,34 @@ def serve(build_dir: Path, host: str, port: int, threads: int) -> None:
     app = create_app(build_dir)
     click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {build_dir})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="wijkatlas")
+
+
+@main.group()
+def fetch() -> None:
+    """Download real source data (needs internet)."""
+
+
+@fetch.command("cbs")
+@click.option("--gemeente", required=True, help="CBS gemeente code, e.g. GM0193.")
+@click.option("--jaar", "years", default="2019-2024", show_default=True, help="Year or range, e.g. 2019-2024.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/cbs"), show_default=True)
+@click.option("--zonder-kaart", is_flag=True, help="Skip the wijk- en buurtkaart.")
+@click.option("--refresh", is_flag=True, help="Download again, even what is in the cache.")
+@_friendly
+def fetch_cbs_command(gemeente: str, years: str, out: Path, zonder_kaart: bool, refresh: bool) -> None:
+    """KWB tables per year (cbsodata) and the CBS wijk- en buurtkaart, cached in OUT, plus a sources snippet."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from atlas.sources.fetch import fetch_cbs, parse_years
+
+    wanted = parse_years(years)
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn()) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(task: str, done: int, total: int | None) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            bar.update(tasks[task], completed=done, total=total)
+
+        snippet = fetch_cbs(gemeente, wanted, out, kaart=not zonder_kaart, refresh=refresh, progress=progress)
+    click.echo(f"written to {out}; sources snippet: {snippet}")

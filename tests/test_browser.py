@@ -33,6 +33,6 @@ def test_tooltip_shows_name_and_value(page, live_server):
 def test_index_links_to_maps(page, live_server):
     page.goto(f"{live_server}/")
     assert "demo-gegevens" in page.content()
-    page.click("text=Doet vrijwilligerswerk")
+    page.locator("a", has_text="Doet vrijwilligerswerk").first.click()
     page.wait_for_selector("path.leaflet-interactive")
     assert "/kaart/vrijwilligerswerk" in page.url

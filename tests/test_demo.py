@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,17 @@ import pytest
 import shapely
 import yaml
 
+from atlas.build.stapeling import active, counts_per_buurt
 from atlas.demo import write_demo
 from atlas.demo import writer as demo_writer
 from atlas.demo.geometry import TARGET_AREA_M2, outline_for_area, tessellate
+from atlas.demo.groen import COMPUTED as GROEN_COMPUTED
 from atlas.demo.reference import geodata_dir, load_reference
 from atlas.demo.traits import YEARS
 from atlas.layers.registry import LEVELS, Registry, load_registry
-from atlas.sources.spec import load_sources
+from atlas.sources.cbsodata_ import KWB_TABLES, read_cbsodata
+from atlas.sources.registraties import read_registraties
+from atlas.sources.spec import IndicatorSource, load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 GPKG = "wijkbuurtkaart_demo.gpkg"
@@ -95,10 +100,40 @@ def entries(demo: Path) -> list[dict[str, Any]]:
     return yaml.safe_load(demo.read_text(encoding="utf-8"))["indicators"]
 
 
+def _read_cbsodata(folder: Path, entry: dict[str, Any], registry: Registry) -> pd.DataFrame:
+    """A cbsodata records entry, through the real importer."""
+    source = IndicatorSource(
+        entry="demo", path=folder / entry["path"], format="cbsodata", code="WijkenEnBuurten", table=entry["table"]
+    )
+    frame = read_cbsodata(source, registry)
+    value = frame.value.map(lambda v: None if np.isnan(v) else v)
+    return pd.DataFrame(
+        {"indicator": frame.indicator, "code": frame.code, "year": frame.period.astype(int), "value": value, "n": None}
+    ).assign(file=entry["path"])
+
+
+def _read_registrations(folder: Path, section: dict[str, Any]) -> pd.DataFrame:
+    """Support use and stapeling per buurt on every peildatum, counted from the raw registrations."""
+    rows = read_registraties(folder / section["path"])
+    frames = []
+    for day in section["peildatum"]:
+        peildatum = dt.date.fromisoformat(str(day))
+        counts = counts_per_buurt(active(rows, peildatum)).rename_axis("code").reset_index()
+        long = counts.melt(id_vars="code", var_name="indicator")
+        frames.append(long.assign(year=peildatum.year, n=None, file=section["path"]))
+    return pd.concat(frames, ignore_index=True)
+
+
 @pytest.fixture(scope="module")
-def values(demo: Path, entries: list[dict[str, Any]]) -> pd.DataFrame:
+def values(demo: Path, entries: list[dict[str, Any]], registry: Registry) -> pd.DataFrame:
     """Every value cell of every indicator file: indicator, code, year, value, n, file."""
-    frames = [_read_wide(demo.parent, e) if e["format"] == "wide" else _read_long(demo.parent, e) for e in entries]
+    read = {"wide": _read_wide, "long": _read_long}
+    frames = [
+        _read_cbsodata(demo.parent, e, registry) if e["format"] == "cbsodata" else read[e["format"]](demo.parent, e)
+        for e in entries
+    ]
+    stapeling = yaml.safe_load(demo.read_text(encoding="utf-8"))["stapeling"]
+    frames.append(_read_registrations(demo.parent, stapeling))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -113,6 +148,7 @@ def test_two_runs_give_identical_bytes(tmp_path: Path, demo: Path, registry: Reg
     again = write_demo(tmp_path / "again", registry=registry).parent
     first = sorted(p.name for p in demo.parent.iterdir())
     assert first == sorted(p.name for p in again.iterdir())
+    assert {"kroonbedekking_1m.tif", "bomen.gpkg", "parken.gpkg", "adressen.gpkg"} <= set(first)
     for name in first:
         assert (demo.parent / name).read_bytes() == (again / name).read_bytes(), name
 
@@ -240,7 +276,9 @@ def test_sources_file_is_accepted(demo: Path, entries: list[dict[str, Any]]) -> 
     assert len(spec.indicators) == len(entries)
     assert all(source.source and "synthetisch" in source.source for source in spec.indicators)
     formats = {source.format for source in spec.indicators}
-    assert formats == {"wide", "long"}
+    assert formats == {"wide", "long", "cbsodata"}
+    assert [s.table for s in spec.indicators if s.format == "cbsodata"] == [KWB_TABLES[y] for y in YEARS]
+    assert spec.stapeling == {"path": "registraties.csv", "peildatum": [f"{y}-01-01" for y in YEARS]}
 
 
 def test_sources_file_says_it_is_synthetic(demo: Path) -> None:
@@ -266,16 +304,24 @@ def test_buurt_voor_buurt_is_a_wide_workbook_in_the_zebra_style(demo: Path, entr
 def test_every_indicator_has_values_for_every_year(registry: Registry, values: pd.DataFrame) -> None:
     present = values[values.value.notna()].groupby("indicator").year.apply(set)
     for ind in registry:
+        if ind.id in GROEN_COMPUTED:  # computed by the build from the groen inputs (tests/test_groen_build.py)
+            assert ind.id not in present, ind.id
+            continue
         assert present.get(ind.id) == set(YEARS), ind.id
 
 
 def test_values_sit_at_the_levels_the_registry_lists(registry: Registry, values: pd.DataFrame) -> None:
     levels = values.assign(level=values.code.map(_level)).groupby("indicator")["level"].apply(set)
+    kwb = set(values[values.file.str.startswith("kwb_")].indicator)
     for ind in registry:
+        if ind.id in GROEN_COMPUTED:
+            continue
         given = levels[ind.id]
         assert given <= set(ind.levels), ind.id
         if ind.aggregate == "none":
             assert given == set(ind.levels), ind.id
+        elif ind.id in kwb:
+            assert given == {"buurt", "wijk", "gemeente"}, ind.id  # as CBS publishes them
         else:
             assert len(given) == 1, ind.id
         if "buurt" not in ind.levels:

@@ -22,6 +22,8 @@ from atlas.layers.registry import LEVELS, Registry
 
 VALUE_COLUMNS = ["indicator", "code", "level", "period", "value", "n", "source", "status"]
 """Columns of ``values.parquet`` (DESIGN.md §4)."""
+EXTRA_VALUE_COLUMNS = ["ci_low", "ci_high", "significant"]
+"""Columns after :data:`VALUE_COLUMNS` in ``values.parquet``: the survey interval and flag (atlas.build.survey)."""
 
 MIN_COVERAGE = 0.9
 """Share of the weight (residents) that must have a value before a population-weighted mean is published."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,12 @@ import pandas as pd
 
 from atlas.build.aggregate import complete_values
 from atlas.build.artifact import file_sha256, write_artifact
+from atlas.build.groen import GroenResult, compute_groen, parse_groen, write_overlays
 from atlas.build.hierarchy import Areas, build_hierarchy
+from atlas.build.privacy import apply_privacy, policy_from
+from atlas.build.stapeling import stapeling_from_sources
+from atlas.build.survey import add_intervals
+from atlas.build.timeseries import time_series_report
 from atlas.layers.registry import LEVELS, Registry, load_registry
 from atlas.sources.areas import read_areas
 from atlas.sources.indicators import read_indicators
@@ -43,10 +48,10 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.resolve())
 
 
-def _inputs(spec: SourcesSpec) -> list[dict[str, Any]]:
+def _inputs(spec: SourcesSpec, extra: list[Path] | None = None) -> list[dict[str, Any]]:
     base = spec.path.parent
     seen: dict[Path, dict[str, Any]] = {}
-    for path in spec.input_files():
+    for path in [*spec.input_files(), *(extra or [])]:
         if path not in seen:
             seen[path] = {
                 "path": _relative(path, base),
@@ -114,11 +119,18 @@ class Prepared:
     raw: pd.DataFrame
     unmatched: dict[str, Any]
     off_level: list[dict[str, Any]]
+    stapeling: list[dict[str, Any]] = field(default_factory=list)
+    """One report per peildatum (counts only, never ids)."""
+    extra_inputs: list[Path] = field(default_factory=list)
+    time_series: dict[str, Any] = field(default_factory=dict)
+    groen: GroenResult | None = None
+    """Canopy cover and 2-22-200 (when the sources file has a ``groen:`` section)."""
 
 
 def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     """Import and validate every input named by the sources file; raises on the first bad input."""
     spec = load_sources(sources)
+    policy_from(spec.privacy, spec.path)  # checked before anything is read
     registry = registry or load_registry()
     log.info("areas from %s", spec.areas.buurt.path.name)
     raw_areas = read_areas(spec.areas, spec.gemeente)
@@ -128,8 +140,31 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     log.info("%s", ", ".join(f"{len(areas.level(level))} {level}" for level in LEVELS))
     raw = read_indicators(spec.indicators, registry)
     log.info("%d values read from %d indicator files", len(raw), len(spec.indicators))
+    stapeling, stapeling_reports, stapeling_files = stapeling_from_sources(spec.stapeling, spec.path, areas, registry)
+    if len(stapeling):
+        log.info("stapeling on %s", ", ".join(r["peildatum"] for r in stapeling_reports))
+        raw = pd.concat([raw, stapeling], ignore_index=True)
+    groen = None
+    if spec.groen is not None:
+        groen_spec = parse_groen(spec.path, spec.groen)
+        groen = compute_groen(groen_spec, areas)
+        stapeling_files = [*stapeling_files, *groen_spec.input_files()]
+        raw = pd.concat([raw, groen.values[groen.values.indicator.isin(registry.indicators)]], ignore_index=True)
+    series = time_series_report(raw)
     raw, unmatched = _unmatched(raw, areas)
-    return Prepared(spec, registry, areas, notes, raw, unmatched, _off_level(raw, areas, registry))
+    return Prepared(
+        spec,
+        registry,
+        areas,
+        notes,
+        raw,
+        unmatched,
+        _off_level(raw, areas, registry),
+        stapeling_reports,
+        stapeling_files,
+        series,
+        groen,
+    )
 
 
 def validate_sources(sources: str | Path, registry: Registry | None = None) -> list[str]:
@@ -140,6 +175,13 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> l
         "areas: " + ", ".join(f"{len(p.areas.level(level))} {level}" for level in LEVELS),
         f"values: {len(p.raw)} from {len(p.spec.indicators)} files",
     ]
+    if p.groen is not None:
+        counts = p.groen.manifest["counts"]
+        lines.append(f"groen: {counts['trees']} trees, {counts['parks']} parks, {counts['addresses']} addresses: ok")
+    for r in p.stapeling:
+        lines.append(f"stapeling {r['peildatum']}: {r['active_registrations']} active registrations: ok")
+    if p.time_series.get("gaps"):
+        lines.append(f"note: {p.time_series['gaps']} area codes are absent in some periods of an indicator")
     lines += [f"note: {note}" for note in p.notes]
     if p.unmatched["count"]:
         lines.append(f"warning: {p.unmatched['count']} values name unknown area codes")
@@ -151,20 +193,31 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> l
 def build(sources: str | Path, out: str | Path, *, registry: Registry | None = None) -> dict[str, Any]:
     """Run the whole build; returns the manifest written to ``out/manifest.json``."""
     p = prepare(sources, registry)
+    policy = policy_from(p.spec.privacy, p.spec.path)
     values = complete_values(p.raw, p.areas, p.registry)
+    values = add_intervals(values, p.registry)
+    values, privacy = apply_privacy(values, p.areas, p.registry, policy)
+    log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
     gemeente = p.areas.gemeente.iloc[0]
     manifest: dict[str, Any] = {
         "created": created_timestamp(),
         "demo": p.spec.demo,
         "gemeente": {"code": p.spec.gemeente, "naam": str(gemeente.naam)},
         "sources_file": p.spec.path.name,
-        "inputs": _inputs(p.spec),
+        "inputs": _inputs(p.spec, p.extra_inputs),
         "registry": {"sha256": p.registry.sha256, "indicators": len(p.registry.indicators)},
         "counts": _counts(p.areas, values),
         "notes": p.notes,
         "unmatched_codes": p.unmatched,
         "values_outside_registry_levels": p.off_level,
+        "privacy": privacy,
+        "stapeling": p.stapeling,
+        "time_series": p.time_series,
     }
-    manifest = write_artifact(Path(out), p.areas, values, manifest, p.registry)
+    groen = p.groen
+    if groen is not None:
+        manifest["groen"] = groen.manifest
+    extra = (lambda tmp: write_overlays(groen, tmp)) if groen is not None else None
+    manifest = write_artifact(Path(out), p.areas, values, manifest, p.registry, extra=extra)
     log.info("artifact written to %s (%d values)", out, len(values))
     return manifest

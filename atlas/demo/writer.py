@@ -13,11 +13,16 @@ from typing import Any
 import yaml
 
 from atlas.atomic import atomic_directory
-from atlas.demo.files import write_indicator_files
+from atlas.build.stapeling import INDICATORS as STAPELING_INDICATORS
+from atlas.demo.cbs import write_kwb
+from atlas.demo.files import LABELS, write_indicator_files
 from atlas.demo.geometry import build_geometry
 from atlas.demo.gpkg import cbs_layers, write_wijkbuurtkaart
+from atlas.demo.groen import COMPUTED as GROEN_COMPUTED
+from atlas.demo.groen import write_groen
 from atlas.demo.levels import Hierarchy
 from atlas.demo.reference import Reference, load_reference
+from atlas.demo.registraties import write_registraties
 from atlas.demo.traits import YEARS, build_traits
 from atlas.demo.values import generate_values
 from atlas.layers.registry import Registry, load_registry
@@ -35,8 +40,13 @@ _HEADER = """\
 """
 
 
-def _sources_document(entries: list[dict[str, Any]], reference: Reference) -> dict[str, Any]:
-    return {
+def _sources_document(
+    entries: list[dict[str, Any]],
+    reference: Reference,
+    stapeling: dict[str, Any] | None = None,
+    groen: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    document = {
         "demo": True,
         "gemeente": reference.gemeente,
         "naam": reference.naam,
@@ -46,12 +56,25 @@ def _sources_document(entries: list[dict[str, Any]], reference: Reference) -> di
         },
         "indicators": entries,
     }
+    if stapeling is not None:
+        document["stapeling"] = stapeling
+    if groen is not None:
+        document["groen"] = groen
+    return document
 
 
-def write_sources_file(folder: Path, entries: list[dict[str, Any]], reference: Reference, seed: int) -> Path:
+def write_sources_file(
+    folder: Path,
+    entries: list[dict[str, Any]],
+    reference: Reference,
+    seed: int,
+    stapeling: dict[str, Any] | None = None,
+    groen: dict[str, Any] | None = None,
+) -> Path:
     """``sources.yaml`` with a header that says the data are synthetic."""
     header = _HEADER.format(seed=seed, first=YEARS[0], last=YEARS[-1], name=SOURCES_FILE)
-    body = yaml.safe_dump(_sources_document(entries, reference), sort_keys=False, allow_unicode=True, width=120)
+    document = _sources_document(entries, reference, stapeling, groen)
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     path = folder / SOURCES_FILE
     path.write_text(header + body, encoding="utf-8")
     return path
@@ -65,8 +88,16 @@ def write_demo_files(folder: Path, reference: Reference, registry: Registry, see
     write_wijkbuurtkaart(folder / GPKG_FILE, cbs_layers(geometry, traits, hierarchy, seed))
     shutil.copyfile(reference.stadsdelen_path, folder / STADSDELEN_FILE)
     values = generate_values(registry, traits, hierarchy, seed)
-    entries = write_indicator_files(folder, values, reference)
-    return write_sources_file(folder, entries, reference, seed)
+    kwb_entries, in_kwb = write_kwb(folder, values, traits, hierarchy, reference, LABELS["cbs"])
+    stapeling = write_registraties(folder, traits, seed)
+    # KWB measures go to the cbsodata records, support use and stapeling come from the registrations
+    rest = [v for v in values if v.indicator.id not in in_kwb | set(STAPELING_INDICATORS)]
+    groen = None
+    if all(ident in registry.indicators for ident in GROEN_COMPUTED):  # computed by the build from these inputs
+        groen = write_groen(folder, geometry, traits, seed)
+        rest = [v for v in rest if v.indicator.id not in GROEN_COMPUTED]
+    entries = write_indicator_files(folder, rest, reference) + kwb_entries
+    return write_sources_file(folder, entries, reference, seed, stapeling, groen)
 
 
 def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024) -> Path:

@@ -1,8 +1,11 @@
-"""Folium choropleths of one indicator at one level and year."""
+"""Folium choropleths of one indicator at one level and year, with switchable overlays.
+
+The map is rendered into three parts (head, body, script) that the web page places in its own layout, so the page
+around the map (legend, explanations, the accessible table) is plain HTML.
+"""
 
 from __future__ import annotations
 
-import html
 import json
 import warnings
 from collections.abc import Hashable
@@ -14,6 +17,7 @@ import branca.utilities as butil
 import folium
 import mapclassify
 import numpy as np
+import pandas as pd
 
 from atlas.build.artifact import Artifact
 from atlas.layers.registry import Indicator
@@ -38,9 +42,13 @@ SUPPRESSED_STYLE = {
     "dashArray": "1 3",
 }
 STATUS_LABELS = {
-    "ok": "",
+    "ok": "gepubliceerd",
     "missing": "geen gegevens",
-    "suppressed": "onderdrukt (te weinig waarnemingen)",
+    "suppressed": "niet gepubliceerd (te weinig waarnemingen)",
+}
+STATUS_EXPLAINED = {
+    "suppressed": "Niet gepubliceerd: te weinig inwoners of respondenten, om privacy te beschermen.",
+    "missing": "Geen gegevens: de bron levert voor dit gebied en jaar geen cijfer.",
 }
 
 
@@ -50,6 +58,15 @@ class MapAssets:
 
     js: tuple[tuple[str, str], ...]
     css: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered Folium map split for embedding: what goes in <head>, the map <div>, and the script."""
+
+    head: str
+    body: str
+    script: str
 
 
 @dataclass(frozen=True)
@@ -64,10 +81,19 @@ class Classes:
         index = int(np.searchsorted(np.asarray(self.bins), value, side="left"))
         return self.colors[min(index, len(self.colors) - 1)]
 
+    def ranges(self) -> list[tuple[float, float, str]]:
+        """(lower, upper, colour) per class."""
+        out = []
+        lower = self.lower
+        for upper, color in zip(self.bins, self.colors, strict=True):
+            out.append((lower, upper, color))
+            lower = upper
+        return out
+
 
 def palette(name: str, k: int) -> list[str]:
     """``k`` colours of a ColorBrewer or viridis palette, light to dark."""
-    if name == "viridis":
+    if name in ("viridis", "cividis"):
         step = bcm.linear.viridis.to_step(k)  # type: ignore[attr-defined]
         rgb = ["#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in rgba[:3])) for rgba in step.colors]
         return rgb[::-1]
@@ -97,43 +123,33 @@ def classify(values: np.ndarray, indicator: Indicator) -> Classes | None:
     return Classes(bins=bins, colors=tuple(colors), lower=float(values.min()))
 
 
-def _legend_html(selection: Selection, classes: Classes | None) -> str:
-    ind = selection.indicator
-    rows = []
-    if classes is not None:
-        lower = classes.lower
-        for upper, color in zip(classes.bins, classes.colors, strict=True):
-            label = f"{format_value(lower, ind)} – {format_value(upper, ind)}"
-            rows.append(f'<li><span class="sw" style="background:{color}"></span>{html.escape(label)}</li>')
-            lower = upper
-    statuses = set(selection.values.status)
-    if "suppressed" in statuses:
-        rows.append(
-            '<li><span class="sw" style="background:#bdbdbd;border:1px dotted #4d4d4d"></span>'
-            "onderdrukt: te weinig waarnemingen</li>"
-        )
-    if "missing" in statuses:
-        rows.append('<li><span class="sw" style="background:#fff;border:1px dashed #6b6b6b"></span>geen gegevens</li>')
-    return (
-        '<div class="atlas-legend" role="region" aria-label="Legenda">'
-        f"<strong>{html.escape(ind.title)}</strong><br>"
-        f"<small>{html.escape(ind.unit_label)} · {selection.year} · per {selection.level}</small>"
-        f"<ul>{''.join(rows)}</ul></div>"
-    )
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
 
 
-_LEGEND_CSS = """
-<style>
-.atlas-legend{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;padding:8px 10px;
-  border:1px solid #999;border-radius:4px;font:13px/1.4 system-ui,sans-serif;max-width:260px}
-.atlas-legend ul{list-style:none;margin:4px 0 0;padding:0}
-.atlas-legend .sw{display:inline-block;width:18px;height:12px;margin-right:6px;vertical-align:middle;
-  border:1px solid #777}
-.atlas-banner{position:absolute;top:10px;left:50px;z-index:1000;background:#fff;padding:6px 10px;
-  border:1px solid #999;border-radius:4px;font:14px/1.4 system-ui,sans-serif;max-width:60%}
-.atlas-banner .demo{color:#8a1c00;font-weight:bold}
-</style>
-"""
+def format_n(value: Any) -> str:
+    number = _finite(value)
+    return "" if number is None else f"{round(number):,}".replace(",", ".")
+
+
+def format_ci(row: dict[Hashable, Any] | pd.Series, indicator: Indicator) -> str:
+    """``12,3% – 15,0%`` when the row has a confidence interval, else empty."""
+    low, high = _finite(row.get("ci_low")), _finite(row.get("ci_high"))
+    if low is None or high is None:
+        return ""
+    return f"{format_value(low, indicator)} – {format_value(high, indicator)}"
+
+
+def format_significance(row: dict[Hashable, Any] | pd.Series) -> str:
+    """The significance against the city, in words, when the build computed it."""
+    value = row.get("significant")
+    if value in ("hoger", "lager"):
+        return f"significant {value} dan de gemeente"
+    return ""
 
 
 def feature_collection(artifact: Artifact, selection: Selection, classes: Classes | None) -> dict[str, Any]:
@@ -143,20 +159,24 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
     rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.values.to_dict("records")}
     for feature in geo["features"]:
         props = feature["properties"]
-        row = rows.get(props["code"])
-        status = str(row["status"]) if row is not None else "missing"
-        value = float(row["value"]) if row is not None and status == "ok" else float("nan")
-        n = float(row["n"]) if row is not None else float("nan")
-        if status == "ok" and classes is not None:
+        row = rows.get(props["code"], {})
+        status = str(row.get("status", "missing"))
+        value = _finite(row.get("value")) if status == "ok" else None
+        if status == "ok" and value is None:
+            status = "missing"
+        if status == "ok" and classes is not None and value is not None:
             style = {"fillColor": classes.color(value), "fillOpacity": 0.75, "color": "#333", "weight": 1}
         else:
             style = SUPPRESSED_STYLE if status == "suppressed" else MISSING_STYLE
+        source = row.get("source")
         props.update(
             {
                 "waarde": format_value(value, ind) if status == "ok" else STATUS_LABELS.get(status, status),
-                "n": "" if n is None or np.isnan(n) else f"{int(n):,}".replace(",", "."),
-                "status": STATUS_LABELS.get(status, status) or "gepubliceerd",
-                "bron": str(row["source"]) if row is not None and isinstance(row["source"], str) else ind.source,
+                "n": format_n(row.get("n")) if status == "ok" else "",
+                "bi": format_ci(row, ind) if status == "ok" else "",
+                "verschil": format_significance(row) if status == "ok" else "",
+                "status": STATUS_LABELS.get(status, status),
+                "bron": source if isinstance(source, str) and source else ind.source,
                 "jaar": str(selection.year),
                 "style": style,
             }
@@ -164,46 +184,52 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
     return geo
 
 
-def choropleth(artifact: Artifact, selection: Selection, assets: MapAssets, *, tiles: bool = True) -> folium.Map:
-    """A Folium map of one selection: classified choropleth, tooltip, legend and demo notice."""
-    ind = selection.indicator
-    ok = selection.values[selection.values.status == "ok"].value.to_numpy(dtype="float64")
-    classes = classify(ok, ind)
-    geo = feature_collection(artifact, selection, classes)
-    bounds = artifact.areas.level(selection.level).to_crs(4326).total_bounds
+def new_map(bounds: np.ndarray, assets: MapAssets, *, tiles: bool) -> folium.Map:
+    """An empty Folium map over ``bounds`` (minx, miny, maxx, maxy in degrees), loading Leaflet from ``assets``."""
     fmap = folium.Map(
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
         zoom_start=12,
         tiles=None,
         control_scale=True,
         prefer_canvas=False,
+        zoom_snap=0.25,  # fit the gemeente or a stadsdeel snugly, not at the nearest whole zoom level
+        zoom_delta=0.5,
     )
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
     if tiles:
-        folium.TileLayer(PDOK_TILES, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19).add_to(fmap)
-    folium.GeoJson(
-        geo,
-        name=ind.title,
-        style_function=lambda feature: feature["properties"]["style"],
-        highlight_function=lambda feature: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["naam", "waarde", "n", "status", "bron", "jaar"],
-            aliases=["Gebied", ind.title, "Aantal (n)", "Status", "Bron", "Jaar"],
-            sticky=True,
-        ),
-    ).add_to(fmap)
+        folium.TileLayer(
+            PDOK_TILES, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19, overlay=False
+        ).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    root = fmap.get_root()
-    root.header.add_child(folium.Element(_LEGEND_CSS))  # type: ignore[attr-defined]
-    banner = f"<strong>{html.escape(ind.title)}</strong> per {selection.level}, {selection.year}"
-    if artifact.is_demo:
-        banner += ' <span class="demo">Let op: demo-gegevens, geen echte cijfers.</span>'
-    root.html.add_child(folium.Element(f'<div class="atlas-banner">{banner}</div>'))  # type: ignore[attr-defined]
-    root.html.add_child(folium.Element(_legend_html(selection, classes)))  # type: ignore[attr-defined]
     return fmap
 
 
-def render_map(artifact: Artifact, selection: Selection, assets: MapAssets, *, tiles: bool = True) -> str:
-    """The map as a complete HTML document."""
-    return choropleth(artifact, selection, assets, tiles=tiles).get_root().render()
+def choropleth_layer(geo: dict[str, Any], indicator: Indicator, *, with_ci: bool) -> folium.GeoJson:
+    fields = ["naam", "waarde", "n"]
+    aliases = ["Gebied", indicator.title, "Aantal (n)"]
+    if with_ci:
+        fields += ["bi", "verschil"]
+        aliases += ["95%-betrouwbaarheidsinterval", "Verschil"]
+    fields += ["status", "bron", "jaar"]
+    aliases += ["Status", "Bron", "Jaar"]
+    return folium.GeoJson(
+        geo,
+        name=f"{indicator.title} ({indicator.unit_label})",
+        overlay=True,
+        control=True,
+        style_function=lambda feature: feature["properties"]["style"],
+        highlight_function=lambda feature: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+    )
+
+
+def map_parts(fmap: folium.Map) -> MapParts:
+    """Render the map and split it into head, body and script for a page of our own."""
+    root = fmap.get_root()
+    for child in root._children.values():  # what Figure.render does before its template
+        child.render()
+    head = root.header.render()  # type: ignore[attr-defined]
+    body = root.html.render()  # type: ignore[attr-defined]
+    script = root.script.render()  # type: ignore[attr-defined]
+    return MapParts(head=head, body=body, script=script)

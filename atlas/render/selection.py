@@ -78,6 +78,35 @@ def select(artifact: Artifact, indicator_id: str, level: str | None, year: int |
     return Selection(indicator, level, year, years, rows.reset_index(drop=True))
 
 
+def parse_stadsdeel(artifact: Artifact, text: str | None) -> str | None:
+    """The code of a stadsdeel given by code or by name (case-insensitive); None when the parameter is absent."""
+    if text is None or not text.strip():
+        return None
+    wanted = text.strip().lower()
+    layer = artifact.areas.level("stadsdeel")
+    for code, naam in zip(layer.code, layer.naam, strict=True):
+        if wanted in (str(code).lower(), str(naam).lower()):
+            return str(code)
+    names = ", ".join(sorted(str(n) for n in layer.naam))
+    raise NotFound(f"onbekend stadsdeel {text.strip()[:60]!r}; kies uit {names}")
+
+
+def codes_within(artifact: Artifact, level: str, stadsdeel: str | None) -> set[str] | None:
+    """Codes of ``level`` that lie in the stadsdeel (all when None); the stadsdeel itself at its own level."""
+    if stadsdeel is None:
+        return None
+    if level == "stadsdeel":
+        return {stadsdeel}
+    if level == "gemeente":
+        return set(artifact.areas.level("gemeente").code)
+    wijken = artifact.areas.level("wijk")
+    wijk_codes = set(wijken.code[wijken.parent == stadsdeel])
+    if level == "wijk":
+        return wijk_codes
+    buurten = artifact.areas.level("buurt")
+    return set(buurten.code[buurten.parent.isin(wijk_codes)])
+
+
 def format_value(value: float | None, indicator: Indicator) -> str:
     """A value as the Dutch UI shows it: decimal comma, thousands dot, unit."""
     if value is None or pd.isna(value):
@@ -87,4 +116,6 @@ def format_value(value: float | None, indicator: Indicator) -> str:
         return f"{text}%"
     if indicator.unit == "euro":
         return f"€ {text}"
+    if indicator.unit in ("km", "years"):
+        return f"{text} {'km' if indicator.unit == 'km' else 'jaar'}"
     return text

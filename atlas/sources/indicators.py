@@ -181,6 +181,10 @@ def read_indicator_source(source: IndicatorSource, registry: Registry) -> pd.Dat
         return read_long(source, registry)
     if source.format == "wide":
         return read_wide(source, registry)
+    if source.format == "cbsodata":
+        from atlas.sources.cbsodata_ import read_cbsodata
+
+        return read_cbsodata(source, registry)
     raise SourcesError(f"unknown format {source.format!r}", file=source.path, entry=source.entry)
 
 

@@ -25,11 +25,14 @@ def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] 
         raise RuntimeError("no build artifact: pass build_dir or set ATLAS_BUILD")
     app.extensions["atlas"] = Artifact.open(app.config["ATLAS_BUILD"])
 
-    from atlas.web import api, assets, errors, pages
+    from atlas.web import api, assets, cache, downloads, errors, pages, security
 
     errors.init_app(app)
+    security.init_app(app)
+    cache.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(downloads.bp)
     app.register_blueprint(assets.bp)
     return app
 

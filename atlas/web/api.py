@@ -1,24 +1,41 @@
-"""The JSON/GeoJSON API."""
+"""The JSON/GeoJSON API, described by the OpenAPI document at /api/openapi.json."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, send_file
 
+from atlas.errors import BadRequest, NotFound
 from atlas.layers.registry import LEVELS
+from atlas.render.overlays import overlay_file
 from atlas.render.selection import parse_level, parse_year, select, years_of
 from atlas.web import artifact
+from atlas.web.cache import cached
+from atlas.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _number(value: Any) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+@bp.get("/openapi.json")
+@cached
+def openapi() -> Response:
+    return jsonify(openapi_document(artifact()))
 
 
 @bp.get("/indicators")
+@cached
 def indicators() -> Response:
     art = artifact()
     return jsonify(
@@ -42,6 +59,7 @@ def indicators() -> Response:
 
 
 @bp.get("/areas")
+@cached
 def areas() -> Response:
     level = parse_level(request.args.get("niveau"))
     body = artifact().web_geojson(level)
@@ -49,26 +67,37 @@ def areas() -> Response:
 
 
 @bp.get("/values")
+@cached
 def values() -> Response:
     indicator = request.args.get("indicator")
     if not indicator:
-        from atlas.errors import BadRequest
-
         raise BadRequest("parameter 'indicator' ontbreekt")
     niveau = request.args.get("niveau")
     level = parse_level(niveau) if niveau else None
     sel = select(artifact(), indicator, level, parse_year(request.args.get("jaar")))
-    rows = [
-        {
-            "code": r.code,
-            "naam": r.naam,
-            "value": _number(r.value) if r.status == "ok" else None,
-            "n": _number(r.n) if r.status == "ok" else None,
-            "status": r.status,
-            "period": r.period if isinstance(r.period, str) else str(sel.year),
+    extra = [c for c in ("ci_low", "ci_high", "significant") if c in sel.values.columns]
+    rows = []
+    for r in sel.values.to_dict("records"):
+        value = _number(r.get("value"))
+        status = str(r["status"])
+        if status == "ok" and value is None:
+            status = "missing"
+        published = status == "ok"
+        row: dict[str, Any] = {
+            "code": r["code"],
+            "naam": r["naam"],
+            "value": value if published else None,
+            "n": _number(r.get("n")) if published else None,
+            "status": status,
+            "period": r["period"] if isinstance(r.get("period"), str) else str(sel.year),
         }
-        for r in sel.values.itertuples()
-    ]
+        for column in extra:
+            raw = r.get(column)
+            if column == "significant":
+                row[column] = raw if published and isinstance(raw, str) else ""
+            else:
+                row[column] = _number(raw) if published else None
+        rows.append(row)
     return jsonify(
         {
             "indicator": sel.indicator.id,
@@ -78,3 +107,14 @@ def values() -> Response:
             "values": rows,
         }
     )
+
+
+@bp.get("/overlays/<layer>")
+def overlay(layer: str) -> Response:
+    """A point or polygon overlay of the registry (trees, parks) as the build wrote it, GeoJSON in EPSG:4326."""
+    art = artifact()
+    match = next((o for o in art.registry.overlays.values() if o.kind != "indicator" and o.layer == layer), None)
+    path = overlay_file(art, match) if match is not None else None
+    if path is None:
+        raise NotFound(f"onbekende kaartlaag {layer[:40]!r}")
+    return send_file(path, mimetype="application/geo+json", max_age=300, conditional=True)

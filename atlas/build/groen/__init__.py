@@ -1,0 +1,166 @@
+"""Groen: the 2-22-200 norm and canopy cover, computed in the build (DESIGN.md §6).
+
+:func:`compute_groen` reads the inputs of the ``groen:`` section, computes ``kroonbedekking`` for every area of
+every level straight from the raster (:mod:`.canopy`), the four 2-22-200 shares for every area from the
+addresses (:mod:`.addresses`), and returns them as given values for the values table, with the per-address
+results and the overlays (trees, parks, addresses) for the artifact.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from atlas.build.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
+from atlas.build.groen.canopy import canopy_cover
+from atlas.build.groen.params import PARAMETERS, GroenParams, GroenSpec, parse_groen
+from atlas.build.hierarchy import Areas
+from atlas.layers.registry import LEVELS
+
+log = logging.getLogger(__name__)
+
+RD_NEW = "EPSG:28992"
+SOURCE_CANOPY = "Kroonraster; berekend door de atlas"
+SOURCE_2_22_200 = "Bomen, parken, kroonraster en adressen; berekend door de atlas (2-22-200)"
+OVERLAY_FILE = "overlays.gpkg"
+WEB_OVERLAYS = ("trees", "parks")
+"""Overlay layers also written as ``web/overlay_<name>.geojson`` (EPSG:4326); names as in layers.yaml."""
+
+__all__ = [
+    "CRITERIA",
+    "PARAMETERS",
+    "GroenParams",
+    "GroenResult",
+    "GroenSpec",
+    "canopy_cover",
+    "compute_groen",
+    "groen_per_address",
+    "parse_groen",
+    "write_overlays",
+]
+
+
+@dataclass
+class GroenResult:
+    """What the groen step adds to a build."""
+
+    values: pd.DataFrame
+    """``indicator, code, period, value, n, source, file, row``: given values, like an indicator file's."""
+    per_address: gpd.GeoDataFrame
+    trees: gpd.GeoDataFrame
+    parks: gpd.GeoDataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def _area_of(areas: Areas, buurt_codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Each address's area code at every non-empty level, walking up from its buurt."""
+    area_of = {LEVELS[0]: buurt_codes}
+    for level in LEVELS[1:]:
+        link = areas.children(level)
+        if link is None:
+            continue
+        child, parent_of = link
+        codes = pd.Series(area_of[child]).map(parent_of).fillna("").to_numpy(dtype=object)
+        area_of[level] = codes
+    return area_of
+
+
+def compute_groen(spec: GroenSpec, areas: Areas) -> GroenResult:
+    """Canopy cover and the 2-22-200 shares for every area of ``areas`` (EPSG:28992)."""
+    from atlas.sources.groen_ import check_canopy, read_points, read_polygons
+
+    params = spec.params
+    raster = check_canopy(spec.canopy)
+    trees = read_points(spec.trees, "groen.trees", RD_NEW)
+    parks = read_polygons(spec.parks, "groen.parks", RD_NEW)
+    addresses = read_points(spec.addresses, "groen.addresses", RD_NEW)
+    log.info("groen: %d trees, %d parks, %d addresses", len(trees), len(parks), len(addresses))
+
+    # every level in one pass over the raster: the zones may overlap
+    layers = [areas.level(level)[["code", "geometry"]] for level in LEVELS if not areas.level(level).empty]
+    zones = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry", crs=layers[0].crs)
+    cover = canopy_cover(zones, spec.canopy.path, values=spec.canopy.values, band=spec.canopy.band)
+    level_areas = areas.level(params.canopy_level)
+    per_address = groen_per_address(addresses, trees, parks, level_areas, cover, params)
+    buurt = locate(per_address.geometry.values, areas.level(LEVELS[0]))
+    area_of = _area_of(areas, buurt)
+    per_address["buurt"] = buurt
+    shares = area_shares(per_address, area_of)
+
+    period = str(spec.year)
+    canopy_rows = pd.DataFrame(
+        {"indicator": "kroonbedekking", "code": cover.index.astype(str), "value": cover.to_numpy(), "n": np.nan}
+    ).dropna(subset=["value"])
+    canopy_rows["source"] = SOURCE_CANOPY
+    canopy_rows["file"] = spec.canopy.path.name
+    share_rows = shares[["indicator", "code", "value", "n"]].assign(
+        source=SOURCE_2_22_200, file=spec.addresses.path.name
+    )
+    values = pd.concat([canopy_rows, share_rows], ignore_index=True)
+    values["period"] = period
+    values["row"] = 0
+    outside = int((buurt == "").sum())
+    if outside:
+        log.warning("groen: %d addresses lie outside every buurt and are not counted", outside)
+    manifest = {
+        "year": spec.year,
+        "params": params.as_dict(),
+        "defaults": {p.name: p.default for p in PARAMETERS},
+        "help": {p.name: p.help for p in PARAMETERS},
+        "canopy": {
+            "file": spec.canopy.path.name,
+            "crs": raster.crs,
+            "resolution_m": list(raster.res),
+            "nodata": raster.nodata,
+            "values": spec.canopy.values,
+            "membership": "pixel centre; nodata and cells outside the raster are not counted",
+        },
+        "counts": {
+            "trees": len(trees),
+            "parks": len(parks),
+            "parks_large_enough": int((parks.area >= params.park_min_area_m2).sum()),
+            "addresses": len(per_address),
+            "residents": float(per_address.residents.sum()),
+            "addresses_outside_buurten": outside,
+        },
+    }
+    return GroenResult(values=values, per_address=per_address, trees=trees, parks=parks, manifest=manifest)
+
+
+def _rounded_web(frame: gpd.GeoDataFrame) -> str:
+    web = frame.to_crs(4326)
+    import shapely
+
+    web["geometry"] = shapely.set_precision(web.geometry.values, 1e-6)
+    return web.to_json(drop_id=True)
+
+
+def write_overlays(result: GroenResult, folder: Path) -> None:
+    """``overlays.gpkg`` (layers trees, parks, addresses; EPSG:28992) and ``web/overlay_{trees,parks}.geojson``.
+
+    The addresses layer holds the per-address criteria and the buurt, not the residents per address.
+    """
+    from atlas.build.artifact import FIXED_GPKG_DATE, _gdal_config
+
+    trees = result.trees[["row", "geometry"]]
+    parks = result.parks[["row", "geometry"]].assign(area_m2=result.parks.area.round(1))
+    addr = result.per_address
+    columns = ["buurt", "trees", "canopy_pct", "park_m", "trees_ok", "canopy_ok", "park_ok", "all_ok"]
+    addresses = addr[[*columns, "geometry"]]
+    addresses = addresses.assign(park_m=addresses.park_m.replace(np.inf, np.nan).round(1))
+    path = folder / OVERLAY_FILE
+    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
+        for name, frame in (("trees", trees), ("parks", parks), ("addresses", addresses)):
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    web = folder / "web"
+    web.mkdir(exist_ok=True)
+    web_layers = (("trees", trees[["geometry"]]), ("parks", parks[["area_m2", "geometry"]]))
+    for name, frame in web_layers:
+        (web / f"overlay_{name}.geojson").write_text(_rounded_web(frame), encoding="utf-8")

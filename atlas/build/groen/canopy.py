@@ -1,0 +1,302 @@
+"""Canopy cover per area, streamed strip by strip from the raster with a bounded GDAL cache.
+
+How it works (a scanline zonal sum, no rasterised label grid):
+
+1. The polygons are reprojected to the raster's CRS (never the raster to the polygons') and turned into pixel
+   runs per row by :mod:`.scanline` (pixel-centre membership; areas may overlap, so buurten and their wijken go
+   in one call and one pass).
+2. The raster is read in strips of whole block rows (column chunks when a strip would pass
+   :data:`STRIP_PIXELS`), once, into a reused buffer.
+3. Each strip's prefix sums along the rows give every run's canopy sum and valid-pixel count as the difference
+   of two prefix values. For ``uint8`` rasters (the usual canopy mask) the prefix sums take 8 cells per step:
+   the strip is viewed as 64-bit words, each word's 8 bytes are added with one multiplication, and a run's
+   partial words at its ends are masked and added the same way; a cumulative sum that casts would cost more
+   than the read. Other data types use a plain cumulative sum.
+
+Membership is by pixel centre. Nodata cells (the band's nodata value, or NaN) do not count as "no canopy":
+cover = canopy / valid pixels, so an area half covered by nodata gets the cover of its other half. Pixels of
+an area outside the raster are not counted either; an area with no valid pixel gets NaN. A raster larger than
+the areas is only read where the areas are. Values are a 0/1 mask or a percentage (0-100) per cell
+(``values``: ``auto`` decides from the largest valid value: at most 1 means a mask).
+
+Memory is bounded by :data:`STRIP_PIXELS` (the strip buffer and its cumulative sums) and ``GDAL_CACHEMAX``
+(:data:`GDAL_CACHE_MB`), whatever the raster's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from rasterio.windows import Window
+
+from atlas.build.groen.scanline import pixel_edges, strip_edges, strip_runs
+from atlas.errors import SourcesError
+
+GDAL_CACHE_MB = 64
+"""GDAL's block cache while the canopy is read (``GDAL_CACHEMAX``), in MB."""
+STRIP_PIXELS = 4_000_000
+"""Pixels per strip at most (rounded to whole block rows where they fit): bounds the working memory."""
+
+
+@dataclass(frozen=True)
+class CanopySums:
+    """Per zone: the canopy sum (in cell units), valid pixels counted, and the cell scale (1 or 100)."""
+
+    canopy: np.ndarray
+    valid: np.ndarray
+    pixels: np.ndarray
+    scale: float
+
+    def percent(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cover = 100.0 * self.canopy / (self.valid * self.scale)
+        return np.where(self.valid > 0, cover, np.nan)
+
+
+# Byte sums of 64-bit words (8 pixels of a uint8 raster at once), SWAR style: a multiplication adds all bytes
+# into the top byte (when every byte is at most 31), or first pairwise into 16-bit lanes (any byte values).
+_ONES = np.uint64(0x0101010101010101)
+_EVEN = np.uint64(0x00FF00FF00FF00FF)
+_LANES = np.uint64(0x0001000100010001)
+_LOW = np.array([(1 << (8 * j)) - 1 for j in range(8)], dtype=np.uint64)
+"""``_LOW[j]`` keeps the first ``j`` pixels (bytes, little-endian) of a word."""
+_SMALL = 31
+
+
+def _bytesum(words: np.ndarray, small: bool) -> np.ndarray:
+    if small:
+        return (words * _ONES) >> np.uint64(56)
+    pairs = (words & _EVEN) + ((words >> np.uint64(8)) & _EVEN)
+    return (pairs * _LANES) >> np.uint64(48)
+
+
+class _Prefix:
+    """Prefix sums along the rows of a uint8 strip, 8 pixels per step; ``at(row, col)`` = sum of ``[0, col)``."""
+
+    def __init__(self, words: np.ndarray, small: bool, cum: np.ndarray) -> None:
+        self.words, self.small = words, small
+        h, n = words.shape
+        cum[:h, 0] = 0
+        body = cum[:h, 1:n]
+        if small:  # in place: no temporaries the size of the strip
+            np.multiply(words[:, : n - 1], _ONES, out=body)
+            np.right_shift(body, np.uint64(56), out=body)
+        else:
+            body[...] = _bytesum(words[:, : n - 1], small)
+        np.cumsum(body, axis=1, out=body)
+        self.cum = cum[:h, :n]
+
+    def at(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+        k = col >> 3
+        partial = _bytesum(self.words[row, k] & _LOW[col & 7], self.small)
+        return self.cum[row, k] + partial
+
+
+def _strip_height(width: int, block_height: int, budget: int) -> int:
+    return block_height * max(1, budget // max(width * block_height, 1))
+
+
+def _column_chunks(width: int, height: int, block_width: int, budget: int) -> list[tuple[int, int]]:
+    """Column ranges of about equal width, on the block grid, with at most ``budget`` pixels per strip."""
+    if width * height <= budget:
+        return [(0, width)]
+    parts = -(-width * height // budget)
+    step = max(block_width, -(-width // parts // block_width) * block_width)
+    return [(c, min(c + step, width)) for c in range(0, width, step)]
+
+
+class _Accumulator:
+    """Adds the runs' canopy sums and valid-pixel counts per zone."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.canopy, self.valid, self.pixels = np.zeros(n), np.zeros(n), np.zeros(n)
+        self.biggest = 0.0
+
+    def add(self, zone: np.ndarray, sums: np.ndarray, valid: np.ndarray | None, lengths: np.ndarray) -> None:
+        self.canopy += np.bincount(zone, weights=sums, minlength=self.n)
+        self.pixels += np.bincount(zone, weights=lengths, minlength=self.n)
+        counted = lengths if valid is None else valid
+        self.valid += np.bincount(zone, weights=counted, minlength=self.n)
+
+
+def _uint8_chunk(
+    data: np.ndarray,
+    raw: np.ndarray,
+    w: int,
+    nodata: float | None,
+    cum: np.ndarray,
+    vcum: np.ndarray,
+    runs: tuple[np.ndarray, ...],
+    acc: _Accumulator,
+) -> None:
+    """Sum the runs over one uint8 chunk: ``raw`` is the zero-padded byte buffer, ``data = raw[:, :w]``."""
+    zone, row, start, stop = runs
+    biggest = int(data.max())
+    invalid = None
+    if nodata is not None and float(nodata).is_integer() and 0 <= nodata <= biggest:
+        hit = data == np.uint8(nodata)
+        if hit.any():
+            invalid = hit
+            data[hit] = 0
+            biggest = int(data.max())
+    acc.biggest = max(acc.biggest, float(biggest))
+    small = biggest <= _SMALL
+    prefix = _Prefix(raw.view(np.uint64), small, cum)
+    sums = (prefix.at(row, stop) - prefix.at(row, start)).astype(np.float64)
+    lengths = (stop - start).astype(np.float64)
+    valid = None
+    if invalid is not None:
+        mask = np.zeros_like(raw)
+        np.logical_not(invalid, out=mask[:, :w].view(bool))
+        vprefix = _Prefix(mask.view(np.uint64), True, vcum)
+        valid = (vprefix.at(row, stop) - vprefix.at(row, start)).astype(np.float64)
+    acc.add(zone, sums, valid, lengths)
+
+
+def _generic_chunk(data: np.ndarray, nodata: float | None, runs: tuple[np.ndarray, ...], acc: _Accumulator) -> None:
+    """Sum the runs over one chunk of any other data type with plain cumulative sums."""
+    zone, row, start, stop = runs
+    invalid = _invalid(data, nodata)
+    values = np.where(invalid, 0, data) if invalid is not None else data
+    if values.size:
+        acc.biggest = max(acc.biggest, float(np.nanmax(values)))
+    h, w = data.shape
+    cum = np.zeros((h, w + 1), dtype=np.float64 if data.dtype.kind == "f" else np.int64)
+    np.cumsum(values, axis=1, out=cum[:, 1:])
+    flat = cum.reshape(-1)
+    base = row * (w + 1)
+    sums = (flat[base + stop] - flat[base + start]).astype(np.float64)
+    valid = None
+    if invalid is not None:
+        vcum = np.zeros((h, w + 1), dtype=np.int64)
+        np.cumsum(~invalid, axis=1, out=vcum[:, 1:])
+        vflat = vcum.reshape(-1)
+        valid = (vflat[base + stop] - vflat[base + start]).astype(np.float64)
+    acc.add(zone, sums, valid, (stop - start).astype(np.float64))
+
+
+def zonal_canopy(
+    geoms: np.ndarray,
+    raster_path: str | Path,
+    *,
+    values: str = "auto",
+    band: int = 1,
+    strip_pixels: int = STRIP_PIXELS,
+) -> CanopySums:
+    """Canopy sums per polygon of ``geoms`` (already in the raster's CRS), streamed from ``raster_path``."""
+    path = Path(raster_path)
+    acc = _Accumulator(len(geoms))
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
+        edges = pixel_edges(np.asarray(geoms, dtype=object), ds.transform)
+        if len(edges.r0) == 0:
+            return CanopySums(acc.canopy, acc.valid, acc.pixels, 1.0)
+        nodata = ds.nodatavals[band - 1]
+        dtype = np.dtype(ds.dtypes[band - 1])
+        block_h, block_w = ds.block_shapes[band - 1]
+        u_all = np.concatenate([edges.u0, edges.u0 + (edges.r1 - edges.v0) * edges.slope])
+        col_lo = int(np.clip(np.floor(u_all.min() - 1), 0, ds.width))
+        col_hi = int(np.clip(np.ceil(u_all.max() + 1), 0, ds.width))
+        col_lo -= col_lo % block_w  # whole blocks: each is decompressed once
+        row_lo = int(np.clip(edges.r0.min(), 0, ds.height))
+        row_hi = int(np.clip(edges.r1.max(), 0, ds.height))
+        if col_hi <= col_lo or row_hi <= row_lo:
+            return CanopySums(acc.canopy, acc.valid, acc.pixels, 1.0)
+        height = _strip_height(col_hi - col_lo, block_h, strip_pixels)
+        chunks = _column_chunks(col_hi - col_lo, height, block_w, strip_pixels)
+        chunk_w = max(c1 - c0 for c0, c1 in chunks)
+        row0 = row_lo - row_lo % block_h
+        n_strips = -(-(row_hi - row0) // height)
+        fast = dtype == np.uint8
+        words = chunk_w // 8 + 2
+        raw = np.zeros((height, 8 * words), dtype=np.uint8) if fast else None
+        # uint64 like the words: a cumulative sum that casts is ten times slower
+        cum = np.zeros((height, words), dtype=np.uint64) if fast else None
+        vcum = np.zeros((height, words), dtype=np.uint64) if fast else None
+        for s, chosen in strip_edges(edges, row0, height, n_strips):
+            top = max(row0 + s * height, row_lo)
+            bottom = min(row0 + (s + 1) * height, row_hi)
+            if len(chosen) == 0 or bottom <= top:
+                continue
+            zone, row, start, stop = strip_runs(edges, chosen, top, bottom, col_lo, col_hi)
+            h = bottom - top
+            for c0, c1 in chunks:
+                a, b = np.clip(start, c0, c1) - c0, np.clip(stop, c0, c1) - c0
+                keep = b > a
+                if not keep.any():
+                    continue
+                runs = (zone[keep], row[keep], a[keep], b[keep])
+                window = Window(col_lo + c0, top, c1 - c0, h)
+                if raw is not None and cum is not None and vcum is not None:
+                    buffer = raw[:h]
+                    buffer[:, c1 - c0 :] = 0
+                    data = buffer[:, : c1 - c0]
+                    ds.read(band, window=window, out=data)
+                    _uint8_chunk(data, buffer, c1 - c0, nodata, cum, vcum, runs, acc)
+                else:
+                    _generic_chunk(ds.read(band, window=window), nodata, runs, acc)
+    return CanopySums(acc.canopy, acc.valid, acc.pixels, _scale(values, acc.biggest, path))
+
+
+def _invalid(data: np.ndarray, nodata: float | None) -> np.ndarray | None:
+    """Where the chunk holds nodata (or NaN), or None when it holds none (the common, cheap case)."""
+    mask: np.ndarray | None = None
+    if nodata is not None and not np.isnan(nodata):
+        if data.dtype.kind in "iu" and not float(nodata).is_integer():
+            return None
+        hit = data == data.dtype.type(nodata)
+        if hit.any():
+            mask = hit
+    if data.dtype.kind == "f":
+        nan = np.isnan(data)
+        if nan.any():
+            mask = nan if mask is None else mask | nan
+    return mask
+
+
+def _scale(values: str, biggest: float, path: Path) -> float:
+    """1 for a 0/1 mask, 100 for a percentage per cell."""
+    if values == "mask":
+        if biggest > 1.0:
+            raise SourcesError(f"holds a value of {biggest:g} but is declared a 0/1 mask", file=path, field="values")
+        return 1.0
+    if biggest > 100.0 or biggest < 0.0:
+        raise SourcesError(
+            f"holds a value of {biggest:g}: canopy cells must be 0/1 or a percentage 0-100", file=path, field="values"
+        )
+    if values == "percent":
+        return 100.0
+    return 1.0 if biggest <= 1.0 else 100.0
+
+
+def raster_crs(raster_path: str | Path) -> Any:
+    with rasterio.open(raster_path) as ds:
+        if ds.crs is None:
+            raise SourcesError("declares no coordinate reference system (CRS)", file=raster_path)
+        return ds.crs
+
+
+def canopy_cover(areas: gpd.GeoDataFrame, raster_path: str | Path, *, values: str = "auto", band: int = 1) -> pd.Series:
+    """Percent canopy cover per area, indexed by the areas' ``code`` column (or their index without one).
+
+    ``areas`` may be in any CRS; they are reprojected to the raster's. Pixel-centre membership; nodata and
+    pixels outside the raster are left out of the denominator; an area without valid pixels gets NaN.
+    """
+    if areas.crs is None:
+        raise SourcesError("the areas have no CRS; set one (e.g. areas.set_crs(28992))")
+    projected = areas.to_crs(raster_crs(raster_path))
+    geoms = projected.geometry.values
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    sums = zonal_canopy(np.asarray(geoms, dtype=object), raster_path, values=values, band=band)
+    index = pd.Index(areas["code"].astype(str), name="code") if "code" in areas.columns else areas.index
+    return pd.Series(sums.percent(), index=index, name="kroonbedekking")

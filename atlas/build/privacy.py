@@ -1,0 +1,199 @@
+"""Statistical disclosure control of the values table (DESIGN.md §8), applied after :func:`complete_values`.
+
+Sources file::
+
+    privacy: {min_count: 10, min_respondents: 30, round_to: 1}     # the defaults
+
+- **Primary suppression.** Indicators with ``suppression: count``: a count of 1 … ``min_count``−1 people (for a count
+  indicator its value; for a share with a known denominator ``n`` the number of people it stands for, and a
+  denominator below ``min_count``). Indicators with ``suppression: survey``: fewer than ``min_respondents``
+  respondents. Gemeente totals are never suppressed. A survey value without a respondent count cannot be checked
+  and is published as its source gives it (e.g. the 2014 Buurt-voor-Buurt aggregate, which has no ``n``).
+- **Secondary suppression** (:mod:`atlas.build.disclosure`): the attacker knows every published cell of one period
+  and the exact relations between them:
+
+  - hierarchy sums per ``sum`` indicator (buurt ⊂ wijk ⊂ stadsdeel ⊂ gemeente),
+  - for ``respondent_weighted_mean`` survey indicators with respondent counts, the same sums over ``n`` and
+    ``n × value`` (children without a value do not count),
+  - :data:`RELATIONS` between the indicators of one area: Σ ``gebruik_*`` = 1·``stapeling_personen_1`` +
+    2·``_2`` + 3·``_3``.
+
+  Complements are added until no suppressed cell can be solved for exactly.
+- Suppressed cells get ``status = suppressed`` and lose ``value``, ``n`` and anything derived from them.
+- **Rounding**: published values of ``count`` indicators are rounded to multiples of ``round_to`` (1: unchanged).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from atlas.build.disclosure import System, protect
+from atlas.build.hierarchy import Areas
+from atlas.errors import SourcesError
+from atlas.layers.registry import LEVELS, Registry
+
+log = logging.getLogger(__name__)
+
+SUPPRESSED = "suppressed"
+RELATIONS: tuple[dict[str, float], ...] = (
+    {
+        "gebruik_wmo": 1.0,
+        "gebruik_jeugdhulp": 1.0,
+        "gebruik_bijstand": 1.0,
+        "stapeling_personen_1": -1.0,
+        "stapeling_personen_2": -2.0,
+        "stapeling_personen_3": -3.0,
+    },
+)
+"""Exact linear relations between indicators of one area and period (each sums to 0); used when all are present."""
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    """The thresholds of the ``privacy`` section of the sources file."""
+
+    min_count: int = 10
+    min_respondents: int = 30
+    round_to: int = 1
+
+
+def policy_from(raw: dict[str, Any] | None, file: Path | str | None = None) -> PrivacyPolicy:
+    """Parse the ``privacy`` section (None: the defaults); errors name the file, the entry and the field."""
+    if raw is None:
+        return PrivacyPolicy()
+    known = ("min_count", "min_respondents", "round_to")
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise SourcesError(f"unknown key; allowed: {', '.join(known)}", file=file, entry="privacy", field=str(key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SourcesError(f"must be a whole number ≥ 1, got {value!r}", file=file, entry="privacy", field=key)
+        values[key] = value
+    return PrivacyPolicy(**values)
+
+
+def primary_mask(values: pd.DataFrame, registry: Registry, policy: PrivacyPolicy) -> np.ndarray:
+    """Cells to suppress by themselves (never at the gemeente level)."""
+    rule = values.indicator.map({i.id: i.suppression for i in registry}).fillna("none").to_numpy()
+    unit = values.indicator.map({i.id: i.unit for i in registry}).fillna("").to_numpy()
+    value, n = values.value.to_numpy(float), values.n.to_numpy(float)
+    known = np.isfinite(value)
+    people = np.where(unit == "count", value, np.where(unit == "percent", value * n / 100.0, np.nan))
+    small_count = np.isfinite(people) & (np.round(people) >= 1) & (np.round(people) < policy.min_count)
+    small_denominator = (unit != "count") & np.isfinite(n) & (n < policy.min_count)
+    count = (rule == "count") & known & (small_count | small_denominator)
+    survey = (rule == "survey") & known & np.isfinite(n) & (n < policy.min_respondents)
+    return np.asarray((count | survey) & (values.level != LEVELS[-1]).to_numpy(), dtype=bool)
+
+
+def area_children(areas: Areas) -> dict[str, list[str]]:
+    children: dict[str, list[str]] = {}
+    for level in LEVELS[1:]:
+        link = areas.children(level)
+        if link is None:
+            continue
+        for child, parent in link[1].items():
+            children.setdefault(str(parent), []).append(str(child))
+    return children
+
+
+def build_system(period: pd.DataFrame, children: dict[str, list[str]], registry: Registry) -> System:
+    """The relations an attacker can use within one period's rows (cells in the frame's row order)."""
+    position = {(i, c): k for k, (i, c) in enumerate(zip(period.indicator, period.code, strict=True))}
+    aggregate = {i.id: i.aggregate for i in registry}
+    value, n = period.value.to_numpy(float), period.n.to_numpy(float)
+    relations: list[tuple[tuple[int, float], ...]] = []
+    for ident in period.indicator.unique():
+        rule = aggregate.get(str(ident))
+        if rule not in ("sum", "respondent_weighted_mean"):
+            continue
+        for parent, kids in children.items():
+            top = position.get((ident, parent))
+            parts = [position[(ident, k)] for k in kids if (ident, k) in position]
+            if top is None or not parts:
+                continue
+            if rule == "respondent_weighted_mean":
+                parts = [p for p in parts if np.isfinite(value[p])]
+                if not parts or not np.isfinite(n[[top, *parts]]).all():
+                    continue
+            relations.append(((top, -1.0), *((p, 1.0) for p in parts)))
+    for relation in RELATIONS:
+        for code in period.code.unique():
+            cells = [(position.get((i, code)), w) for i, w in relation.items()]
+            if all(c is not None for c, _ in cells):
+                relations.append(tuple((int(c), w) for c, w in cells if c is not None))
+    # the information lost by suppressing a cell: the count itself, or a survey result's respondents
+    survey = period.indicator.map(aggregate).eq("respondent_weighted_mean").to_numpy()
+    loss = np.where(survey, n, np.abs(value))
+    return System(values=np.nan_to_num(loss, nan=0.0), relations=tuple(relations))
+
+
+def apply_privacy(
+    values: pd.DataFrame, areas: Areas, registry: Registry, policy: PrivacyPolicy
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Suppress, protect and round; returns the new table and the report for the manifest."""
+    return suppress(values, area_children(areas), registry, policy)
+
+
+def suppress(
+    values: pd.DataFrame, children: dict[str, list[str]], registry: Registry, policy: PrivacyPolicy
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`apply_privacy` on any hierarchy given as parent code -> child codes."""
+    rules = {i.id: i.suppression for i in registry}
+    guarded = values.indicator.map(rules).fillna("none").ne("none")
+    out = values.copy()
+    primary_all = np.zeros(len(out), dtype=bool)
+    secondary_all = np.zeros(len(out), dtype=bool)
+    unprotected_all = np.zeros(len(out), dtype=bool)
+    for _, index in out[guarded].groupby("period", sort=True).groups.items():
+        rows = out.loc[index]
+        primary = primary_mask(rows, registry, policy)
+        if not primary.any():
+            continue
+        system = build_system(rows, children, registry)
+        missing = ~np.isfinite(rows.value.to_numpy(float))
+        allowed = ~missing & (rows.level != LEVELS[-1]).to_numpy()
+        secondary, unprotected = protect(system, primary, missing, allowed)
+        positions = out.index.get_indexer(index)
+        primary_all[positions] = primary
+        secondary_all[positions] = secondary
+        unprotected_all[positions] = unprotected
+    hidden = primary_all | secondary_all
+    out.loc[hidden, ["value", "n"]] = np.nan
+    out.loc[hidden, "status"] = SUPPRESSED
+    for column in ("ci_low", "ci_high"):
+        if column in out.columns:
+            out.loc[hidden, column] = np.nan
+    if "significant" in out.columns:
+        out.loc[hidden, "significant"] = ""
+    if policy.round_to > 1:
+        counts = out.indicator.map({i.id: i.unit == "count" and i.suppression == "count" for i in registry})
+        counts = counts.fillna(False).astype(bool) & out.value.notna()
+        out.loc[counts, "value"] = np.round(out.loc[counts, "value"] / policy.round_to) * policy.round_to
+    if unprotected_all.any():
+        log.warning("%d suppressed cells cannot be protected by any complement", int(unprotected_all.sum()))
+    report = {
+        "min_count": policy.min_count,
+        "min_respondents": policy.min_respondents,
+        "round_to": policy.round_to,
+        "primary": int(primary_all.sum()),
+        "secondary": int(secondary_all.sum()),
+        "unprotected": int(unprotected_all.sum()),
+        "by_indicator": {
+            str(ident): {"primary": int(p), "secondary": int(s)}
+            for ident, p, s in (
+                pd.DataFrame({"i": out.indicator, "p": primary_all, "s": secondary_all})
+                .groupby("i", sort=True)[["p", "s"]]
+                .sum()
+                .itertuples()
+            )
+            if p or s
+        },
+    }
+    return out, report

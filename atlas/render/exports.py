@@ -1,0 +1,102 @@
+"""Downloads of one selection: CSV, Excel, GeoJSON (EPSG:4326) and GeoPackage (EPSG:28992, for QGIS).
+
+A value that is not published (suppressed or missing) stays empty in every format: never 0, never the raw number.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from atlas.build.artifact import Artifact
+from atlas.errors import NotFound
+from atlas.render.selection import Selection
+
+FORMATS: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+}
+"""Download formats and their media types."""
+
+COLUMNS = ["code", "naam", "niveau", "indicator", "titel", "eenheid", "jaar", "waarde", "n", "status", "bron"]
+OPTIONAL = {"ci_low": "bi_onder", "ci_high": "bi_boven", "significant": "verschil_gemeente"}
+"""Columns the build may add (confidence interval, significance), with their download names."""
+HIDDEN_WHEN_UNPUBLISHED = ["waarde", "n", "bi_onder", "bi_boven", "verschil_gemeente"]
+
+
+@dataclass(frozen=True)
+class Download:
+    body: bytes
+    mimetype: str
+    filename: str
+
+
+def table(selection: Selection) -> pd.DataFrame:
+    """One row per area: the published values, with unpublished ones left empty."""
+    ind = selection.indicator
+    src = selection.values
+    out = pd.DataFrame(
+        {
+            "code": src.code.astype(str),
+            "naam": src.naam.astype(str),
+            "niveau": selection.level,
+            "indicator": ind.id,
+            "titel": ind.title,
+            "eenheid": ind.unit_label,
+            "jaar": selection.year,
+            "waarde": pd.to_numeric(src["value"], errors="coerce").astype("float64"),
+            "n": pd.to_numeric(src["n"], errors="coerce").astype("float64"),
+            "status": src.status.astype(str),
+            "bron": src.get("source", pd.Series(ind.source, index=src.index)).fillna(ind.source).astype(str),
+        }
+    )
+    for column, name in OPTIONAL.items():
+        if column in src.columns:
+            out[name] = src[column].to_numpy()
+    published = (out.status == "ok") & np.isfinite(out.waarde)
+    out.loc[~published & (out.status == "ok"), "status"] = "missing"
+    for column in HIDDEN_WHEN_UNPUBLISHED:
+        if column in out.columns:
+            if out[column].dtype.kind in "fiu":
+                out.loc[~published, column] = np.nan
+            else:
+                out[column] = out[column].astype(object)
+                out.loc[~published, column] = None
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def _geo(artifact: Artifact, selection: Selection, frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    geometry = artifact.areas.level(selection.level)[["code", "geometry"]]
+    return gpd.GeoDataFrame(geometry.merge(frame, on="code", how="inner"), geometry="geometry", crs=geometry.crs)
+
+
+def export(artifact: Artifact, selection: Selection, fmt: str) -> Download:
+    """The selection as a file in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        raise NotFound(f"onbekend formaat {fmt[:20]!r}; kies uit {', '.join(FORMATS)}")
+    frame = table(selection)
+    name = f"{selection.indicator.id}_{selection.level}_{selection.year}.{fmt}"
+    if fmt == "csv":
+        body = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    elif fmt == "xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, index=False, sheet_name=selection.indicator.id[:31])
+        body = buffer.getvalue()
+    elif fmt == "geojson":
+        body = _geo(artifact, selection, frame).to_crs(4326).to_json(drop_id=True, na="null").encode("utf-8")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            pyogrio.write_dataframe(_geo(artifact, selection, frame), path, layer=selection.indicator.id, driver="GPKG")
+            body = path.read_bytes()
+    return Download(body, FORMATS[fmt], name)

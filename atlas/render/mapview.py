@@ -1,0 +1,161 @@
+"""Everything the map page shows: the Folium map in parts, the legend, the overlays, the table and the notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import numpy as np
+
+from atlas.build.artifact import Artifact
+from atlas.render.maps import (
+    MISSING_STYLE,
+    STATUS_EXPLAINED,
+    STATUS_LABELS,
+    SUPPRESSED_STYLE,
+    MapAssets,
+    MapParts,
+    choropleth_layer,
+    classify,
+    feature_collection,
+    format_ci,
+    format_n,
+    format_significance,
+    map_parts,
+    new_map,
+)
+from atlas.render.overlays import OverlayInfo, add_overlays
+from atlas.render.selection import Selection, codes_within, format_value
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    fill: str
+    border: str
+    dash: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    code: str
+    naam: str
+    value: float | None
+    waarde: str
+    n: str
+    ci: str
+    verschil: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MapView:
+    selection: Selection
+    parts: MapParts
+    legend: list[LegendItem]
+    notes: list[str]
+    overlays: list[OverlayInfo]
+    rows: list[TableRow]
+    has_ci: bool
+    stadsdeel: tuple[str, str] | None
+    """(code, naam) of the stadsdeel zoomed to."""
+    groen: list[tuple[str, str]]
+    """The 2-22-200 parameters of the build, as (name, value), for groen indicators."""
+
+
+def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[str]]:
+    ind = selection.indicator
+    items = []
+    if classes is not None:
+        for lower, upper, color in classes.ranges():
+            label = f"{format_value(lower, ind)} – {format_value(upper, ind)}"
+            items.append(LegendItem(label, color, "#333333", ""))
+    statuses = set(selection.values.status)
+    notes = []
+    for status, style in (("suppressed", SUPPRESSED_STYLE), ("missing", MISSING_STYLE)):
+        if status in statuses:
+            label = STATUS_LABELS[status]
+            items.append(LegendItem(label, str(style["fillColor"]), str(style["color"]), str(style["dashArray"])))
+            notes.append(STATUS_EXPLAINED[status])
+    return items, notes
+
+
+def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
+    ind = selection.indicator
+    out = []
+    for row in selection.values.to_dict("records"):
+        if within is not None and row["code"] not in within:
+            continue
+        status = str(row["status"])
+        value = float(row["value"]) if status == "ok" and np.isfinite(row.get("value", np.nan)) else None
+        ok = value is not None
+        out.append(
+            TableRow(
+                code=str(row["code"]),
+                naam=str(row["naam"]),
+                value=value,
+                waarde=format_value(value, ind) if ok else "",
+                n=format_n(row.get("n")) if ok else "",
+                ci=format_ci(row, ind) if ok else "",
+                verschil=format_significance(row) if ok else "",
+                status=STATUS_LABELS.get(status if ok or status != "ok" else "missing", status),
+            )
+        )
+    return sorted(out, key=lambda r: r.naam)
+
+
+def groen_parameters(artifact: Artifact) -> list[tuple[str, str]]:
+    """The manifest's 2-22-200 parameters as readable pairs (empty when the build has none)."""
+    groen = artifact.manifest.get("groen")
+    if not isinstance(groen, dict):
+        return []
+    params = groen.get("params", groen)
+    if not isinstance(params, dict):
+        return []
+    return [(str(k), str(v)) for k, v in params.items() if not isinstance(v, dict | list)]
+
+
+def map_view(
+    artifact: Artifact,
+    selection: Selection,
+    assets: MapAssets,
+    *,
+    stadsdeel: str | None = None,
+    tiles: bool = True,
+) -> MapView:
+    """The map page of one selection, zoomed to ``stadsdeel`` (a code) when given."""
+    ind = selection.indicator
+    ok = selection.values[selection.values.status == "ok"].value.to_numpy(dtype="float64")
+    classes = classify(ok, ind)
+    geo = feature_collection(artifact, selection, classes)
+    layer = artifact.areas.level("stadsdeel" if stadsdeel else selection.level)
+    if stadsdeel:
+        layer = layer[layer.code == stadsdeel]
+    bounds = layer.to_crs(4326).total_bounds
+    fmap = new_map(bounds, assets, tiles=tiles)
+    has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
+    choropleth_layer(geo, ind, with_ci=has_ci).add_to(fmap)
+    sd_name = None
+    if stadsdeel:
+        sd_name = str(layer.naam.iloc[0])
+        folium.GeoJson(
+            layer.to_crs(4326)[["code", "naam", "geometry"]].to_json(),
+            name=f"Grens stadsdeel {sd_name}",
+            style_function=lambda feature: {"fill": False, "color": "#000000", "weight": 4},
+            interactive=False,
+        ).add_to(fmap)
+    overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    legend, notes = _legend(selection, classes)
+    return MapView(
+        selection=selection,
+        parts=map_parts(fmap),
+        legend=legend,
+        notes=notes,
+        overlays=overlays,
+        rows=_rows(selection, codes_within(artifact, selection.level, stadsdeel)),
+        has_ci=has_ci,
+        stadsdeel=(stadsdeel, sd_name) if stadsdeel and sd_name else None,
+        groen=groen_parameters(artifact) if ind.theme == "groen" else [],
+    )

@@ -1,0 +1,72 @@
+"""A small static SVG map: the area highlighted among its neighbours. It prints sharply and needs no script."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any
+
+from atlas.build.artifact import Artifact
+
+HIGHLIGHT = "#00447a"
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return list(geometry["coordinates"])
+    if geometry["type"] == "MultiPolygon":
+        return [ring for polygon in geometry["coordinates"] for ring in polygon]
+    return []
+
+
+def area_svg(
+    artifact: Artifact,
+    level: str,
+    code: str,
+    context_level: str,
+    *,
+    context_codes: set[str] | None = None,
+    width: int = 320,
+) -> str:
+    """The area ``code`` (of ``level``) filled, on the outlines of the areas of ``context_level`` (those in
+    ``context_codes`` when given)."""
+    context = json.loads(artifact.web_geojson(context_level))["features"]
+    if context_codes is not None:
+        context = [f for f in context if f["properties"]["code"] in context_codes]
+    target = [f for f in json.loads(artifact.web_geojson(level))["features"] if f["properties"]["code"] == code]
+    every = [ring for f in context + target for ring in _rings(f["geometry"])]
+    if not every or not target:
+        return ""
+    xs = [p[0] for ring in every for p in ring]
+    ys = [p[1] for ring in every for p in ring]
+    kx = math.cos(math.radians((min(ys) + max(ys)) / 2))  # degrees of longitude are shorter at 52° N
+    span_x, span_y = (max(xs) - min(xs)) * kx or 1e-6, (max(ys) - min(ys)) or 1e-6
+    height = max(120, round(width * span_y / span_x))
+    scale = min((width - 8) / span_x, (height - 8) / span_y)
+
+    def path(rings: list[list[list[float]]]) -> str:
+        out = []
+        for ring in rings:
+            points = " ".join(
+                f"{4 + (x - min(xs)) * kx * scale:.1f},{4 + (max(ys) - y) * scale:.1f}" for x, y, *_ in ring
+            )
+            out.append(f"M{points}Z")
+        return " ".join(out)
+
+    parts = [
+        f'<svg class="minimap" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Ligging van {html.escape(str(target[0]["properties"]["naam"]))}">'
+    ]
+    for feature in context:
+        name = html.escape(str(feature["properties"]["naam"]))
+        parts.append(
+            f'<path d="{path(_rings(feature["geometry"]))}" fill="#f2f2f2" stroke="#8c8c8c" stroke-width="0.8">'
+            f"<title>{name}</title></path>"
+        )
+    parts.append(
+        f'<path d="{path(_rings(target[0]["geometry"]))}" fill="{HIGHLIGHT}" fill-opacity="0.75" '
+        f'stroke="{HIGHLIGHT}" stroke-width="2" fill-rule="evenodd"/>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

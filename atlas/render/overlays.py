@@ -1,0 +1,167 @@
+"""Switchable overlays on a map: indicator overlays from the registry (groen, veiligheid) and point/polygon layers
+that the build wrote to ``web/overlay_<layer>.geojson`` (trees, parks). Absent data means no overlay, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+from branca.element import Template
+
+from atlas.build.artifact import Artifact
+from atlas.layers.registry import Overlay
+from atlas.render.selection import default_level, format_value, years_of
+
+
+@dataclass(frozen=True)
+class OverlayInfo:
+    """What the page says about an overlay next to the map."""
+
+    id: str
+    title: str
+    description: str
+    color: str
+    detail: str
+
+
+def overlay_file(artifact: Artifact, overlay: Overlay) -> Path | None:
+    """The build's GeoJSON (EPSG:4326) of a point or polygon overlay, or None when the build has none."""
+    if overlay.kind == "indicator" or not overlay.layer:
+        return None
+    path = artifact.path / "web" / f"overlay_{overlay.layer}.geojson"
+    return path if path.is_file() else None
+
+
+def _indicator_layer(
+    artifact: Artifact, overlay: Overlay, level: str, year: int
+) -> tuple[folium.map.Layer, str] | None:
+    ind = artifact.registry.indicators.get(overlay.indicator or "")
+    if ind is None:
+        return None
+    years = years_of(artifact, ind.id)
+    if not years:
+        return None
+    year_used = max((y for y in years if y <= year), default=years[-1])
+    level_used = level if level in ind.levels else default_level(ind)
+    v = artifact.values
+    rows = v[(v.indicator == ind.id) & (v.level == level_used) & (v.period.str[:4] == str(year_used))]
+    ok = rows[rows.status == "ok"]
+    if ok.empty:
+        return None
+    values = dict(zip(ok.code, ok.value.astype("float64"), strict=True))
+    finite = np.array([x for x in values.values() if np.isfinite(x)])
+    edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
+    geo = json.loads(artifact.web_geojson(level_used))
+    for feature in geo["features"]:
+        props = feature["properties"]
+        value = values.get(props["code"], float("nan"))
+        known = bool(np.isfinite(value))
+        step = int(np.searchsorted(edges, value, side="left")) if known else -1
+        props["waarde"] = format_value(value, ind) if known else "geen gegevens"
+        props["style"] = {
+            "color": overlay.color,
+            "weight": 1,
+            "fillColor": overlay.color,
+            "fillOpacity": 0.1 + 0.12 * step if known else 0.0,
+        }
+    layer = folium.GeoJson(
+        geo,
+        name=f"{overlay.title} ({ind.unit_label}, {year_used})",
+        show=False,
+        style_function=lambda feature: feature["properties"]["style"],
+        tooltip=folium.GeoJsonTooltip(fields=["naam", "waarde"], aliases=["Gebied", overlay.title]),
+    )
+    detail = f"{ind.title} per {level_used}, {year_used}; hoe donkerder, hoe hoger"
+    return layer, detail
+
+
+class RemoteGeoJson(folium.map.Layer):
+    """A point or polygon overlay that the browser fetches from ``url`` the first time it is switched on.
+
+    Tens of thousands of trees do not belong inline in every map page: the page stays small and cacheable, the layer
+    comes from this server (same origin, allowed by the CSP's connect-src) and is drawn on a canvas, not as SVG paths.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.layerGroup();
+            {{ this.get_name() }}.once("add", function () {
+                fetch({{ this.url|tojson }}, {credentials: "same-origin"})
+                    .then(function (response) { return response.json(); })
+                    .then(function (data) {
+                        var map = {{ this._parent.get_name() }};
+                        if (!map.getPane("atlas-lagen")) {
+                            map.createPane("atlas-lagen").style.zIndex = 450;  // above the choropleth
+                        }
+                        var renderer = L.canvas({padding: 0.5, pane: "atlas-lagen"});
+                        L.geoJSON(data, {
+                            renderer: renderer,
+                            interactive: false,
+                            style: function () { return {{ this.style|tojson }}; },
+                            pointToLayer: function (feature, latlng) {
+                                var style = {{ this.style|tojson }};
+                                style.renderer = renderer;
+                                style.interactive = false;
+                                return L.circleMarker(latlng, style);
+                            }
+                        }).addTo({{ this.get_name() }});
+                    });
+            });
+            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, name: str, style: dict[str, Any], *, show: bool = False) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RemoteGeoJson"
+        self.url = url
+        self.style = style
+
+
+def _feature_layer(artifact: Artifact, overlay: Overlay, url: str) -> tuple[folium.map.Layer, str] | None:
+    path = overlay_file(artifact, overlay)
+    if path is None:
+        return None
+    if overlay.kind == "points":
+        style = {"radius": 1.5, "stroke": False, "fill": True, "fillOpacity": 0.6, "fillColor": overlay.color}
+        detail = "punten; worden geladen als u de laag aanzet"
+    else:
+        style = {"color": overlay.color, "weight": 1, "fillColor": overlay.color, "fillOpacity": 0.5}
+        detail = "vlakken; worden geladen als u de laag aanzet"
+    return RemoteGeoJson(url, overlay.title, style), detail
+
+
+def add_overlays(
+    fmap: folium.Map,
+    artifact: Artifact,
+    level: str,
+    year: int,
+    skip: str,
+    layer_url: Callable[[str], str] = lambda layer: f"/api/overlays/{layer}",
+) -> list[OverlayInfo]:
+    """Add every overlay the artifact has data for (hidden until switched on); ``skip`` the indicator shown.
+
+    Point and polygon overlays are fetched by the browser from ``layer_url(layer)``.
+    """
+    infos = []
+    for overlay in artifact.registry.overlays.values():
+        if overlay.kind == "indicator":
+            if overlay.indicator == skip:
+                continue
+            made = _indicator_layer(artifact, overlay, level, year)
+        else:
+            made = _feature_layer(artifact, overlay, layer_url(overlay.layer or ""))
+        if made is None:
+            continue
+        layer, detail = made
+        layer.add_to(fmap)
+        infos.append(OverlayInfo(overlay.id, overlay.title, overlay.description, overlay.color, detail))
+    return infos

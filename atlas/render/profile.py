@@ -1,0 +1,201 @@
+"""The area profile (foto veerkracht): every indicator of one area against its parent and the city, over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from atlas.build.artifact import Artifact
+from atlas.errors import NotFound
+from atlas.layers.registry import Indicator
+from atlas.render.charts import sparkline
+from atlas.render.maps import STATUS_LABELS, format_ci, format_n
+from atlas.render.minimap import area_svg
+from atlas.render.selection import format_value
+
+STAPELING_PREFIXES = ("gebruik_", "stapeling_")
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    naam: str
+    level: str
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    indicator: Indicator
+    year: int | None
+    value: str
+    status: str
+    n: str
+    ci: str
+    parent: str
+    city: str
+    comparison: str
+    """Against the city in one word: hoger, lager or gelijk (within 5 %)."""
+    tone: str
+    """``good``, ``bad`` or ``""`` for the comparison's colour."""
+    spark: str
+
+
+@dataclass(frozen=True)
+class ProfileGroup:
+    title: str
+    description: str
+    rows: list[ProfileRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Profile:
+    area: Area
+    parent: Area | None
+    city: Area
+    children: list[Area]
+    minimap: str
+    groups: list[ProfileGroup]
+    stapeling: list[ProfileRow]
+
+
+def find_area(artifact: Artifact, code: str) -> Area:
+    level = artifact.areas.level_of(code)
+    if level is None:
+        raise NotFound(f"onbekend gebied {code[:40]!r}")
+    layer = artifact.areas.level(level)
+    row = layer[layer.code == code.strip().upper()]
+    if row.empty:
+        raise NotFound(f"onbekend gebied {code[:40]!r}")
+    return Area(str(row.code.iloc[0]), str(row.naam.iloc[0]), level)
+
+
+def _parent(artifact: Artifact, area: Area) -> Area | None:
+    if area.level == "gemeente":
+        return None
+    layer = artifact.areas.level(area.level)
+    parent_code = str(layer.loc[layer.code == area.code, "parent"].iloc[0])
+    level = artifact.areas.level_of(parent_code)
+    if level is None:
+        return None
+    return find_area(artifact, parent_code)
+
+
+def _children(artifact: Artifact, area: Area) -> list[Area]:
+    below = artifact.areas.children(area.level)
+    if below is None:
+        return []
+    child_level, parents = below
+    layer = artifact.areas.level(child_level)
+    codes = set(parents[parents == area.code].index)
+    rows = layer[layer.code.isin(codes)].sort_values("naam")
+    return [Area(str(c), str(n), child_level) for c, n in zip(rows.code, rows.naam, strict=True)]
+
+
+def _compare(ind: Indicator, value: float, city: float | None) -> tuple[str, str]:
+    if city is None or not np.isfinite(city) or ind.unit == "count":
+        return "", ""
+    tolerance = max(abs(city) * 0.05, 10**-ind.decimals)
+    if abs(value - city) <= tolerance:
+        return "gelijk", ""
+    higher = value > city
+    words = "hoger" if higher else "lager"
+    if ind.better == "neutral":
+        return words, ""
+    good = higher == (ind.better == "higher")
+    return words, "good" if good else "bad"
+
+
+def _series(frame: pd.DataFrame, indicator: str, code: str) -> pd.DataFrame:
+    rows = frame[(frame.indicator == indicator) & (frame.code == code)].copy()
+    rows["year"] = rows.period.str[:4].astype(int)
+    return rows.sort_values("year")
+
+
+def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, city: Area) -> ProfileRow | None:
+    own = _series(frame, ind.id, area.code)
+    if own.empty:
+        return None
+    last = own.iloc[-1]
+    year = int(last["year"])
+    status = str(last["status"])
+    value = float(last["value"]) if status == "ok" and pd.notna(last["value"]) else None
+
+    def at(code: str) -> float | None:
+        rows = _series(frame, ind.id, code)
+        rows = rows[(rows.year == year) & (rows.status == "ok")]
+        return float(rows.value.iloc[0]) if len(rows) and pd.notna(rows.value.iloc[0]) else None
+
+    parent_value = at(parent.code) if parent is not None and parent.code != city.code else None
+    city_value = at(city.code) if area.code != city.code else None
+    comparison, tone = _compare(ind, value, city_value) if value is not None else ("", "")
+    points = [
+        (int(y), float(v) if s == "ok" else None) for y, v, s in zip(own.year, own.value, own.status, strict=True)
+    ]
+    return ProfileRow(
+        indicator=ind,
+        year=year,
+        value=format_value(value, ind) if value is not None else "",
+        status=STATUS_LABELS.get(status if value is not None or status != "ok" else "missing", status),
+        n=format_n(last.get("n")) if value is not None else "",
+        ci=format_ci(last, ind) if value is not None else "",
+        parent=format_value(parent_value, ind),
+        city=format_value(city_value, ind),
+        comparison=comparison,
+        tone=tone,
+        spark=sparkline(points, f"{ind.title} in {area.naam}, {points[0][0]}–{points[-1][0]}"),
+    )
+
+
+def _minimap(artifact: Artifact, area: Area, parent: Area | None) -> str:
+    """A buurt among the buurten of its stadsdeel (or wijk); a wijk among all wijken; larger areas on the city."""
+    if area.level == "buurt" and parent is not None:
+        wijken = artifact.areas.level("wijk")
+        sd = wijken.loc[wijken.code == parent.code, "parent"]
+        wijk_codes = set(wijken.code[wijken.parent == sd.iloc[0]]) if len(sd) and sd.iloc[0] else {parent.code}
+        buurten = artifact.areas.level("buurt")
+        return area_svg(
+            artifact, "buurt", area.code, "buurt", context_codes=set(buurten.code[buurten.parent.isin(wijk_codes)])
+        )
+    context = "wijk" if area.level in ("wijk", "buurt") else "stadsdeel"
+    if artifact.areas.level(context).empty:
+        context = "wijk"
+    return area_svg(artifact, area.level, area.code, context)
+
+
+def profile(artifact: Artifact, code: str) -> Profile:
+    """The profile of the buurt, wijk, stadsdeel or gemeente ``code``."""
+    area = find_area(artifact, code)
+    parent = _parent(artifact, area)
+    gemeente = artifact.areas.level("gemeente")
+    city = Area(str(gemeente.code.iloc[0]), str(gemeente.naam.iloc[0]), "gemeente")
+    codes = {area.code, city.code} | ({parent.code} if parent is not None else set())
+    frame = artifact.values[artifact.values.code.isin(codes)]
+    groups: dict[str, ProfileGroup] = {}
+    stapeling: list[ProfileRow] = []
+    for ind in artifact.registry:
+        if area.level not in ind.levels:
+            continue
+        row = _row(ind, frame, area, parent, city)
+        if row is None:
+            continue
+        if ind.id.startswith(STAPELING_PREFIXES):
+            stapeling.append(row)
+            continue
+        theme = artifact.registry.themes.get(ind.theme)
+        group = groups.setdefault(
+            ind.theme,
+            ProfileGroup(theme.title if theme else ind.theme, theme.description if theme else ""),
+        )
+        group.rows.append(row)
+    order = {theme: i for i, theme in enumerate(artifact.registry.themes)}
+    return Profile(
+        area=area,
+        parent=parent,
+        city=city,
+        children=_children(artifact, area),
+        minimap=_minimap(artifact, area, parent),
+        groups=[groups[t] for t in sorted(groups, key=lambda t: order.get(t, len(order)))],
+        stapeling=stapeling,
+    )

@@ -1,0 +1,147 @@
+"""Importers of the groen inputs: tree points, park polygons, address points (pyogrio) and the canopy raster.
+
+Vector files may be in any CRS that their file declares; they are reprojected to the CRS the computation asks
+for (EPSG:28992 in the build). Problems raise :class:`~atlas.errors.SourcesError` naming the file, the 1-based
+feature number (``row``) and the column (``field``). The module is named ``groen_`` so that it does not read
+like a library it wraps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+from rasterio.errors import RasterioIOError
+
+from atlas.build.groen.params import CanopyInput, VectorInput
+from atlas.errors import SourcesError
+
+RD_NEW = "EPSG:28992"
+_POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6  # shapely type ids
+
+
+def _read(vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
+    try:
+        frame = pyogrio.read_dataframe(vector.path, layer=vector.layer)
+    except (DataSourceError, DataLayerError) as exc:
+        raise SourcesError(
+            f"cannot read: {exc}", file=vector.path, entry=entry, field="layer" if vector.layer else None
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise SourcesError("has no geometry", file=vector.path, entry=entry)
+    if frame.crs is None:
+        raise SourcesError("declares no coordinate reference system (CRS)", file=vector.path, entry=entry)
+    return frame
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0]) + 1
+
+
+def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.GeoDataFrame:
+    """Points (trees, addresses) as ``row`` (feature number), optional ``residents`` and geometry in ``crs``.
+
+    Multipoints with one point are accepted; empty geometries and other types are an error naming the row.
+    """
+    frame = _read(vector, entry)
+    geoms = frame.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise SourcesError("has no point", file=vector.path, entry=entry, row=_first_bad(missing), field="geometry")
+    types = shapely.get_type_id(geoms)
+    single = (types == 4) & (shapely.get_num_geometries(geoms) == 1)
+    geoms = np.where(single, shapely.get_geometry(geoms, 0), geoms)
+    bad = shapely.get_type_id(geoms) != _POINT
+    if bad.any():
+        row = _first_bad(bad)
+        kind = shapely.get_type_id(geoms[row - 1])
+        raise SourcesError(
+            f"must be a point, got {shapely.GeometryType(kind).name.lower()}",
+            file=vector.path,
+            entry=entry,
+            row=row,
+            field="geometry",
+        )
+    out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
+    if vector.residents is not None:
+        out["residents"] = _residents(frame, vector, entry)
+    return out.to_crs(crs)
+
+
+def _residents(frame: pd.DataFrame, vector: VectorInput, entry: str) -> np.ndarray:
+    column = vector.residents
+    assert column is not None
+    if column not in frame.columns:
+        present = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+        raise SourcesError(f"no such column (columns: {present})", file=vector.path, entry=entry, field=column)
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row = _first_bad(bad)
+        raise SourcesError(
+            f"must be a number of residents >= 0, got {frame[column].iloc[row - 1]!r}",
+            file=vector.path,
+            entry=entry,
+            row=row,
+            field=column,
+        )
+    return values
+
+
+def read_polygons(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.GeoDataFrame:
+    """Polygons (parks) as ``row`` and valid geometry in ``crs``; other geometry types are an error."""
+    frame = _read(vector, entry)
+    geoms = frame.geometry.values
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise SourcesError("has no polygon", file=vector.path, entry=entry, row=_first_bad(missing), field="geometry")
+    bad = ~np.isin(shapely.get_type_id(geoms), (_POLYGON, _MULTIPOLYGON))
+    if bad.any():
+        row = _first_bad(bad)
+        kind = shapely.GeometryType(shapely.get_type_id(geoms[row - 1])).name.lower()
+        raise SourcesError(f"must be a polygon, got {kind}", file=vector.path, entry=entry, row=row, field="geometry")
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
+    return out.to_crs(crs)
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What :func:`check_canopy` found: size, CRS, pixel size and nodata of the canopy raster."""
+
+    width: int
+    height: int
+    crs: str
+    res: tuple[float, float]
+    nodata: float | None
+    dtype: str
+
+
+def check_canopy(canopy: CanopyInput, entry: str = "groen.canopy") -> RasterInfo:
+    """Open the canopy raster with rasterio (headers only) and check it can be used."""
+    try:
+        with rasterio.open(canopy.path) as ds:
+            if ds.crs is None:
+                raise SourcesError("declares no coordinate reference system (CRS)", file=canopy.path, entry=entry)
+            if canopy.band > ds.count:
+                raise SourcesError(
+                    f"has {ds.count} band(s), no band {canopy.band}", file=canopy.path, entry=entry, field="band"
+                )
+            if ds.transform.b != 0 or ds.transform.d != 0:
+                raise SourcesError("is rotated; warp it to a north-up grid first", file=canopy.path, entry=entry)
+            dtype = ds.dtypes[canopy.band - 1]
+            if dtype.startswith("complex"):
+                raise SourcesError(f"has complex values ({dtype})", file=canopy.path, entry=entry)
+            return RasterInfo(ds.width, ds.height, ds.crs.to_string(), ds.res, ds.nodatavals[canopy.band - 1], dtype)
+    except RasterioIOError as exc:
+        raise SourcesError(f"not a readable raster: {exc}", file=canopy.path, entry=entry, field="path") from None

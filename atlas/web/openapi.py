@@ -1,0 +1,205 @@
+"""The OpenAPI 3.1 document of the API. Enumerations (indicators, levels) come from the artifact's registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from atlas.build.artifact import Artifact
+from atlas.layers.registry import LEVELS
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _param(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def openapi_document(artifact: Artifact) -> dict[str, Any]:
+    ids = sorted(artifact.registry.indicators)
+    layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind != "indicator" and o.layer})
+    niveau = _param("niveau", "Gebiedsniveau", {"type": "string", "enum": list(LEVELS)})
+    jaar = _param("jaar", "Jaar; standaard het laatste jaar met cijfers", {"type": "integer", "minimum": 1900})
+    nullable_number = {"type": ["number", "null"]}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Wijkatlas API",
+            "version": "1",
+            "description": "Indicatoren, gebieden en cijfers van de wijkatlas. Niet-gepubliceerde waarden zijn null.",
+        },
+        "paths": {
+            "/api/indicators": {
+                "get": {
+                    "summary": "Alle indicatoren uit het register, met de jaren waarvoor cijfers zijn",
+                    "operationId": "indicators",
+                    "responses": {
+                        "200": {
+                            "description": "Lijst van indicatoren",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Indicator"}}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/api/areas": {
+                "get": {
+                    "summary": "Gebieden van één niveau als GeoJSON (EPSG:4326), vereenvoudigd zonder gaten of overlap",
+                    "operationId": "areas",
+                    "parameters": [niveau],
+                    "responses": {
+                        "200": {
+                            "description": "GeoJSON FeatureCollection",
+                            "content": {
+                                "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}
+                            },
+                        },
+                        "400": ERROR,
+                    },
+                }
+            },
+            "/api/values": {
+                "get": {
+                    "summary": "Cijfers van één indicator per gebied, voor één niveau en jaar",
+                    "operationId": "values",
+                    "parameters": [
+                        _param("indicator", "Id van de indicator", {"type": "string", "enum": ids}, required=True),
+                        niveau,
+                        jaar,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Cijfers per gebied",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Values"}}},
+                        },
+                        "400": ERROR,
+                        "404": ERROR,
+                    },
+                }
+            },
+            "/api/overlays/{layer}": {
+                "get": {
+                    "summary": "Punt- of vlaklaag uit het register (bomen, parken) als GeoJSON (EPSG:4326)",
+                    "operationId": "overlay",
+                    "parameters": [
+                        {
+                            "name": "layer",
+                            "in": "path",
+                            "required": True,
+                            "description": "Naam van de kaartlaag",
+                            "schema": {"type": "string", "enum": layers},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "GeoJSON FeatureCollection",
+                            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+                        },
+                        "404": ERROR,
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "Dit document",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                }
+            },
+        },
+        "components": {
+            "responses": {
+                "Error": {
+                    "description": "Fout in de vraag",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "message"],
+                            "additionalProperties": False,
+                            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+                        }
+                    },
+                },
+                "Indicator": {
+                    "type": "object",
+                    "required": ["id", "title", "unit", "levels", "years"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "hoofddoel": {"type": ["integer", "null"], "minimum": 1, "maximum": 6},
+                        "theme": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "better": {"type": "string", "enum": ["higher", "lower", "neutral"]},
+                        "source": {"type": "string"},
+                        "levels": {"type": "array", "items": {"type": "string", "enum": list(LEVELS)}},
+                        "aggregate": {"type": "string"},
+                        "years": {"type": "array", "items": {"type": "integer"}},
+                    },
+                },
+                "FeatureCollection": {
+                    "type": "object",
+                    "required": ["type", "features"],
+                    "properties": {
+                        "type": {"const": "FeatureCollection"},
+                        "features": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["type", "geometry", "properties"],
+                                "properties": {
+                                    "type": {"const": "Feature"},
+                                    "geometry": {"type": "object"},
+                                    "properties": {
+                                        "type": "object",
+                                        "required": ["code", "naam", "parent"],
+                                        "properties": {
+                                            "code": {"type": "string"},
+                                            "naam": {"type": "string"},
+                                            "parent": {"type": "string"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "Value": {
+                    "type": "object",
+                    "required": ["code", "value", "n", "status", "period"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "naam": {"type": "string"},
+                        "value": nullable_number,
+                        "n": nullable_number,
+                        "status": {"type": "string", "enum": ["ok", "suppressed", "missing"]},
+                        "period": {"type": "string"},
+                        "ci_low": nullable_number,
+                        "ci_high": nullable_number,
+                        "significant": {"type": "string", "enum": ["hoger", "lager", ""]},
+                    },
+                },
+                "Values": {
+                    "type": "object",
+                    "required": ["indicator", "niveau", "jaar", "values"],
+                    "properties": {
+                        "indicator": {"type": "string"},
+                        "niveau": {"type": "string", "enum": list(LEVELS)},
+                        "jaar": {"type": "integer"},
+                        "levels": {"type": "array", "items": {"type": "string"}},
+                        "values": {"type": "array", "items": {"$ref": "#/components/schemas/Value"}},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,85 @@
+"""Every page and download on a build of the real Zwolle boundaries (with the real Buurt-voor-Buurt 2014 file)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from atlas.build.pipeline import build
+from atlas.web import create_app
+
+pytestmark = pytest.mark.realdata
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def real_client(realdata, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("real-web")
+    sources = tmp / "sources.yaml"
+    sources.write_text(
+        f"""
+gemeente: GM0193
+naam: Zwolle
+areas:
+  buurt: {{path: {realdata / "zwolle_buurten_gemeente_rd.geojson"}, code: buurtcode, name: buurtnaam, parent: wijkcode}}
+  wijk: {{path: {realdata / "zwolle_wijken_gemeente_rd.geojson"}, code: wijkcode, name: wijknaam}}
+  stadsdelen: {{path: {ROOT / "geodata" / "zwolle" / "stadsdelen.csv"}}}
+indicators:
+  - path: {realdata / "zwolle_buurten_2014_zebra_buurtvoorbuurt.csv"}
+    format: wide
+    code: buurtcode
+    year_column: jaar
+    source: Buurt-voor-Buurt 2014
+    columns: {{b_mivrij: vrijwilligerswerk, b_sceenz: eenzaamheid, b_mimant: mantelzorg,
+               b_shecht: verbonden_buurt, b_fbetrv: betrokken_openbare_ruimte}}
+""",
+        encoding="utf-8",
+    )
+    build(sources, tmp / "build")
+    return create_app(tmp / "build", {"TESTING": True, "ATLAS_TILES": False}).test_client()
+
+
+def test_real_map_draws_every_buurt(real_client):
+    response = real_client.get("/kaart/vrijwilligerswerk?niveau=buurt")
+    assert response.status_code == 200
+    page = response.data.decode()
+    geo = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
+    assert len(geo["features"]) == 78
+    assert "demo-gegevens" not in page
+    assert "geen gegevens" in page  # the file's NA buurten are drawn as missing
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/kaart/vrijwilligerswerk?niveau=wijk&stadsdeel=Zuid",
+        "/kaart/mantelzorg?niveau=stadsdeel",
+        "/gebied/BU01931000",
+        "/gebied/WK019310",
+        "/gebied/GM0193",
+        "/doelen",
+        "/doelen/1",
+        "/doelen/5",
+        "/zoek?q=assendorp",
+        "/download/vrijwilligerswerk.csv",
+        "/download/vrijwilligerswerk.xlsx",
+        "/download/vrijwilligerswerk.geojson?niveau=wijk",
+        "/download/vrijwilligerswerk.gpkg",
+        "/api/values?indicator=vrijwilligerswerk",
+        "/api/areas?niveau=buurt",
+    ],
+)
+def test_real_pages(real_client, url):
+    response = real_client.get(url)
+    assert response.status_code == 200, response.data[:500]
+
+
+def test_real_indicator_without_values_is_a_clear_404(real_client):
+    response = real_client.get("/kaart/inwoners")
+    assert response.status_code == 404
+    assert "geen cijfers" in response.data.decode()
