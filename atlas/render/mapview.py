@@ -68,8 +68,12 @@ def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[
     ind = selection.indicator
     items = []
     if classes is not None:
+        previous_single = False
         for lower, upper, color in classes.ranges():
-            label = f"{format_value(lower, ind)} – {format_value(upper, ind)}"
+            low, high = format_value(lower, ind), format_value(upper, ind)
+            # a class of one value (e.g. every buurt at 0 %) reads as that value; the next as "meer dan"
+            label = low if low == high else f"{'meer dan ' if previous_single else ''}{low} – {high}"
+            previous_single = low == high
             items.append(LegendItem(label, color, "#333333", ""))
     statuses = set(selection.values.status)
     notes = []
