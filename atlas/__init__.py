@@ -18,7 +18,7 @@ _LAZY = {
     "canopy_cover": "atlas.build.groen.canopy",
     "groen_per_address": "atlas.build.groen.addresses",
     "area_shares": "atlas.build.groen.addresses",
-    "GroenParams": "atlas.build.groen.params",
+    "GroenParams": "atlas.sources.groen_spec",
     "apply_privacy": "atlas.build.privacy",
     "PrivacyPolicy": "atlas.build.privacy",
     "stapeling_values": "atlas.build.stapeling",

@@ -148,7 +148,7 @@ def run() -> dict[str, Any]:
     import geopandas as gpd
 
     import atlas
-    from atlas.build.groen.params import GroenParams
+    from atlas.sources.groen_spec import GroenParams
 
     paths = make_scene(SCENE)
     buurten = gpd.read_file(paths["buurten"])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import atlas
 from atlas.build.groen.addresses import area_shares
-from atlas.build.groen.params import GroenParams
+from atlas.sources.groen_spec import GroenParams
 
 X, Y = 150_000.0, 450_000.0
 RD = "EPSG:28992"

@@ -11,9 +11,9 @@ import pytest
 import shapely
 import yaml
 
-from atlas.build.groen.params import PARAMETERS, GroenParams, parse_groen, parse_params
 from atlas.errors import SourcesError
 from atlas.sources.groen_ import check_canopy, read_points, read_polygons
+from atlas.sources.groen_spec import PARAMETERS, GroenParams, parse_groen, parse_params
 from tests.groen_scenes import X0, Y0, write_points, write_polygons, write_tif
 
 

@@ -20,8 +20,8 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from rasterio.errors import RasterioIOError
 
-from atlas.build.groen.params import CanopyInput, VectorInput
 from atlas.errors import SourcesError
+from atlas.sources.groen_spec import CanopyInput, VectorInput
 
 RD_NEW = "EPSG:28992"
 _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6  # shapely type ids

@@ -20,9 +20,9 @@ import pyogrio
 
 from atlas.build.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
 from atlas.build.groen.canopy import canopy_cover
-from atlas.build.groen.params import PARAMETERS, GroenParams, GroenSpec, parse_groen
 from atlas.build.hierarchy import Areas
 from atlas.layers.registry import LEVELS
+from atlas.sources.groen_spec import PARAMETERS, GroenParams, GroenSpec, parse_groen
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from atlas.build.groen.params import GroenParams
 from atlas.errors import BuildError
+from atlas.sources.groen_spec import GroenParams
 
 CRITERIA = {
     "groen_2bomen": "trees_ok",
