@@ -116,7 +116,7 @@ class Entry:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise self.fail(name, f"must be a number from {low:g} to {high:g}, got {value!r}")
+            raise self.fail(name, f"must be a number between {low:g} and {high:g}, got {value!r}")
         return float(value)
 
     def flag(self, name: str, default: bool) -> bool:

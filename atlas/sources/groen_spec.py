@@ -17,11 +17,11 @@ Every parameter has a documented default (:data:`PARAMETERS`); a wrong value rai
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from atlas.checks import Entry
 from atlas.errors import SourcesError
 
 CANOPY_LEVELS = ("buurt", "wijk", "stadsdeel", "gemeente")
@@ -97,82 +97,50 @@ class GroenSpec:
         return [self.canopy.path, self.trees.path, self.parks.path, self.addresses.path]
 
 
-class _Section:
-    def __init__(self, file: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> None:
-        self.file, self.entry = file, entry
-        if not isinstance(data, dict):
-            raise SourcesError(f"expected a mapping, got {data!r}", file=file, entry=entry)
-        for key in data:
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
-                raise SourcesError(f"unknown key{extra}", file=file, entry=entry, field=str(key))
-        self.data: dict[str, Any] = data
+def _section(file: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> Entry:
+    return Entry(file, entry, data, allowed, error=SourcesError)
 
-    def fail(self, name: str, message: str) -> SourcesError:
-        return SourcesError(message, file=self.file, entry=self.entry, field=name)
 
-    def text(self, name: str) -> str | None:
-        value = self.data.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, f"must be a text, got {value!r}")
-        return value.strip()
+def _number(s: Entry, name: str, default: float, *, low: float, high: float) -> float:
+    value = s.number(name, default, low=low, high=high)
+    assert value is not None
+    return value
 
-    def path(self) -> Path:
-        value = self.text("path")
-        if value is None:
-            raise self.fail("path", "is required")
-        resolved = (self.file.parent / value).resolve()
-        if not resolved.is_file():
-            raise self.fail("path", f"file not found: {resolved}")
-        return resolved
 
-    def number(self, name: str, default: float, *, low: float, high: float, integer: bool = False) -> float:
-        value = self.data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not float(value).is_integer()):
-            kind = "a whole number" if integer else "a number"
-            raise self.fail(name, f"must be {kind}, got {value!r}")
-        if not low <= value <= high:
-            raise self.fail(name, f"must lie between {low:g} and {high:g}, got {value!r}")
-        return float(value)
+def _whole(s: Entry, name: str, default: int, *, low: int, high: int) -> int:
+    value = s.integer(name, default, low=low, high=high)
+    assert value is not None
+    return value
 
 
 def parse_params(file: Path, raw: Any) -> GroenParams:
     """``groen.params``: every key optional, with the defaults of :data:`PARAMETERS`."""
-    s = _Section(file, "groen.params", {} if raw is None else raw, tuple(p.name for p in PARAMETERS))
-    level = s.data.get("canopy_level", "buurt")
-    if level not in CANOPY_LEVELS:
-        raise s.fail("canopy_level", f"{level!r} is not one of {', '.join(CANOPY_LEVELS)}")
+    s = _section(file, "groen.params", {} if raw is None else raw, tuple(p.name for p in PARAMETERS))
     return GroenParams(
-        trees_min=int(s.number("trees_min", 2, low=0, high=1000, integer=True)),
-        trees_radius_m=s.number("trees_radius_m", 25.0, low=0.0, high=1000.0),
-        canopy_min_pct=s.number("canopy_min_pct", 22.0, low=0.0, high=100.0),
-        canopy_level=str(level),
-        park_max_distance_m=s.number("park_max_distance_m", 200.0, low=0.0, high=10_000.0),
-        park_min_area_m2=s.number("park_min_area_m2", 5000.0, low=0.0, high=1e9),
+        trees_min=_whole(s, "trees_min", 2, low=0, high=1000),
+        trees_radius_m=_number(s, "trees_radius_m", 25.0, low=0.0, high=1000.0),
+        canopy_min_pct=_number(s, "canopy_min_pct", 22.0, low=0.0, high=100.0),
+        canopy_level=s.choice("canopy_level", CANOPY_LEVELS, "buurt"),
+        park_max_distance_m=_number(s, "park_max_distance_m", 200.0, low=0.0, high=10_000.0),
+        park_min_area_m2=_number(s, "park_min_area_m2", 5000.0, low=0.0, high=1e9),
     )
 
 
 def _vector(file: Path, entry: str, raw: Any, *, residents: bool = False) -> VectorInput:
     allowed = ("path", "layer", "residents") if residents else ("path", "layer")
-    s = _Section(file, entry, raw, allowed)
+    s = _section(file, entry, raw, allowed)
     return VectorInput(path=s.path(), layer=s.text("layer"), residents=s.text("residents") if residents else None)
 
 
 def _canopy(file: Path, raw: Any) -> CanopyInput:
-    s = _Section(file, "groen.canopy", raw, ("path", "values", "band"))
-    values = s.data.get("values", "auto")
-    if values not in CANOPY_VALUES:
-        raise s.fail("values", f"{values!r} is not one of {', '.join(CANOPY_VALUES)}")
-    band = int(s.number("band", 1, low=1, high=10_000, integer=True))
-    return CanopyInput(path=s.path(), values=str(values), band=band)
+    s = _section(file, "groen.canopy", raw, ("path", "values", "band"))
+    values = s.choice("values", CANOPY_VALUES, "auto")
+    return CanopyInput(path=s.path(), values=values, band=_whole(s, "band", 1, low=1, high=10_000))
 
 
 def parse_groen(file: Path, raw: dict[str, Any]) -> GroenSpec:
     """The ``groen:`` section of sources file ``file``; raises :class:`SourcesError` naming entry and field."""
-    s = _Section(file, "groen", raw, ("year", "canopy", "trees", "parks", "addresses", "params"))
+    s = _section(file, "groen", raw, ("year", "canopy", "trees", "parks", "addresses", "params"))
     year = s.data.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
         raise s.fail("year", f"must be a year such as 2024, got {year!r}")
