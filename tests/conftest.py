@@ -102,3 +102,28 @@ def page(browser):
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     yield page
     context.close()
+
+
+def write_real_sources(folder: Path, realdata: Path) -> Path:
+    """A sources file for the real Zwolle boundaries and the real 2014 Buurt-voor-Buurt aggregate."""
+    sources = folder / "sources.yaml"
+    sources.write_text(
+        f"""
+gemeente: GM0193
+naam: Zwolle
+areas:
+  buurt: {{path: {realdata / "zwolle_buurten_gemeente_rd.geojson"}, code: buurtcode, name: buurtnaam, parent: wijkcode}}
+  wijk: {{path: {realdata / "zwolle_wijken_gemeente_rd.geojson"}, code: wijkcode, name: wijknaam}}
+  stadsdelen: {{path: {ROOT / "geodata" / "zwolle" / "stadsdelen.csv"}}}
+indicators:
+  - path: {realdata / "zwolle_buurten_2014_zebra_buurtvoorbuurt.csv"}
+    format: wide
+    code: buurtcode
+    year_column: jaar
+    source: Buurt-voor-Buurt 2014
+    columns: {{b_mivrij: vrijwilligerswerk, b_sceenz: eenzaamheid, b_mimant: mantelzorg,
+               b_shecht: verbonden_buurt, b_fbetrv: betrokken_openbare_ruimte}}
+""",
+        encoding="utf-8",
+    )
+    return sources

@@ -17,7 +17,7 @@ from atlas.build.pipeline import build
 from atlas.cli import main
 from atlas.errors import SourcesError
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, write_real_sources
 
 AREAS = FIXTURES / "areas"
 
@@ -160,27 +160,7 @@ def test_cli_validate_registry_error(tmp_path):
 
 @pytest.mark.realdata
 def test_build_real_zwolle_boundaries(tmp_path, realdata):
-    root = Path(__file__).resolve().parents[1]
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(
-        f"""
-gemeente: GM0193
-naam: Zwolle
-areas:
-  buurt: {{path: {realdata / "zwolle_buurten_gemeente_rd.geojson"}, code: buurtcode, name: buurtnaam, parent: wijkcode}}
-  wijk: {{path: {realdata / "zwolle_wijken_gemeente_rd.geojson"}, code: wijkcode, name: wijknaam}}
-  stadsdelen: {{path: {root / "geodata" / "zwolle" / "stadsdelen.csv"}}}
-indicators:
-  - path: {realdata / "zwolle_buurten_2014_zebra_buurtvoorbuurt.csv"}
-    format: wide
-    code: buurtcode
-    year_column: jaar
-    source: Buurt-voor-Buurt 2014
-    columns: {{b_mivrij: vrijwilligerswerk, b_sceenz: eenzaamheid, b_mimant: mantelzorg,
-               b_shecht: verbonden_buurt, b_fbetrv: betrokken_openbare_ruimte}}
-""",
-        encoding="utf-8",
-    )
+    sources = write_real_sources(tmp_path, realdata)
     manifest = build(sources, tmp_path / "build")
     assert manifest["counts"]["areas"] == {"buurt": 78, "wijk": 16, "stadsdeel": 5, "gemeente": 1}
     art = Artifact.open(tmp_path / "build")

@@ -11,6 +11,8 @@ import pytest
 from atlas.build.pipeline import build
 from atlas.web import create_app
 
+from .conftest import write_real_sources
+
 pytestmark = pytest.mark.realdata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,26 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def real_client(realdata, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("real-web")
-    sources = tmp / "sources.yaml"
-    sources.write_text(
-        f"""
-gemeente: GM0193
-naam: Zwolle
-areas:
-  buurt: {{path: {realdata / "zwolle_buurten_gemeente_rd.geojson"}, code: buurtcode, name: buurtnaam, parent: wijkcode}}
-  wijk: {{path: {realdata / "zwolle_wijken_gemeente_rd.geojson"}, code: wijkcode, name: wijknaam}}
-  stadsdelen: {{path: {ROOT / "geodata" / "zwolle" / "stadsdelen.csv"}}}
-indicators:
-  - path: {realdata / "zwolle_buurten_2014_zebra_buurtvoorbuurt.csv"}
-    format: wide
-    code: buurtcode
-    year_column: jaar
-    source: Buurt-voor-Buurt 2014
-    columns: {{b_mivrij: vrijwilligerswerk, b_sceenz: eenzaamheid, b_mimant: mantelzorg,
-               b_shecht: verbonden_buurt, b_fbetrv: betrokken_openbare_ruimte}}
-""",
-        encoding="utf-8",
-    )
+    sources = write_real_sources(tmp, realdata)
     build(sources, tmp / "build")
     return create_app(tmp / "build", {"TESTING": True, "ATLAS_TILES": False}).test_client()
 
