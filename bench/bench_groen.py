@@ -183,8 +183,9 @@ def run() -> dict[str, Any]:
     parks = gpd.read_file(paths["parks"])
     cover = covers["1m"]
     ours_s = _timed(lambda: atlas.groen_per_address(addresses, trees, parks, buurten, cover, params), repeat=3)
-    base_s = _timed(
-        lambda: _sjoin_baseline(
+
+    def baseline() -> Any:
+        return _sjoin_baseline(
             addresses,
             trees,
             parks,
@@ -193,9 +194,9 @@ def run() -> dict[str, Any]:
             params.trees_radius_m,
             params.park_min_area_m2,
             params.park_max_distance_m,
-        ),
-        repeat=3,
-    )
+        )
+
+    base_s = _timed(baseline, repeat=3)
     plain_s = _timed(
         lambda: _sjoin_baseline(
             addresses, trees, parks, buurten, cover, params.trees_radius_m, params.park_min_area_m2, None
@@ -203,16 +204,7 @@ def run() -> dict[str, Any]:
         repeat=3,
     )
     mine = atlas.groen_per_address(addresses, trees, parks, buurten, cover, params)
-    canopy_b, trees_b, park_b = _sjoin_baseline(
-        addresses,
-        trees,
-        parks,
-        buurten,
-        cover,
-        params.trees_radius_m,
-        params.park_min_area_m2,
-        params.park_max_distance_m,
-    )
+    canopy_b, trees_b, park_b = baseline()
     result.update(
         {
             "addresses_s": round(ours_s, 3),

@@ -127,3 +127,16 @@ indicators:
         encoding="utf-8",
     )
     return sources
+
+
+@pytest.fixture(scope="module")
+def app(demo_build):
+    """The web app on the demo build (no base-map tiles); a test module may override it."""
+    from atlas.web import create_app
+
+    return create_app(demo_build, {"TESTING": True, "ATLAS_TILES": False})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

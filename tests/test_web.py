@@ -10,16 +10,6 @@ import pytest
 from atlas.web import create_app
 
 
-@pytest.fixture(scope="module")
-def app(demo_build):
-    return create_app(demo_build, {"TESTING": True, "ATLAS_TILES": False})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 @pytest.mark.parametrize("level", ["buurt", "wijk", "stadsdeel", "gemeente"])
 def test_api_areas_is_geojson_in_wgs84(client, level):
     response = client.get(f"/api/areas?niveau={level}")

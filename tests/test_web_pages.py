@@ -14,16 +14,6 @@ import pytest
 from atlas.web import create_app
 
 
-@pytest.fixture(scope="module")
-def app(demo_build):
-    return create_app(demo_build, {"TESTING": True, "ATLAS_TILES": False})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def _text(response) -> str:
     return response.data.decode()
 
