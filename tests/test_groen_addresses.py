@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import atlas
+from atlas.build.groen import addresses as addresses_module
 from atlas.build.groen.addresses import area_shares
 from atlas.sources.groen_spec import GroenParams
 
@@ -206,3 +207,34 @@ def test_moving_an_address_changes_no_other(addresses, trees, parks, index, move
     others = [i for i in range(len(addresses)) if i != index]
     columns = ["code", "trees", "canopy_pct", "park_m", "trees_ok", "canopy_ok", "park_ok", "all_ok"]
     pd.testing.assert_frame_equal(pd.DataFrame(before[columns]).iloc[others], pd.DataFrame(after[columns]).iloc[others])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    addresses=st.lists(_xy, min_size=1, max_size=30),
+    trees=st.lists(_xy, max_size=40),
+    parks=st.lists(st.tuples(_xy, _xy, _xy), max_size=5),
+    workers=st.sampled_from([1, 2, 3]),
+)
+def test_agrees_with_brute_force_on_every_pair(addresses, trees, parks, workers) -> None:
+    """Counts, distances and areas equal the plain pairwise shapely answers, on one thread or several.
+
+    The parks are triangles: their distance is not their bounding box's, so a box nearer than the nearest
+    park must not be taken for it.
+    """
+    params = GroenParams(trees_radius_m=60, park_min_area_m2=100, park_max_distance_m=150)
+    scene = list(_scene(addresses, trees, [], [1] * len(addresses)))
+    triangles = [shapely.Polygon([(X + x, Y + y) for x, y in corners]) for corners in parks]
+    scene[2] = _parks(*[t for t in triangles if t.is_valid and t.area > 0])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(addresses_module, "MIN_CHUNK", 1)  # threads even for a handful of addresses
+        got = atlas.groen_per_address(*scene, params, workers=workers)
+    points, tree_points = scene[0].geometry.values, scene[1].geometry.values
+    big = [p for p in scene[2].geometry.values if p.area >= params.park_min_area_m2]
+    for i, point in enumerate(points):
+        assert got.trees.iloc[i] == int(np.sum(shapely.distance(point, tree_points) <= params.trees_radius_m))
+        nearest = min((point.distance(p) for p in big), default=np.inf)
+        expected = nearest if nearest <= params.park_max_distance_m else np.inf
+        assert got.park_m.iloc[i] == pytest.approx(expected)
+        inside = [code for code, area in zip(scene[3].code, scene[3].geometry, strict=True) if area.intersects(point)]
+        assert got.code.iloc[i] == (inside[0] if inside else "")

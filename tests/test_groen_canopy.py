@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import atlas
 from atlas.build.groen.canopy import zonal_canopy
+from atlas.build.groen.wordsum import run_sums
 from atlas.errors import SourcesError
 from tests.groen_scenes import X0, Y0, pixel_centre_cover, squares, write_tif
 
@@ -148,16 +149,18 @@ def test_holes_and_multipolygons(tmp_path: Path) -> None:
     np.testing.assert_allclose(got, pixel_centre_cover(areas.geometry.values, data, nodata=None), rtol=1e-12)
 
 
-def test_small_strips_give_the_same_sums(tmp_path: Path) -> None:
+def test_small_strips_and_threads_give_the_same_sums(tmp_path: Path) -> None:
     rng = np.random.default_rng(9)
     data = (rng.random((64, 80)) < 0.3).astype(np.uint8)
     data[10:14, :] = 255
     tif = write_tif(tmp_path / "c.tif", data, nodata=255)
     geoms = squares(3, 21).geometry.values
-    whole = zonal_canopy(geoms, tif)
-    strips = zonal_canopy(geoms, tif, strip_pixels=50)
-    np.testing.assert_array_equal(whole.canopy, strips.canopy)
-    np.testing.assert_array_equal(whole.valid, strips.valid)
+    whole = zonal_canopy(geoms, tif, workers=1)
+    for workers in (1, 2, 3):
+        strips = zonal_canopy(geoms, tif, strip_pixels=50, workers=workers)
+        np.testing.assert_array_equal(whole.canopy, strips.canopy)
+        np.testing.assert_array_equal(whole.valid, strips.valid)
+        np.testing.assert_array_equal(whole.pixels, strips.pixels)
 
 
 _coord = st.floats(min_value=-5.0, max_value=45.0, allow_nan=False)
@@ -185,3 +188,41 @@ def test_agrees_with_brute_force_pixel_centres(tmp_path_factory, seed, polygons,
     expected = pixel_centre_cover(np.array(areas.geometry.values), data, nodata=255)
     np.testing.assert_allclose(got, expected, rtol=1e-9, equal_nan=True)
     assert np.all((got[~np.isnan(got)] >= 0) & (got[~np.isnan(got)] <= 100))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    biggest=st.sampled_from([0, 1, 2, 7, 8, 31, 100, 255]),
+    width=st.integers(1, 5000),
+    rows=st.integers(1, 4),
+)
+def test_run_sums_equal_plain_sums(seed, biggest, width, rows) -> None:
+    """The word-segment sums are exact for any cell values, also where a lane would overflow (long runs of 255)."""
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, biggest + 1, size=(rows, width), dtype=np.uint8)
+    if biggest and rng.random() < 0.5:
+        data[:] = biggest  # the worst case for the lanes
+    raw = np.zeros((rows, 8 * (width // 8 + 2)), dtype=np.uint8)
+    raw[:, :width] = data
+    n_runs = 20
+    row = rng.integers(0, rows, n_runs)
+    a, b = rng.integers(0, width + 1, (2, n_runs))
+    start, stop = np.minimum(a, b), np.maximum(a, b)
+    start[0], stop[0], row[0] = 0, width, 0  # a whole row
+    got = run_sums(raw.view(np.uint64), row, start, stop, int(data.max()))
+    expected = [int(data[r, s:e].sum()) for r, s, e in zip(row, start, stop, strict=True)]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_percent_raster_wider_than_a_segment(tmp_path: Path) -> None:
+    """Percent cells (0-100) in rows far longer than one lane segment: exact per-area cover."""
+    rng = np.random.default_rng(4)
+    data = rng.integers(0, 101, size=(30, 6000), dtype=np.uint8)
+    data[:5] = 100
+    tif = write_tif(tmp_path / "p.tif", data, nodata=255)
+    boxes = [shapely.box(X0 + x, Y0 - 30, X0 + x + 3000, Y0) for x in (0, 3000)]
+    areas = gpd.GeoDataFrame({"code": ["west", "oost"]}, geometry=boxes, crs="EPSG:28992")
+    got = atlas.canopy_cover(areas, tif).to_numpy()
+    expected = [data[:, :3000].mean(), data[:, 3000:].mean()]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -2,23 +2,33 @@
 
 Per address (all in one metric CRS, EPSG:28992 in the build):
 
-- ``trees``: the number of trees within ``trees_radius_m`` (distance <= radius), by one bulk
-  :meth:`shapely.STRtree.query` with ``predicate="dwithin"``, counted with :func:`numpy.bincount`;
+- ``code``: the area it lies in: candidate areas by bounding box (:class:`shapely.STRtree`), then an exact test
+  against the prepared polygons (:func:`shapely.intersects_xy`);
+- ``trees``: the number of trees within ``trees_radius_m`` (distance <= radius), counted by a
+  :class:`scipy.spatial.cKDTree` ball query;
 - ``canopy_pct``: the canopy cover of the address's area at ``canopy_level`` (from :mod:`.canopy`);
-- ``park_m``: the Euclidean distance to the nearest park of at least ``park_min_area_m2`` (0 inside a park), by
-  one bulk ``dwithin`` query up to ``park_max_distance_m`` (``inf`` when no such park lies that close).
+- ``park_m``: the Euclidean distance to the nearest park of at least ``park_min_area_m2`` (0 inside a park):
+  candidate parks by their bounding box widened by ``park_max_distance_m``, then exact distances only where
+  the box distance shows the park can be the nearest (:class:`_NearestPolygon`); ``inf`` when no such park
+  lies that close.
 
 ``trees_ok``, ``canopy_ok``, ``park_ok`` and ``all_ok`` say whether each criterion (and all three) is met. One
 address's result depends only on its own position and the trees, parks and canopy: moving it changes no other.
+That also makes the addresses independent work: they are split over ``workers`` threads (the index structures
+are built once and shared; shapely and scipy release the GIL while they query).
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
+from atlas.build.groen.workers import thread_count
 from atlas.errors import BuildError
 from atlas.sources.groen_spec import GroenParams
 
@@ -29,41 +39,118 @@ CRITERIA = {
     "groen_2_22_200": "all_ok",
 }
 """Indicator id -> per-address column."""
+MIN_CHUNK = 5_000
+"""Addresses per thread at least: below that, a thread costs more than it saves."""
+
+
+class _Locator:
+    """Which area each point lies in; built once, queried from any thread."""
+
+    def __init__(self, areas: gpd.GeoDataFrame) -> None:
+        self.polygons = np.array(areas.geometry.values, dtype=object)
+        shapely.prepare(self.polygons)
+        self.tree = shapely.STRtree(self.polygons)
+        self.codes = areas["code"].astype(str).to_numpy(dtype=object)
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        """The ``code`` per point ("" outside every area; the first area on a shared edge)."""
+        point_idx, area_idx = self.tree.query(points)
+        xy = shapely.get_coordinates(points[point_idx])
+        inside = shapely.intersects_xy(self.polygons[area_idx], xy[:, 0], xy[:, 1])
+        point_idx, area_idx = point_idx[inside], area_idx[inside]
+        order = np.lexsort((area_idx, point_idx))
+        point_idx, area_idx = point_idx[order], area_idx[order]
+        first = np.ones(len(point_idx), dtype=bool)
+        first[1:] = point_idx[1:] != point_idx[:-1]
+        codes = np.full(len(points), "", dtype=object)
+        codes[point_idx[first]] = self.codes[area_idx[first]]
+        return codes
 
 
 def locate(points: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
     """The ``code`` of the area each point lies in ("" outside every area; the first area on a shared edge)."""
-    tree = shapely.STRtree(areas.geometry.values)
-    point_idx, area_idx = tree.query(points, predicate="intersects")
-    order = np.lexsort((area_idx, point_idx))
-    point_idx, area_idx = point_idx[order], area_idx[order]
-    first = np.ones(len(point_idx), dtype=bool)
-    first[1:] = point_idx[1:] != point_idx[:-1]
-    codes = np.full(len(points), "", dtype=object)
-    codes[point_idx[first]] = areas["code"].astype(str).to_numpy()[area_idx[first]]
-    return codes
+    return _Locator(areas)(np.asarray(points, dtype=object))
+
+
+class _TreeCounter:
+    """How many target points lie within a radius (inclusive) of each point."""
+
+    def __init__(self, targets: np.ndarray, radius: float) -> None:
+        xy = shapely.get_coordinates(targets)
+        # larger leaves and no balancing: faster to build and to query for points spread like trees
+        self.tree = cKDTree(xy, leafsize=64, balanced_tree=False, compact_nodes=False) if len(xy) else None
+        self.radius = radius
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        if self.tree is None or len(points) == 0:
+            return np.zeros(len(points), dtype=np.int64)
+        counts = self.tree.query_ball_point(shapely.get_coordinates(points), self.radius, return_length=True)
+        return np.asarray(counts, dtype=np.int64)
 
 
 def count_within(points: np.ndarray, targets: np.ndarray, radius: float) -> np.ndarray:
-    """How many ``targets`` lie within ``radius`` (inclusive) of each point."""
-    if len(targets) == 0 or len(points) == 0:
-        return np.zeros(len(points), dtype=np.int64)
-    pairs = shapely.STRtree(targets).query(points, predicate="dwithin", distance=radius)
-    return np.bincount(pairs[0], minlength=len(points))
+    """How many ``targets`` (points) lie within ``radius`` (inclusive) of each point."""
+    return _TreeCounter(np.asarray(targets, dtype=object), radius)(np.asarray(points, dtype=object))
+
+
+class _NearestPolygon:
+    """Distance to the nearest polygon up to a maximum (0 inside one, ``inf`` beyond the maximum).
+
+    Candidates are the polygons whose bounding box, widened by the maximum, holds the point (one query of a
+    tree of widened boxes, no distances). The distance to a polygon is at least the distance to its box, so per
+    point only the candidate nearest by box is measured first, and then only those whose box is nearer than
+    that distance and within the maximum: a fraction of the exact distances a ``dwithin`` query computes.
+    """
+
+    def __init__(self, polygons: np.ndarray, max_distance: float) -> None:
+        self.polygons = np.asarray(polygons, dtype=object)
+        self.max_distance = max_distance
+        self.bounds = shapely.bounds(self.polygons).reshape(-1, 4)
+        widened = shapely.box(*(self.bounds + np.array([-1, -1, 1, 1]) * max_distance).T)
+        self.tree = shapely.STRtree(widened) if len(self.polygons) else None
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        distance = np.full(len(points), np.inf)
+        if self.tree is None or len(points) == 0:
+            return distance
+        point_idx, polygon_idx = self.tree.query(points)
+        if (point_idx[1:] < point_idx[:-1]).any():  # shapely returns them by point; not promised, so checked
+            order = np.argsort(point_idx, kind="stable")
+            point_idx, polygon_idx = point_idx[order], polygon_idx[order]
+        xy = shapely.get_coordinates(points)[point_idx]
+        box = self.bounds[polygon_idx]
+        dx = np.maximum(np.maximum(box[:, 0] - xy[:, 0], xy[:, 0] - box[:, 2]), 0.0)
+        dy = np.maximum(np.maximum(box[:, 1] - xy[:, 1], xy[:, 1] - box[:, 3]), 0.0)
+        to_box = np.hypot(dx, dy)
+        close = to_box <= self.max_distance
+        point_idx, polygon_idx, to_box = point_idx[close], polygon_idx[close], to_box[close]
+        if len(point_idx) == 0:
+            return distance
+        first = np.flatnonzero(np.concatenate([[True], point_idx[1:] != point_idx[:-1]]))
+        nearest_box = np.repeat(np.minimum.reduceat(to_box, first), np.diff(np.append(first, len(point_idx))))
+        candidate = np.flatnonzero(to_box == nearest_box)
+        chosen = candidate[np.concatenate([[True], point_idx[candidate[1:]] != point_idx[candidate[:-1]]])]
+        distance[point_idx[chosen]] = self._measure(points, point_idx[chosen], polygon_idx[chosen])
+        others = to_box < distance[point_idx]
+        others[chosen] = False
+        if others.any():
+            measured = self._measure(points, point_idx[others], polygon_idx[others])
+            np.minimum.at(distance, point_idx[others], measured)
+        distance[distance > self.max_distance] = np.inf
+        return distance
+
+    def _measure(self, points: np.ndarray, point_idx: np.ndarray, polygon_idx: np.ndarray) -> np.ndarray:
+        return np.asarray(shapely.distance(points[point_idx], self.polygons[polygon_idx]), dtype=np.float64)
 
 
 def nearest_distance(points: np.ndarray, polygons: np.ndarray, max_distance: float) -> np.ndarray:
     """Euclidean distance from each point to the nearest polygon within ``max_distance`` (0 inside one).
 
-    Points with no polygon within ``max_distance`` get ``inf``. One bulk ``dwithin`` query and one vectorised
-    distance over the pairs found: several times faster than a nearest-neighbour search without a bound.
+    Points with no polygon within ``max_distance`` get ``inf``. Several times faster than a nearest-neighbour
+    search without a bound, and than a ``dwithin`` query (which computes each distance twice).
     """
-    distance = np.full(len(points), np.inf)
-    if len(polygons) == 0 or len(points) == 0:
-        return distance
-    point_idx, polygon_idx = shapely.STRtree(polygons).query(points, predicate="dwithin", distance=max_distance)
-    np.minimum.at(distance, point_idx, shapely.distance(points[point_idx], polygons[polygon_idx]))
-    return distance
+    polygons = np.asarray(polygons, dtype=object)
+    return _NearestPolygon(polygons, max_distance)(np.asarray(points, dtype=object))
 
 
 def _metric(frame: gpd.GeoDataFrame, what: str, crs: object) -> gpd.GeoDataFrame:
@@ -79,6 +166,8 @@ def groen_per_address(
     areas: gpd.GeoDataFrame,
     canopy: pd.Series,
     params: GroenParams | None = None,
+    *,
+    workers: int | None = None,
 ) -> gpd.GeoDataFrame:
     """The 2-22-200 criteria for every address.
 
@@ -86,7 +175,8 @@ def groen_per_address(
     indexed by code (:func:`atlas.canopy_cover`). Everything is taken to the CRS of ``areas``, which must be
     projected in metres. Residents come from a ``residents`` column (each address counts 1 without one).
     Returns the addresses with ``code``, ``residents``, ``trees``, ``canopy_pct``, ``park_m`` and the four
-    ``*_ok`` columns.
+    ``*_ok`` columns. ``workers``: threads to spread the addresses over (default: the CPUs this process may use;
+    at least :data:`MIN_CHUNK` addresses each). The trees are points (their coordinates are used).
     """
     params = params or GroenParams()
     crs = areas.crs
@@ -95,17 +185,29 @@ def groen_per_address(
     addresses = _metric(addresses, "addresses", crs)
     points = addresses.geometry.values
     tree_points = _metric(trees, "trees", crs).geometry.values
-    park_shapes = _metric(parks, "parks", crs).geometry.values
+    park_shapes = np.asarray(_metric(parks, "parks", crs).geometry.values, dtype=object)
     big_parks = park_shapes[shapely.area(park_shapes) >= params.park_min_area_m2]
 
-    code = locate(points, areas)
+    locator = _Locator(areas)
+    counter = _TreeCounter(tree_points, params.trees_radius_m)
+    nearest = _NearestPolygon(big_parks, params.park_max_distance_m)
+
+    def criteria(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return locator(part), counter(part), nearest(part)
+
+    n_workers = thread_count(len(points), workers, MIN_CHUNK)
+    parts = np.array_split(np.asarray(points, dtype=object), n_workers)
+    if n_workers == 1:
+        results = [criteria(parts[0])]
+    else:
+        with ThreadPoolExecutor(n_workers) as pool:
+            results = list(pool.map(criteria, parts))
+    code, n_trees, park_m = (np.concatenate(columns) for columns in zip(*results, strict=True))
     residents = (
         addresses["residents"].to_numpy(dtype=np.float64) if "residents" in addresses.columns else np.ones(len(points))
     )
-    n_trees = count_within(points, tree_points, params.trees_radius_m)
     position = pd.Index(canopy.index.astype(str)).get_indexer(code)
     cover = np.where(position >= 0, canopy.to_numpy(dtype=np.float64)[position], np.nan)
-    park_m = nearest_distance(points, big_parks, params.park_max_distance_m)
     out = gpd.GeoDataFrame(
         {
             "code": code,

@@ -7,11 +7,11 @@ How it works (a scanline zonal sum, no rasterised label grid):
    in one call and one pass).
 2. The raster is read in strips of whole block rows (column chunks when a strip would pass
    :data:`STRIP_PIXELS`), once, into a reused buffer.
-3. Each strip's prefix sums along the rows give every run's canopy sum and valid-pixel count as the difference
-   of two prefix values. For ``uint8`` rasters (the usual canopy mask) the prefix sums take 8 cells per step:
-   the strip is viewed as 64-bit words, each word's 8 bytes are added with one multiplication, and a run's
-   partial words at its ends are masked and added the same way; a cumulative sum that casts would cost more
-   than the read. Other data types use a plain cumulative sum.
+3. Each run's canopy sum and valid-pixel count is the difference of two prefix values of its strip. For
+   ``uint8`` rasters (the usual canopy mask) the strip is viewed as 64-bit words of 8 cells and summed in
+   segments between the run ends with one ``np.add.reduceat`` (:func:`run_sums`): one pass over the strip, faster
+   than ``count_nonzero``; the few cells of a run's partial end words are masked and added on their own. Other
+   data types use a plain cumulative sum.
 
 Membership is by pixel centre. Nodata cells (the band's nodata value, or NaN) do not count as "no canopy":
 cover = canopy / valid pixels, so an area half covered by nodata gets the cover of its other half. Pixels of
@@ -19,12 +19,13 @@ an area outside the raster are not counted either; an area with no valid pixel g
 the areas is only read where the areas are. Values are a 0/1 mask or a percentage (0-100) per cell
 (``values``: ``auto`` decides from the largest valid value: at most 1 means a mask).
 
-Memory is bounded by :data:`STRIP_PIXELS` (the strip buffer and its cumulative sums) and ``GDAL_CACHEMAX``
+Memory is bounded by :data:`STRIP_PIXELS` (the strip buffer) and ``GDAL_CACHEMAX``
 (:data:`GDAL_CACHE_MB`), whatever the raster's size.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,9 @@ import rasterio
 import shapely
 from rasterio.windows import Window
 
-from atlas.build.groen.scanline import pixel_edges, strip_edges, strip_runs
+from atlas.build.groen.scanline import Edges, pixel_edges, strip_edges, strip_runs
+from atlas.build.groen.wordsum import run_sums
+from atlas.build.groen.workers import thread_count
 from atlas.errors import SourcesError
 
 GDAL_CACHE_MB = 64
@@ -58,45 +61,6 @@ class CanopySums:
         with np.errstate(invalid="ignore", divide="ignore"):
             cover = 100.0 * self.canopy / (self.valid * self.scale)
         return np.where(self.valid > 0, cover, np.nan)
-
-
-# Byte sums of 64-bit words (8 pixels of a uint8 raster at once), SWAR style: a multiplication adds all bytes
-# into the top byte (when every byte is at most 31), or first pairwise into 16-bit lanes (any byte values).
-_ONES = np.uint64(0x0101010101010101)
-_EVEN = np.uint64(0x00FF00FF00FF00FF)
-_LANES = np.uint64(0x0001000100010001)
-_LOW = np.array([(1 << (8 * j)) - 1 for j in range(8)], dtype=np.uint64)
-"""``_LOW[j]`` keeps the first ``j`` pixels (bytes, little-endian) of a word."""
-_SMALL = 31
-
-
-def _bytesum(words: np.ndarray, small: bool) -> np.ndarray:
-    if small:
-        return (words * _ONES) >> np.uint64(56)
-    pairs = (words & _EVEN) + ((words >> np.uint64(8)) & _EVEN)
-    return (pairs * _LANES) >> np.uint64(48)
-
-
-class _Prefix:
-    """Prefix sums along the rows of a uint8 strip, 8 pixels per step; ``at(row, col)`` = sum of ``[0, col)``."""
-
-    def __init__(self, words: np.ndarray, small: bool, cum: np.ndarray) -> None:
-        self.words, self.small = words, small
-        h, n = words.shape
-        cum[:h, 0] = 0
-        body = cum[:h, 1:n]
-        if small:  # in place: no temporaries the size of the strip
-            np.multiply(words[:, : n - 1], _ONES, out=body)
-            np.right_shift(body, np.uint64(56), out=body)
-        else:
-            body[...] = _bytesum(words[:, : n - 1], small)
-        np.cumsum(body, axis=1, out=body)
-        self.cum = cum[:h, :n]
-
-    def at(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-        k = col >> 3
-        partial = _bytesum(self.words[row, k] & _LOW[col & 7], self.small)
-        return self.cum[row, k] + partial
 
 
 def _strip_height(width: int, block_height: int, budget: int) -> int:
@@ -126,39 +90,39 @@ class _Accumulator:
         counted = lengths if valid is None else valid
         self.valid += np.bincount(zone, weights=counted, minlength=self.n)
 
+    @classmethod
+    def merge(cls, parts: list[_Accumulator], n: int) -> _Accumulator:
+        total = cls(n)
+        for part in parts:
+            total.canopy += part.canopy
+            total.valid += part.valid
+            total.pixels += part.pixels
+            total.biggest = max(total.biggest, part.biggest)
+        return total
+
 
 def _uint8_chunk(
     data: np.ndarray,
     raw: np.ndarray,
-    w: int,
     nodata: float | None,
-    cum: np.ndarray,
-    vcum: np.ndarray,
     runs: tuple[np.ndarray, ...],
     acc: _Accumulator,
 ) -> None:
-    """Sum the runs over one uint8 chunk: ``raw`` is the zero-padded byte buffer, ``data = raw[:, :w]``."""
+    """Sum the runs over one uint8 chunk: ``raw`` is the zero-padded byte buffer, ``data`` its first columns."""
     zone, row, start, stop = runs
     biggest = int(data.max())
-    invalid = None
+    valid = None
     if nodata is not None and float(nodata).is_integer() and 0 <= nodata <= biggest:
         hit = data == np.uint8(nodata)
         if hit.any():
-            invalid = hit
             data[hit] = 0
             biggest = int(data.max())
+            mask = np.zeros_like(raw)
+            np.logical_not(hit, out=mask[:, : data.shape[1]].view(bool))
+            valid = run_sums(mask.view(np.uint64), row, start, stop, 1)
     acc.biggest = max(acc.biggest, float(biggest))
-    small = biggest <= _SMALL
-    prefix = _Prefix(raw.view(np.uint64), small, cum)
-    sums = (prefix.at(row, stop) - prefix.at(row, start)).astype(np.float64)
-    lengths = (stop - start).astype(np.float64)
-    valid = None
-    if invalid is not None:
-        mask = np.zeros_like(raw)
-        np.logical_not(invalid, out=mask[:, :w].view(bool))
-        vprefix = _Prefix(mask.view(np.uint64), True, vcum)
-        valid = (vprefix.at(row, stop) - vprefix.at(row, start)).astype(np.float64)
-    acc.add(zone, sums, valid, lengths)
+    sums = run_sums(raw.view(np.uint64), row, start, stop, biggest)
+    acc.add(zone, sums, valid, (stop - start).astype(np.float64))
 
 
 def _generic_chunk(data: np.ndarray, nodata: float | None, runs: tuple[np.ndarray, ...], acc: _Accumulator) -> None:
@@ -183,23 +147,24 @@ def _generic_chunk(data: np.ndarray, nodata: float | None, runs: tuple[np.ndarra
     acc.add(zone, sums, valid, (stop - start).astype(np.float64))
 
 
-def zonal_canopy(
-    geoms: np.ndarray,
-    raster_path: str | Path,
-    *,
-    values: str = "auto",
-    band: int = 1,
-    strip_pixels: int = STRIP_PIXELS,
-) -> CanopySums:
-    """Canopy sums per polygon of ``geoms`` (already in the raster's CRS), streamed from ``raster_path``."""
-    path = Path(raster_path)
-    acc = _Accumulator(len(geoms))
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
-        edges = pixel_edges(np.asarray(geoms, dtype=object), ds.transform)
-        if len(edges.r0) == 0:
-            return CanopySums(acc.canopy, acc.valid, acc.pixels, 1.0)
-        nodata = ds.nodatavals[band - 1]
-        dtype = np.dtype(ds.dtypes[band - 1])
+@dataclass(frozen=True)
+class _Plan:
+    """Where and how the raster is read: the rows and columns the zones reach, in strips of whole blocks."""
+
+    band: int
+    nodata: float | None
+    uint8: bool
+    col_lo: int
+    col_hi: int
+    row_lo: int
+    row_hi: int
+    row0: int
+    height: int
+    chunks: list[tuple[int, int]]
+    n_strips: int
+
+    @classmethod
+    def of(cls, ds: Any, edges: Edges, band: int, strip_pixels: int) -> _Plan | None:
         block_h, block_w = ds.block_shapes[band - 1]
         u_all = np.concatenate([edges.u0, edges.u0 + (edges.r1 - edges.v0) * edges.slope])
         col_lo = int(np.clip(np.floor(u_all.min() - 1), 0, ds.width))
@@ -208,41 +173,87 @@ def zonal_canopy(
         row_lo = int(np.clip(edges.r0.min(), 0, ds.height))
         row_hi = int(np.clip(edges.r1.max(), 0, ds.height))
         if col_hi <= col_lo or row_hi <= row_lo:
-            return CanopySums(acc.canopy, acc.valid, acc.pixels, 1.0)
+            return None
         height = _strip_height(col_hi - col_lo, block_h, strip_pixels)
-        chunks = _column_chunks(col_hi - col_lo, height, block_w, strip_pixels)
-        chunk_w = max(c1 - c0 for c0, c1 in chunks)
         row0 = row_lo - row_lo % block_h
-        n_strips = -(-(row_hi - row0) // height)
-        fast = dtype == np.uint8
-        words = chunk_w // 8 + 2
-        raw = np.zeros((height, 8 * words), dtype=np.uint8) if fast else None
-        # uint64 like the words: a cumulative sum that casts is ten times slower
-        cum = np.zeros((height, words), dtype=np.uint64) if fast else None
-        vcum = np.zeros((height, words), dtype=np.uint64) if fast else None
-        for s, chosen in strip_edges(edges, row0, height, n_strips):
-            top = max(row0 + s * height, row_lo)
-            bottom = min(row0 + (s + 1) * height, row_hi)
-            if len(chosen) == 0 or bottom <= top:
+        return cls(
+            band=band,
+            nodata=ds.nodatavals[band - 1],
+            uint8=np.dtype(ds.dtypes[band - 1]) == np.uint8,
+            col_lo=col_lo,
+            col_hi=col_hi,
+            row_lo=row_lo,
+            row_hi=row_hi,
+            row0=row0,
+            height=height,
+            chunks=_column_chunks(col_hi - col_lo, height, block_w, strip_pixels),
+            n_strips=-(-(row_hi - row0) // height),
+        )
+
+
+def _sum_strips(path: Path, plan: _Plan, edges: Edges, strips: list[tuple[int, np.ndarray]], n: int) -> _Accumulator:
+    """Read ``strips`` (index, edges crossing it) with a dataset and a buffer of its own, and sum their runs."""
+    acc = _Accumulator(n)
+    chunk_w = max(c1 - c0 for c0, c1 in plan.chunks)
+    raw = np.zeros((plan.height, 8 * (chunk_w // 8 + 2)), dtype=np.uint8) if plan.uint8 else None
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
+        for s, chosen in strips:
+            top = max(plan.row0 + s * plan.height, plan.row_lo)
+            bottom = min(plan.row0 + (s + 1) * plan.height, plan.row_hi)
+            if bottom <= top:
                 continue
-            zone, row, start, stop = strip_runs(edges, chosen, top, bottom, col_lo, col_hi)
+            zone, row, start, stop = strip_runs(edges, chosen, top, bottom, plan.col_lo, plan.col_hi)
             h = bottom - top
-            for c0, c1 in chunks:
+            for c0, c1 in plan.chunks:
                 a, b = np.clip(start, c0, c1) - c0, np.clip(stop, c0, c1) - c0
                 keep = b > a
                 if not keep.any():
                     continue
                 runs = (zone[keep], row[keep], a[keep], b[keep])
-                window = Window(col_lo + c0, top, c1 - c0, h)
-                if raw is not None and cum is not None and vcum is not None:
+                window = Window(plan.col_lo + c0, top, c1 - c0, h)
+                if raw is not None:
                     buffer = raw[:h]
                     buffer[:, c1 - c0 :] = 0
                     data = buffer[:, : c1 - c0]
-                    ds.read(band, window=window, out=data)
-                    _uint8_chunk(data, buffer, c1 - c0, nodata, cum, vcum, runs, acc)
+                    ds.read(plan.band, window=window, out=data)
+                    _uint8_chunk(data, buffer, plan.nodata, runs, acc)
                 else:
-                    _generic_chunk(ds.read(band, window=window), nodata, runs, acc)
-    return CanopySums(acc.canopy, acc.valid, acc.pixels, _scale(values, acc.biggest, path))
+                    _generic_chunk(ds.read(plan.band, window=window), plan.nodata, runs, acc)
+    return acc
+
+
+def zonal_canopy(
+    geoms: np.ndarray,
+    raster_path: str | Path,
+    *,
+    values: str = "auto",
+    band: int = 1,
+    strip_pixels: int = STRIP_PIXELS,
+    workers: int | None = None,
+) -> CanopySums:
+    """Canopy sums per polygon of ``geoms`` (already in the raster's CRS), streamed from ``raster_path``.
+
+    The strips are independent: ``workers`` threads (default: the usable CPUs) each read every n-th strip with
+    a dataset and a buffer of their own; GDAL decompresses and numpy sums without holding the GIL. The GDAL
+    block cache is shared and bounded as before; each thread adds one strip buffer.
+    """
+    path = Path(raster_path)
+    n = len(geoms)
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
+        edges = pixel_edges(np.asarray(geoms, dtype=object), ds.transform)
+        plan = _Plan.of(ds, edges, band, strip_pixels) if len(edges.r0) else None
+    if plan is None:
+        return CanopySums(np.zeros(n), np.zeros(n), np.zeros(n), 1.0)
+    strips = [(s, chosen) for s, chosen in strip_edges(edges, plan.row0, plan.height, plan.n_strips) if len(chosen)]
+    n_threads = thread_count(len(strips), workers)
+    shares = [strips[i::n_threads] for i in range(n_threads)]
+    if n_threads == 1:
+        parts = [_sum_strips(path, plan, edges, shares[0], n)]
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            parts = list(pool.map(lambda share: _sum_strips(path, plan, edges, share, n), shares))
+    total = _Accumulator.merge(parts, n)
+    return CanopySums(total.canopy, total.valid, total.pixels, _scale(values, total.biggest, path))
 
 
 def _invalid(data: np.ndarray, nodata: float | None) -> np.ndarray | None:
@@ -283,11 +294,20 @@ def raster_crs(raster_path: str | Path) -> Any:
         return ds.crs
 
 
-def canopy_cover(areas: gpd.GeoDataFrame, raster_path: str | Path, *, values: str = "auto", band: int = 1) -> pd.Series:
+def canopy_cover(
+    areas: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    *,
+    values: str = "auto",
+    band: int = 1,
+    workers: int | None = None,
+) -> pd.Series:
     """Percent canopy cover per area, indexed by the areas' ``code`` column (or their index without one).
 
     ``areas`` may be in any CRS; they are reprojected to the raster's. Pixel-centre membership; nodata and
     pixels outside the raster are left out of the denominator; an area without valid pixels gets NaN.
+    ``workers``: threads reading the raster's strips (default: the CPUs this process may use); the answer is
+    the same for any number.
     """
     if areas.crs is None:
         raise SourcesError("the areas have no CRS; set one (e.g. areas.set_crs(28992))")
@@ -297,6 +317,6 @@ def canopy_cover(areas: gpd.GeoDataFrame, raster_path: str | Path, *, values: st
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
-    sums = zonal_canopy(np.asarray(geoms, dtype=object), raster_path, values=values, band=band)
+    sums = zonal_canopy(np.asarray(geoms, dtype=object), raster_path, values=values, band=band, workers=workers)
     index = pd.Index(areas["code"].astype(str), name="code") if "code" in areas.columns else areas.index
     return pd.Series(sums.percent(), index=index, name="kroonbedekking")

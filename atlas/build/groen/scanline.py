@@ -92,10 +92,38 @@ def strip_runs(
     row = np.repeat(lo, count) + (np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count))
     x = edges.u0[edge] + (row + 0.5 - edges.v0[edge]) * edges.slope[edge]
     zone = edges.zone[edge]
-    order = np.lexsort((x, row, zone))
+    order = crossing_order(zone, row - row_lo, x)
     x, row, zone = x[order], row[order], zone[order]
     start = np.clip(np.ceil(x[0::2] - 0.5), col_lo, col_hi).astype(np.int64) - col_lo
     stop = np.clip(np.ceil(x[1::2] - 0.5), col_lo, col_hi).astype(np.int64) - col_lo
     row, zone = row[0::2] - row_lo, zone[0::2]
     keep = stop > start
     return zone[keep], row[keep], start[keep], stop[keep]
+
+
+_RADIX = 1 << 16
+"""Below this, zones and rows are sorted as uint16 keys: numpy radix-sorts those, in linear time."""
+
+
+def crossing_order(zone: np.ndarray, row: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The order of the crossings by zone, row and x (``row`` counted from 0 within the strip).
+
+    Each (zone, row) has an even number of crossings, most often two: the crossings are grouped with two
+    stable radix sorts, pairs are put in order by one comparison, and only the larger groups are sorted by x.
+    """
+    if len(x) == 0 or zone.max() >= _RADIX or row.max() >= _RADIX:
+        return np.lexsort((x, row, zone))
+    order = np.argsort(row.astype(np.uint16), kind="stable")
+    order = order[np.argsort(zone[order].astype(np.uint16), kind="stable")]
+    z, r, xs = zone[order], row[order], x[order]
+    first = np.flatnonzero(np.concatenate([[True], (z[1:] != z[:-1]) | (r[1:] != r[:-1])]))
+    size = np.diff(np.append(first, len(x)))
+    pair = first[size == 2]
+    swap = pair[xs[pair] > xs[pair + 1]]
+    order[swap], order[swap + 1] = order[swap + 1], order[swap]
+    larger = size > 2
+    if larger.any():
+        members = np.flatnonzero(np.repeat(larger, size))
+        group = np.repeat(np.arange(len(first)), size)[members]
+        order[members] = order[members[np.lexsort((xs[members], group))]]
+    return order
