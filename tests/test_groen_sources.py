@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
+import rasterio
 import shapely
 import yaml
 
@@ -174,6 +175,14 @@ def test_canopy_checks(folder: Path) -> None:
     two = parse_groen(folder / "s.yaml", _section(canopy={"path": "canopy.tif", "band": 2}))
     with pytest.raises(SourcesError, match="no band 2"):
         check_canopy(two.canopy)
+    with rasterio.open(folder / "canopy.tif") as ds:
+        profile, data = ds.profile, ds.read()
+    with rasterio.open(folder / "nul.tif", "w", **{**profile, "nodata": 0}) as ds:
+        ds.write(data)
+    zero = parse_groen(folder / "s.yaml", _section(canopy={"path": "nul.tif"}))
+    with pytest.raises(SourcesError, match="nodata = 0") as err:
+        check_canopy(zero.canopy)
+    assert err.value.entry == "groen.canopy" and "nul.tif" in str(err.value)
 
 
 def test_the_sources_file_keeps_the_groen_section(folder: Path) -> None:

@@ -142,6 +142,15 @@ def check_canopy(canopy: CanopyInput, entry: str = "groen.canopy") -> RasterInfo
             dtype = ds.dtypes[canopy.band - 1]
             if dtype.startswith("complex"):
                 raise SourcesError(f"has complex values ({dtype})", file=canopy.path, entry=entry)
-            return RasterInfo(ds.width, ds.height, ds.crs.to_string(), ds.res, ds.nodatavals[canopy.band - 1], dtype)
+            nodata = ds.nodatavals[canopy.band - 1]
+            if nodata == 0:
+                raise SourcesError(
+                    "declares nodata = 0, but 0 means 'no canopy' here: those cells would be left out and every "
+                    "area would read 100 %. Give the raster another nodata value (gdal_edit.py -a_nodata 255) "
+                    "or none (gdal_edit.py -unsetnodata)",
+                    file=canopy.path,
+                    entry=entry,
+                )
+            return RasterInfo(ds.width, ds.height, ds.crs.to_string(), ds.res, nodata, dtype)
     except RasterioIOError as exc:
         raise SourcesError(f"not a readable raster: {exc}", file=canopy.path, entry=entry, field="path") from None
