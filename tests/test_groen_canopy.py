@@ -226,3 +226,14 @@ def test_percent_raster_wider_than_a_segment(tmp_path: Path) -> None:
     got = atlas.canopy_cover(areas, tif).to_numpy()
     expected = [data[:, :3000].mean(), data[:, 3000:].mean()]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_thread_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atlas.build.groen import workers
+
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 64)
+    assert workers.thread_count(1000, None) == workers.MAX_DEFAULT  # many CPUs: capped by default
+    assert workers.thread_count(1000, 8) == 8  # asked for: given
+    assert workers.thread_count(3, 8) == 3  # no more threads than pieces of work
+    assert workers.thread_count(12_000, None, 5_000) == 2  # at least min_each pieces per thread
+    assert workers.thread_count(10, 0) == workers.thread_count(0, None) == 1
