@@ -8,6 +8,7 @@ import json
 import re
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pytest
 
@@ -245,3 +246,20 @@ def test_groen_pages_state_the_2_22_200_parameters(groen_client, client):
     page = _text(groen_client.get("/kaart/groen_2_22_200?niveau=buurt"))
     assert "Groennorm 2-22-200" in page and "park_distance_m: 200" in page
     assert "park_distance_m" not in _text(groen_client.get("/kaart/inwoners?niveau=buurt"))
+
+
+def test_a_value_most_areas_share_gets_its_own_class() -> None:
+    """Many buurten at 0 % (the 2-22-200 norm): 0 is one class, the other values are spread over the rest."""
+    from atlas.layers.registry import load_registry
+    from atlas.render.maps import classify
+
+    indicator = load_registry().indicator("groen_2_22_200")
+    values = np.array([0.0] * 60 + [1.5, 3.0, 4.2, 8.0, 9.1, 12.0, 15.5, 20.0, 25.0, 34.1])
+    classes = classify(values, indicator)
+    assert classes is not None
+    assert classes.bins[0] == 0.0 and len(classes.bins) >= 4
+    assert classes.color(0.0) == classes.colors[0]
+    assert classes.colors[0] not in {classes.color(v) for v in values[values > 0]}
+    assert len({classes.color(v) for v in values[values > 0]}) >= 3
+    spread = classify(np.linspace(0, 30, 70), indicator)  # no tie: the scheme as configured
+    assert spread is not None and len(spread.bins) == indicator.classification.k

@@ -101,15 +101,12 @@ def palette(name: str, k: int) -> list[str]:
     return colors[:k] if k >= 3 else [colors[0], colors[-1]][:k]
 
 
-def classify(values: np.ndarray, indicator: Indicator) -> Classes | None:
-    """Classes from the registry's mapclassify scheme and k; fewer classes when values are few."""
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
+def _scheme_bins(values: np.ndarray, indicator: Indicator, k: int) -> tuple[float, ...]:
+    """Upper class bounds of the registry's mapclassify scheme for ``values``, ``k`` classes at most."""
     unique = np.unique(values)
-    k = min(indicator.classification.k, len(unique))
+    k = min(k, len(unique))
     if k < 2:
-        return Classes(bins=(float(unique[0]),), colors=(palette(indicator.palette, 3)[1],), lower=float(unique[0]))
+        return (float(unique[-1]),)
     scheme = getattr(mapclassify, indicator.classification.mapclassify_name)
     with warnings.catch_warnings():
         # FisherJenks says it would be faster with numba; for a few hundred areas it does not matter
@@ -118,9 +115,29 @@ def classify(values: np.ndarray, indicator: Indicator) -> Classes | None:
             result = scheme(values)
         else:
             result = scheme(values, k=k)
-    bins = tuple(float(b) for b in np.unique(result.bins))
-    colors = palette(indicator.palette, len(bins))
-    return Classes(bins=bins, colors=tuple(colors), lower=float(values.min()))
+    return tuple(float(b) for b in np.unique(result.bins))
+
+
+def classify(values: np.ndarray, indicator: Indicator) -> Classes | None:
+    """Classes from the registry's mapclassify scheme and k; fewer classes when values are few.
+
+    When more than one area in k shares the lowest value (many buurten at 0 %, as with the 2-22-200 norm),
+    quantile-like schemes would spend all their classes on it; that value then gets a class of its own and
+    the scheme divides the other values over the remaining classes.
+    """
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    unique = np.unique(values)
+    k = min(indicator.classification.k, len(unique))
+    if k < 2:
+        return Classes(bins=(float(unique[0]),), colors=(palette(indicator.palette, 3)[1],), lower=float(unique[0]))
+    low = float(unique[0])
+    if k >= 3 and np.count_nonzero(values == low) * k > values.size:
+        bins = (low, *_scheme_bins(values[values > low], indicator, k - 1))
+    else:
+        bins = _scheme_bins(values, indicator, k)
+    return Classes(bins=bins, colors=tuple(palette(indicator.palette, len(bins))), lower=low)
 
 
 def _finite(value: Any) -> float | None:
