@@ -143,3 +143,19 @@ def test_validate_checks_the_groen_inputs(demo_sources: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--sources", str(demo_sources)])
     assert result.exit_code == 0, result.output
     assert "groen:" in result.output and "addresses: ok" in result.output
+
+
+def test_canopy_at_wijk_level_judges_each_buurt_by_its_wijk(demo_sources: Path, tmp_path: Path) -> None:
+    bron = tmp_path / "bron"
+    shutil.copytree(demo_sources.parent, bron)
+    document = yaml.safe_load((bron / "sources.yaml").read_text(encoding="utf-8"))
+    document["groen"]["params"]["canopy_level"] = "wijk"
+    (bron / "sources.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    build(bron / "sources.yaml", tmp_path / "build")
+    art = Artifact.open(tmp_path / "build")
+    values = art.values[art.values.status == "ok"].set_index(["indicator", "code"]).value
+    buurten = art.areas.level("buurt")
+    assert len(values["groen_2_22_200"].reindex(buurten.code).dropna()) == len(buurten), "every buurt has a share"
+    for code, wijk in zip(buurten.code, buurten.parent, strict=True):
+        expected = 100.0 if values["kroonbedekking"][wijk] >= 22 else 0.0
+        assert values["groen_22kroon"][code] == pytest.approx(expected), (code, wijk)

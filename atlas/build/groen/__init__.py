@@ -89,7 +89,10 @@ def compute_groen(spec: GroenSpec, areas: Areas) -> GroenResult:
     cover = canopy_cover(zones, spec.canopy.path, values=spec.canopy.values, band=spec.canopy.band)
     level_areas = areas.level(params.canopy_level)
     per_address = groen_per_address(addresses, trees, parks, level_areas, cover, params)
-    buurt = locate(per_address.geometry.values, areas.level(LEVELS[0]))
+    if params.canopy_level == LEVELS[0]:
+        buurt = per_address["code"].to_numpy(dtype=object)  # located in the buurten already
+    else:
+        buurt = locate(per_address.geometry.values, areas.level(LEVELS[0]))
     area_of = _area_of(areas, buurt)
     per_address["buurt"] = buurt
     shares = area_shares(per_address, area_of)

@@ -88,11 +88,6 @@ class _TreeCounter:
         return np.asarray(counts, dtype=np.int64)
 
 
-def count_within(points: np.ndarray, targets: np.ndarray, radius: float) -> np.ndarray:
-    """How many ``targets`` (points) lie within ``radius`` (inclusive) of each point."""
-    return _TreeCounter(np.asarray(targets, dtype=object), radius)(np.asarray(points, dtype=object))
-
-
 class _NearestPolygon:
     """Distance to the nearest polygon up to a maximum (0 inside one, ``inf`` beyond the maximum).
 
@@ -143,16 +138,6 @@ class _NearestPolygon:
         return np.asarray(shapely.distance(points[point_idx], self.polygons[polygon_idx]), dtype=np.float64)
 
 
-def nearest_distance(points: np.ndarray, polygons: np.ndarray, max_distance: float) -> np.ndarray:
-    """Euclidean distance from each point to the nearest polygon within ``max_distance`` (0 inside one).
-
-    Points with no polygon within ``max_distance`` get ``inf``. Several times faster than a nearest-neighbour
-    search without a bound, and than a ``dwithin`` query (which computes each distance twice).
-    """
-    polygons = np.asarray(polygons, dtype=object)
-    return _NearestPolygon(polygons, max_distance)(np.asarray(points, dtype=object))
-
-
 def _metric(frame: gpd.GeoDataFrame, what: str, crs: object) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise BuildError(f"the {what} have no CRS")
@@ -175,8 +160,9 @@ def groen_per_address(
     indexed by code (:func:`atlas.canopy_cover`). Everything is taken to the CRS of ``areas``, which must be
     projected in metres. Residents come from a ``residents`` column (each address counts 1 without one).
     Returns the addresses with ``code``, ``residents``, ``trees``, ``canopy_pct``, ``park_m`` and the four
-    ``*_ok`` columns. ``workers``: threads to spread the addresses over (default: the CPUs this process may use;
-    at least :data:`MIN_CHUNK` addresses each). The trees are points (their coordinates are used).
+    ``*_ok`` columns. ``workers``: threads to spread the addresses over (default: the CPUs this process may use,
+    at most :data:`~atlas.build.groen.workers.MAX_DEFAULT`; at least :data:`MIN_CHUNK` addresses each).
+    The trees are points (their coordinates are used).
     """
     params = params or GroenParams()
     crs = areas.crs

@@ -91,8 +91,8 @@ class _Accumulator:
         self.valid += np.bincount(zone, weights=counted, minlength=self.n)
 
     @classmethod
-    def merge(cls, parts: list[_Accumulator], n: int) -> _Accumulator:
-        total = cls(n)
+    def merge(cls, parts: list[_Accumulator]) -> _Accumulator:
+        total = cls(parts[0].n)
         for part in parts:
             total.canopy += part.canopy
             total.valid += part.valid
@@ -161,7 +161,10 @@ class _Plan:
     row0: int
     height: int
     chunks: list[tuple[int, int]]
-    n_strips: int
+
+    @property
+    def n_strips(self) -> int:
+        return -(-(self.row_hi - self.row0) // self.height)
 
     @classmethod
     def of(cls, ds: Any, edges: Edges, band: int, strip_pixels: int) -> _Plan | None:
@@ -187,7 +190,6 @@ class _Plan:
             row0=row0,
             height=height,
             chunks=_column_chunks(col_hi - col_lo, height, block_w, strip_pixels),
-            n_strips=-(-(row_hi - row0) // height),
         )
 
 
@@ -233,7 +235,8 @@ def zonal_canopy(
 ) -> CanopySums:
     """Canopy sums per polygon of ``geoms`` (already in the raster's CRS), streamed from ``raster_path``.
 
-    The strips are independent: ``workers`` threads (default: the usable CPUs) each read every n-th strip with
+    The strips are independent: ``workers`` threads (default: the usable CPUs, at most
+    :data:`~atlas.build.groen.workers.MAX_DEFAULT`) each read every n-th strip with
     a dataset and a buffer of their own; GDAL decompresses and numpy sums without holding the GIL. The GDAL
     block cache is shared and bounded as before; each thread adds one strip buffer.
     """
@@ -252,7 +255,7 @@ def zonal_canopy(
     else:
         with ThreadPoolExecutor(n_threads) as pool:
             parts = list(pool.map(lambda share: _sum_strips(path, plan, edges, share, n), shares))
-    total = _Accumulator.merge(parts, n)
+    total = _Accumulator.merge(parts)
     return CanopySums(total.canopy, total.valid, total.pixels, _scale(values, total.biggest, path))
 
 
@@ -306,8 +309,8 @@ def canopy_cover(
 
     ``areas`` may be in any CRS; they are reprojected to the raster's. Pixel-centre membership; nodata and
     pixels outside the raster are left out of the denominator; an area without valid pixels gets NaN.
-    ``workers``: threads reading the raster's strips (default: the CPUs this process may use); the answer is
-    the same for any number.
+    ``workers``: threads reading the raster's strips (default: the CPUs this process may use, at most
+    :data:`~atlas.build.groen.workers.MAX_DEFAULT`); the answer is the same for any number.
     """
     if areas.crs is None:
         raise SourcesError("the areas have no CRS; set one (e.g. areas.set_crs(28992))")
