@@ -238,3 +238,22 @@ def test_agrees_with_brute_force_on_every_pair(addresses, trees, parks, workers)
         assert got.park_m.iloc[i] == pytest.approx(expected)
         inside = [code for code, area in zip(scene[3].code, scene[3].geometry, strict=True) if area.intersects(point)]
         assert got.code.iloc[i] == (inside[0] if inside else "")
+
+
+def test_prepared_polygons_stay_in_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GEOS prepared geometries are not thread-safe (libgeos/geos#825): locating must not run in the workers."""
+    import threading
+
+    callers = []
+    original = addresses_module._Locator.__call__
+
+    def recording(self, points):
+        callers.append(threading.current_thread())
+        return original(self, points)
+
+    monkeypatch.setattr(addresses_module._Locator, "__call__", recording)
+    monkeypatch.setattr(addresses_module, "MIN_CHUNK", 1)
+    scene = _scene([(x, 0.0) for x in range(-300, 300, 20)], [(0.0, 10.0)], [((50.0, 50.0), 100.0)], [1] * 30)
+    got = atlas.groen_per_address(*scene, workers=3)
+    assert len(got) == 30
+    assert callers == [threading.current_thread()]

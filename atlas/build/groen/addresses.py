@@ -14,8 +14,9 @@ Per address (all in one metric CRS, EPSG:28992 in the build):
 
 ``trees_ok``, ``canopy_ok``, ``park_ok`` and ``all_ok`` say whether each criterion (and all three) is met. One
 address's result depends only on its own position and the trees, parks and canopy: moving it changes no other.
-That also makes the addresses independent work: they are split over ``workers`` threads (the index structures
-are built once and shared; shapely and scipy release the GIL while they query).
+That also makes the addresses independent work: the tree counts and park distances are split over ``workers``
+threads (the indexes are built once and shared; shapely and scipy release the GIL while they query). Locating
+the addresses stays in the calling thread: it uses prepared polygons, which GEOS does not let threads share.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ MIN_CHUNK = 5_000
 
 
 class _Locator:
-    """Which area each point lies in; built once, queried from any thread."""
+    """Which area each point lies in. Its polygons are prepared, so it is used from one thread only."""
 
     def __init__(self, areas: gpd.GeoDataFrame) -> None:
         self.polygons = np.array(areas.geometry.values, dtype=object)
@@ -174,12 +175,13 @@ def groen_per_address(
     park_shapes = np.asarray(_metric(parks, "parks", crs).geometry.values, dtype=object)
     big_parks = park_shapes[shapely.area(park_shapes) >= params.park_min_area_m2]
 
-    locator = _Locator(areas)
+    # in this thread: GEOS prepared geometries are not safe to share between threads (libgeos/geos#825)
+    code = _Locator(areas)(np.asarray(points, dtype=object))
     counter = _TreeCounter(tree_points, params.trees_radius_m)
     nearest = _NearestPolygon(big_parks, params.park_max_distance_m)
 
-    def criteria(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return locator(part), counter(part), nearest(part)
+    def criteria(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return counter(part), nearest(part)
 
     n_workers = thread_count(len(points), workers, MIN_CHUNK)
     parts = np.array_split(np.asarray(points, dtype=object), n_workers)
@@ -188,7 +190,7 @@ def groen_per_address(
     else:
         with ThreadPoolExecutor(n_workers) as pool:
             results = list(pool.map(criteria, parts))
-    code, n_trees, park_m = (np.concatenate(columns) for columns in zip(*results, strict=True))
+    n_trees, park_m = (np.concatenate(columns) for columns in zip(*results, strict=True))
     residents = (
         addresses["residents"].to_numpy(dtype=np.float64) if "residents" in addresses.columns else np.ones(len(points))
     )
