@@ -8,13 +8,12 @@ and the atomic artifact write cost on top of I/O. Peak memory is measured in a c
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import resource
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.measure import extra_peak_mb, timed
 
 
 def _read_floor(sources: Path) -> None:
@@ -49,33 +48,23 @@ def _build(sources: Path, out: Path) -> None:
     build(sources, out)
 
 
-def _timed(func: Any, *args: Any, repeat: int = 5) -> float:
-    func(*args)  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _build_inputs(sources: Path, out: Path) -> tuple[Path, Path]:
+    """The build's imports, done before the peak is reset: they are not what is measured."""
+    import importlib
 
-
-def _peak_child(target: Any, *args: Any) -> float:
-    """Peak RSS (MB) of a fresh process running ``target(*args)``, minus that of the imports alone."""
-
-    def runner(queue: Any, only_imports: bool) -> None:
-        import atlas.build.pipeline  # noqa: F401
-
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if not only_imports:
-            target(*args)
-        queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
-
-    ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=runner, args=(queue, False))
-    proc.start()
-    proc.join()
-    return round(float(queue.get()), 1)
+    for module in (
+        "atlas.build.pipeline",
+        "atlas.build.groen",
+        "atlas.sources.indicators",
+        "geopandas",
+        "pyogrio",
+        "rasterio",
+        "pyarrow.parquet",
+        "scipy.spatial",
+        "openpyxl",
+    ):
+        importlib.import_module(module)
+    return sources, out
 
 
 def run() -> dict[str, Any]:
@@ -89,9 +78,9 @@ def run() -> dict[str, Any]:
         start = time.perf_counter()
         sources = write_demo(root / "bron")
         demo_s = time.perf_counter() - start
-        floor = _timed(_read_floor, sources)
-        built = _timed(_build, sources, root / "build")
-        peak = _peak_child(_build, sources, root / "build2")
+        floor, _ = timed(_read_floor, sources)
+        built, _ = timed(_build, sources, root / "build")
+        peak = extra_peak_mb(_build_inputs, _build, sources, root / "build2")
     return {
         "demo_write_s": round(demo_s, 3),
         "read_floor_s": round(floor, 3),

@@ -13,7 +13,7 @@ once into ``bench/out/scene`` (gitignored). Timings are the best of several warm
   ``sjoin(dwithin)`` + ``sjoin_nearest`` bounded by the same maximum park distance (the target's baseline), and
   also against an unbounded ``sjoin_nearest`` (reported, not a target). Every run gets new frames, so neither
   side finds a spatial index left from a previous run;
-- memory: peak RSS of a fresh process running the canopy step, minus that after the imports.
+- memory: peak RSS of a fresh process running the canopy step, minus that after the imports and reading the buurten
 
 Notes. The canopy step reads each strip once and adds, per cell, one maximum (the nodata and mask/percent checks)
 and one segmented sum over 64-bit words (8 cells per word, ``np.add.reduceat``, faster than ``count_nonzero``).
@@ -28,14 +28,12 @@ present, are part of the report.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import resource
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.measure import extra_peak_mb, once, timed
 from bench.scene import RESOLUTIONS, make_scene, shape_figures
 
 HERE = Path(__file__).resolve().parent
@@ -51,35 +49,6 @@ TARGETS = {
     "memory_growth_max": 1.5,
     "memory_mb_max": 250.0,
 }
-
-
-def _timed(func: Any, repeat: int = 5) -> float:
-    """Best of ``repeat`` warm runs: the least disturbed by other work on the machine (same rule for all)."""
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def _timed_fresh(make: Any, func: Any, repeat: int = 3) -> float:
-    """Like :func:`_timed`, with new inputs from ``make()`` for every run (made outside the timing)."""
-    func(*make())
-    times = []
-    for _ in range(repeat):
-        inputs = make()
-        start = time.perf_counter()
-        func(*inputs)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def _once(func: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = func()
-    return time.perf_counter() - start, result
 
 
 def read_floor(tif: Path) -> int:
@@ -133,33 +102,12 @@ def _sjoin_baseline(
     return located.code.map(cover), n_trees, nearest.park_m.reindex(addresses.index, fill_value=np.inf)
 
 
-def _rss_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _canopy_child(tif: str, buurten_path: str, queue: Any) -> None:
+def _canopy_inputs(buurten: Path, tif: Path) -> tuple[Any, Path]:
     import geopandas as gpd
 
-    import atlas.build.groen.canopy as canopy
+    import atlas.build.groen.canopy  # noqa: F401  (the imports are not what is measured)
 
-    buurten = gpd.read_file(buurten_path)
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
-    base = _rss_kb("VmRSS")
-    canopy.canopy_cover(buurten, tif)
-    queue.put((_rss_kb("VmHWM") - base) / 1024)
-
-
-def _peak_mb(tif: Path, buurten: Path) -> float:
-    ctx = mp.get_context("spawn")  # a fresh interpreter: nothing inherited from this one
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_canopy_child, args=(str(tif), str(buurten), queue))
-    proc.start()
-    value = float(queue.get())
-    proc.join()
-    return round(value, 1)
+    return gpd.read_file(buurten), tif
 
 
 def run() -> dict[str, Any]:
@@ -183,13 +131,12 @@ def run() -> dict[str, Any]:
     for res in RESOLUTIONS:
         key = f"{res:g}m"
         tif = paths[f"canopy_{key}"]
-        floor = _timed(lambda tif=tif: read_floor(tif))
-        ours = _timed(lambda tif=tif: atlas.canopy_cover(buurten, tif))
-        one = _timed(lambda tif=tif: atlas.canopy_cover(buurten, tif, workers=1))
-        cover = atlas.canopy_cover(buurten, tif)
+        floor, _ = timed(read_floor, tif)
+        ours, cover = timed(atlas.canopy_cover, buurten, tif)
+        one, _ = timed(lambda tif=tif: atlas.canopy_cover(buurten, tif, workers=1))
         covers[key] = cover
-        rs_s, rs = _once(lambda tif=tif: _rasterstats(buurten, tif))
-        ee_s, ee = _once(lambda tif=tif: _exactextract(buurten, tif))
+        rs_s, rs = once(lambda tif=tif: _rasterstats(buurten, tif))
+        ee_s, ee = once(lambda tif=tif: _exactextract(buurten, tif))
         result.update(
             {
                 f"read_floor_s_{key}": round(floor, 3),
@@ -223,12 +170,10 @@ def run() -> dict[str, Any]:
     def baseline(a: Any, t: Any, p: Any, b: Any, max_distance: float | None = params.park_max_distance_m) -> Any:
         return _sjoin_baseline(a, t, p, b, cover, params.trees_radius_m, params.park_min_area_m2, max_distance)
 
-    ours_s = _timed_fresh(fresh, ours(None))
-    one_s = _timed_fresh(fresh, ours(1))
-    base_s = _timed_fresh(fresh, baseline)
-    plain_s = _timed_fresh(fresh, lambda a, t, p, b: baseline(a, t, p, b, None))
-    mine = ours(None)(*fresh())
-    canopy_b, trees_b, park_b = baseline(*fresh())
+    ours_s, mine = timed(ours(None), fresh=fresh, repeat=3)
+    one_s, _ = timed(ours(1), fresh=fresh, repeat=3)
+    base_s, (canopy_b, trees_b, park_b) = timed(baseline, fresh=fresh, repeat=3)
+    plain_s, _ = timed(lambda a, t, p, b: baseline(a, t, p, b, None), fresh=fresh, repeat=3)
     result.update(
         {
             "addresses_workers": thread_count(len(addresses), None, MIN_CHUNK),
@@ -246,7 +191,10 @@ def run() -> dict[str, Any]:
             ),
         }
     )
-    peaks = {f"{res:g}m": _peak_mb(paths[f"canopy_{res:g}m"], paths["buurten"]) for res in RESOLUTIONS}
+    peaks = {
+        f"{res:g}m": extra_peak_mb(_canopy_inputs, atlas.canopy_cover, paths["buurten"], paths[f"canopy_{res:g}m"])
+        for res in RESOLUTIONS
+    }
     result.update({f"canopy_extra_peak_rss_mb_{k}": v for k, v in peaks.items()})
     growth = peaks["0.5m"] / max(peaks["1m"], 1e-9)
     result["canopy_peak_rss_growth"] = round(growth, 2)

@@ -8,21 +8,11 @@ connected groups of suppressed cells, which stay local to a wijk.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-
-def _timed(func: Any, repeat: int = 3) -> tuple[float, Any]:
-    result = func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+from bench.measure import timed
 
 
 def run() -> dict[str, Any]:
@@ -40,10 +30,12 @@ def run() -> dict[str, Any]:
         sources = write_demo(Path(tmp) / "bron")
         p = prepare(sources)
         policy = policy_from(p.spec.privacy)
-        complete_s, values = _timed(lambda: complete_values(p.raw, p.areas, p.registry))
+        complete_s, values = timed(lambda: complete_values(p.raw, p.areas, p.registry), repeat=3)
         values = add_intervals(values, p.registry)
-        privacy_s, (_, report) = _timed(lambda: apply_privacy(values, p.areas, p.registry, policy))
-        stapeling_s, _ = _timed(lambda: stapeling_from_sources(p.spec.stapeling, p.spec.path, p.areas, p.registry))
+        privacy_s, (_, report) = timed(lambda: apply_privacy(values, p.areas, p.registry, policy), repeat=3)
+        stapeling_s, _ = timed(
+            lambda: stapeling_from_sources(p.spec.stapeling, p.spec.path, p.areas, p.registry), repeat=3
+        )
     return {
         "values": len(values),
         "primary": report["primary"],
