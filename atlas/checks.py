@@ -2,14 +2,20 @@
 
 Used by the registry (``layers.yaml``) and by the sources file and its sections (``groen``, ``privacy``,
 ``stapeling``): one place decides how an unknown key, a missing value or a wrong type is reported.
+
+Tunable settings of a section are declared once, as dataclass fields made with :func:`param`: the default, the
+range and the help text on one line. :func:`parameters` lists them (for ``atlas validate``, the README and the
+pages that state them) and :func:`read_parameters` reads a section into the dataclass.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -103,21 +109,30 @@ class Entry:
             raise self.fail(name, f"{value!r} is not one of {', '.join(options)}{did_you_mean(str(value), options)}")
         return str(value)
 
-    def integer(self, name: str, default: int | None, *, low: int, high: int) -> int | None:
+    def integer(self, name: str, default: int | None, *, low: int, high: int | None) -> int | None:
         value = self.data.get(name, default)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(name, f"must be a whole number from {low} to {high}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not _within(value, low, high):
+            raise self.fail(name, f"must be {_range(int, low, high)}, got {value!r}")
         return value
 
-    def number(self, name: str, default: float | None, *, low: float, high: float) -> float | None:
+    def number(self, name: str, default: float | None, *, low: float, high: float | None) -> float | None:
         value = self.data.get(name, default)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise self.fail(name, f"must be a number between {low:g} and {high:g}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _within(value, low, high):
+            raise self.fail(name, f"must be {_range(float, low, high)}, got {value!r}")
         return float(value)
+
+    def year(self, name: str, *, required: bool = False) -> int | None:
+        """A calendar year such as 2024; None when absent and not required."""
+        value = self.data.get(name)
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not YEARS[0] <= value <= YEARS[1]:
+            raise self.fail(name, f"must be a year such as 2024, got {value!r}")
+        return value
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.data.get(name, default)
@@ -133,3 +148,96 @@ class Entry:
         if not resolved.exists():
             raise self.fail(name, f"file not found: {resolved}")
         return resolved
+
+
+YEARS = (1900, 2100)
+"""The years a sources file may name."""
+
+T = TypeVar("T")
+
+
+def _within(value: float, low: float, high: float | None) -> bool:
+    return low <= value and (high is None or value <= high)
+
+
+def _range(kind: type, low: float | None, high: float | None) -> str:
+    what = "a whole number" if kind is int else "a number"
+    if low is not None and high is not None:
+        return f"{what} from {low:g} to {high:g}" if kind is int else f"{what} between {low:g} and {high:g}"
+    if low is not None:
+        return f"{what} ≥ {low:g}"
+    return what
+
+
+def param(
+    default: T,
+    help: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: Iterable[str] = (),
+) -> T:
+    """A dataclass field that is a tunable parameter: its default, range (or choices) and meaning, written once."""
+    metadata = {"help": help, "low": low, "high": high, "choices": tuple(choices)}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One parameter of a section, as :func:`param` declared it."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> str:
+        """What a value may be, in words (``a whole number from 0 to 1000``, ``buurt, wijk, ...``)."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return _range(self.kind, self.low, self.high)
+
+
+def parameters(cls: type) -> tuple[Parameter, ...]:
+    """The fields of dataclass ``cls`` made with :func:`param`, in order."""
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        Parameter(
+            name=f.name,
+            kind=hints[f.name],
+            default=f.default,
+            help=f.metadata["help"],
+            low=f.metadata["low"],
+            high=f.metadata["high"],
+            choices=f.metadata["choices"],
+        )
+        for f in dataclasses.fields(cls)
+        if "help" in f.metadata
+    )
+
+
+def read_parameters(entry: Entry | None, cls: type[T], **given: Any) -> T:
+    """Build dataclass ``cls`` from its parameters in ``entry`` (defaults where absent) and the ``given`` fields."""
+    values: dict[str, Any] = dict(given)
+    for p in parameters(cls):
+        if entry is None or p.name not in entry.data:
+            values[p.name] = p.default
+        elif p.choices:
+            values[p.name] = entry.choice(p.name, p.choices, p.default)
+        elif p.kind is bool:
+            values[p.name] = entry.flag(p.name, p.default)
+        elif p.kind is int:
+            values[p.name] = entry.integer(p.name, p.default, low=int(p.low or 0), high=_whole(p.high))
+        elif p.kind is float:
+            values[p.name] = entry.number(p.name, p.default, low=float(p.low or 0), high=p.high)
+        else:
+            values[p.name] = entry.string(p.name, p.default)
+    return cls(**values)
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)

@@ -76,8 +76,8 @@ def demo(out: Path, seed: int) -> None:
 @_friendly
 def build(sources: Path, out: Path, registry: Path | None) -> None:
     """Build the artifact in OUT from the sources file (atomically: a failed build leaves OUT as it was)."""
-    from atlas.build.pipeline import build as run_build
     from atlas.layers.registry import load_registry
+    from atlas.pipeline.run import build as run_build
 
     start = time.perf_counter()
     manifest = run_build(sources, out, registry=load_registry(registry) if registry else None)
@@ -95,8 +95,8 @@ def build(sources: Path, out: Path, registry: Path | None) -> None:
 @_friendly
 def validate(registry: Path | None, sources: Path | None) -> None:
     """Check the layer registry and, if given, a sources file and every file it names."""
-    from atlas.build.pipeline import validate_sources
     from atlas.layers.registry import load_registry
+    from atlas.pipeline.run import validate_sources
 
     reg = load_registry(registry)
     click.echo(f"{reg.path}: {len(reg.indicators)} indicators, {len(reg.overlays)} overlays: ok")

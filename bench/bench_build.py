@@ -43,7 +43,7 @@ def _read_floor(sources: Path) -> None:
 
 
 def _build(sources: Path, out: Path) -> None:
-    from atlas.build.pipeline import build
+    from atlas.pipeline.run import build
 
     build(sources, out)
 
@@ -53,8 +53,8 @@ def _build_inputs(sources: Path, out: Path) -> tuple[Path, Path]:
     import importlib
 
     for module in (
-        "atlas.build.pipeline",
-        "atlas.build.groen",
+        "atlas.pipeline.run",
+        "atlas.pipeline.groen",
         "atlas.sources.indicators",
         "geopandas",
         "pyogrio",

@@ -105,7 +105,7 @@ def _sjoin_baseline(
 def _canopy_inputs(buurten: Path, tif: Path) -> tuple[Any, Path]:
     import geopandas as gpd
 
-    import atlas.build.groen.canopy  # noqa: F401  (the imports are not what is measured)
+    import atlas.pipeline.groen.canopy  # noqa: F401  (the imports are not what is measured)
 
     return gpd.read_file(buurten), tif
 
@@ -114,9 +114,9 @@ def run() -> dict[str, Any]:
     import geopandas as gpd
 
     import atlas
-    from atlas.build.groen.addresses import MIN_CHUNK
-    from atlas.build.groen.workers import thread_count, usable_cpus
-    from atlas.sources.groen_spec import GroenParams
+    from atlas.pipeline.groen.addresses import MIN_CHUNK
+    from atlas.pipeline.groen.workers import thread_count, usable_cpus
+    from atlas.sources.spec.groen import GroenParams
 
     paths = make_scene(SCENE)
     buurten = gpd.read_file(paths["buurten"])

@@ -18,24 +18,22 @@ from bench.measure import timed
 def run() -> dict[str, Any]:
     import logging
 
-    from atlas.build.aggregate import complete_values
-    from atlas.build.pipeline import prepare
-    from atlas.build.privacy import apply_privacy, policy_from
-    from atlas.build.stapeling import stapeling_from_sources
-    from atlas.build.survey import add_intervals
     from atlas.demo import write_demo
+    from atlas.pipeline.aggregate import complete_values
+    from atlas.pipeline.privacy import apply_privacy
+    from atlas.pipeline.run import prepare
+    from atlas.pipeline.stapeling import stapeling_from_sources
+    from atlas.pipeline.survey import add_intervals
 
     logging.disable(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
         sources = write_demo(Path(tmp) / "bron")
         p = prepare(sources)
-        policy = policy_from(p.spec.privacy)
+        policy = p.spec.privacy
         complete_s, values = timed(lambda: complete_values(p.raw, p.areas, p.registry), repeat=3)
         values = add_intervals(values, p.registry)
         privacy_s, (_, report) = timed(lambda: apply_privacy(values, p.areas, p.registry, policy), repeat=3)
-        stapeling_s, _ = timed(
-            lambda: stapeling_from_sources(p.spec.stapeling, p.spec.path, p.areas, p.registry), repeat=3
-        )
+        stapeling_s, _ = timed(lambda: stapeling_from_sources(p.spec.stapeling, p.areas, p.registry), repeat=3)
     return {
         "values": len(values),
         "primary": report["primary"],

@@ -95,8 +95,8 @@ def wrk(url: str, seconds: int) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (Debian package 'wrk')", "targets_met": False}
-    from atlas.build.pipeline import build
     from atlas.demo import write_demo
+    from atlas.pipeline.run import build
 
     seconds = int(os.environ.get("BENCH_WEB_SECONDS", "30"))
     result: dict[str, Any] = {"connections": CONNECTIONS, "seconds": seconds, "target_p99_ratio": TARGET_P99_RATIO}

@@ -34,7 +34,7 @@ def demo_sources(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_build(demo_sources, tmp_path_factory) -> Path:
     """The demo built once per test session."""
-    from atlas.build.pipeline import build
+    from atlas.pipeline.run import build
 
     out = tmp_path_factory.mktemp("demo-build") / "build"
     build(demo_sources, out)

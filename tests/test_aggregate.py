@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from atlas.build.aggregate import VALUE_COLUMNS, complete_values
-from atlas.build.hierarchy import build_hierarchy
+from atlas.artifact.layout import VALUE_COLUMNS
+from atlas.pipeline.aggregate import complete_values
+from atlas.pipeline.hierarchy import build_hierarchy
 from atlas.sources.areas import RawAreas
 
 BUURTEN = ["BU01931001", "BU01931002", "BU01931101"]

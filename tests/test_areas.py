@@ -1,4 +1,4 @@
-"""Area importers (atlas.sources.areas) and the area hierarchy (atlas.build.hierarchy).
+"""Area importers (atlas.sources.areas) and the area hierarchy (atlas.pipeline.hierarchy).
 
 The fixtures in ``fixtures/areas`` are described in ``fixtures/README.md``: gemeente GM0193 with
 wijk WK019301 (BU01930101 1.0 km², BU01930102 1.5 km²) and WK019302 (BU01930201 0.8 km², water
@@ -20,8 +20,9 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from atlas.build.hierarchy import Areas, build_hierarchy
+from atlas.artifact.areas import Areas
 from atlas.errors import AreaError, NotFound
+from atlas.pipeline.hierarchy import build_hierarchy
 from atlas.sources.areas import RawAreas, read_areas, read_stadsdelen
 from atlas.sources.spec import AreaSource, AreasSpec, StadsdelenSource
 

@@ -12,10 +12,10 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from atlas.build.artifact import Artifact
-from atlas.build.pipeline import build
+from atlas.artifact import Artifact
 from atlas.cli import main
 from atlas.errors import SourcesError
+from atlas.pipeline.run import build
 
 from .conftest import FIXTURES, write_real_sources
 

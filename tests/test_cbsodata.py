@@ -12,7 +12,7 @@ import pytest
 
 from atlas.errors import SourcesError
 from atlas.layers.registry import load_registry
-from atlas.sources.cbsodata_ import KNOWN_UNITS, parse_cell, read_cbsodata, stem, unit_factor
+from atlas.sources.kwb import KNOWN_UNITS, parse_cell, read_cbsodata, stem, unit_factor
 from atlas.sources.spec import IndicatorSource
 
 CBS = Path(__file__).resolve().parent / "fixtures" / "cbs"

@@ -15,15 +15,16 @@ import pytest
 import shapely
 import yaml
 
-from atlas.build.stapeling import active, counts_per_buurt
+from atlas.codes import LEVELS
 from atlas.demo import write_demo
 from atlas.demo import writer as demo_writer
 from atlas.demo.geometry import TARGET_AREA_M2, outline_for_area, tessellate
 from atlas.demo.groen import COMPUTED as GROEN_COMPUTED
 from atlas.demo.reference import geodata_dir, load_reference
 from atlas.demo.traits import YEARS
-from atlas.layers.registry import LEVELS, Registry, load_registry
-from atlas.sources.cbsodata_ import KWB_TABLES, read_cbsodata
+from atlas.layers.registry import Registry, load_registry
+from atlas.pipeline.stapeling import active, counts_per_buurt
+from atlas.sources.kwb import KWB_TABLES, read_cbsodata
 from atlas.sources.registraties import read_registraties
 from atlas.sources.spec import IndicatorSource, load_sources
 
@@ -278,7 +279,8 @@ def test_sources_file_is_accepted(demo: Path, entries: list[dict[str, Any]]) -> 
     formats = {source.format for source in spec.indicators}
     assert formats == {"wide", "long", "cbsodata"}
     assert [s.table for s in spec.indicators if s.format == "cbsodata"] == [KWB_TABLES[y] for y in YEARS]
-    assert spec.stapeling == {"path": "registraties.csv", "peildatum": [f"{y}-01-01" for y in YEARS]}
+    assert spec.stapeling is not None and spec.stapeling.path.name == "registraties.csv"
+    assert spec.stapeling.peildata == tuple(dt.date(y, 1, 1) for y in YEARS)
 
 
 def test_sources_file_says_it_is_synthetic(demo: Path) -> None:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from atlas.cli import main
 from atlas.layers.registry import load_registry
 from atlas.sources import fetch
-from atlas.sources.cbsodata_ import read_cbsodata
+from atlas.sources.kwb import read_cbsodata
 from atlas.sources.spec import load_sources
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import atlas
-from atlas.build.groen import addresses as addresses_module
-from atlas.build.groen.addresses import area_shares
-from atlas.sources.groen_spec import GroenParams
+from atlas.pipeline.groen import addresses as addresses_module
+from atlas.pipeline.groen.addresses import area_shares
+from atlas.sources.spec.groen import GroenParams
 
 X, Y = 150_000.0, 450_000.0
 RD = "EPSG:28992"

@@ -14,12 +14,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from atlas.build.artifact import Artifact
-from atlas.build.pipeline import build
+from atlas.artifact import Artifact
 from atlas.cli import main
 from atlas.demo.groen import COMPUTED
 from atlas.demo.traits import build_traits
 from atlas.errors import SourcesError
+from atlas.pipeline.run import build
 
 GROEN = ["kroonbedekking", "groen_2bomen", "groen_22kroon", "groen_200park", "groen_2_22_200"]
 

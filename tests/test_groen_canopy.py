@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import atlas
-from atlas.build.groen.canopy import zonal_canopy
-from atlas.build.groen.wordsum import run_sums
 from atlas.errors import SourcesError
+from atlas.pipeline.groen.canopy import zonal_canopy
+from atlas.pipeline.groen.wordsum import run_sums
 from tests.groen_scenes import X0, Y0, pixel_centre_cover, squares, write_tif
 
 
@@ -229,7 +229,7 @@ def test_percent_raster_wider_than_a_segment(tmp_path: Path) -> None:
 
 
 def test_thread_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from atlas.build.groen import workers
+    from atlas.pipeline.groen import workers
 
     monkeypatch.setattr(workers, "usable_cpus", lambda: 64)
     assert workers.thread_count(1000, None) == workers.MAX_DEFAULT  # many CPUs: capped by default

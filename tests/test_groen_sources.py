@@ -13,8 +13,8 @@ import shapely
 import yaml
 
 from atlas.errors import SourcesError
-from atlas.sources.groen_ import check_canopy, read_points, read_polygons
-from atlas.sources.groen_spec import PARAMETERS, GroenParams, parse_groen, parse_params
+from atlas.sources.groen import check_canopy, read_points, read_polygons
+from atlas.sources.spec.groen import PARAMETERS, GroenParams, parse_groen, parse_params
 from tests.groen_scenes import X0, Y0, write_points, write_polygons, write_tif
 
 
@@ -200,5 +200,5 @@ def test_the_sources_file_keeps_the_groen_section(folder: Path) -> None:
         )
     )
     spec = load_sources(path)
-    assert spec.groen is not None
-    assert parse_groen(spec.path, spec.groen).year == 2024
+    assert spec.groen is not None and spec.groen.year == 2024
+    assert spec.groen == parse_groen(spec.path, _section())

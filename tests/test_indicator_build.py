@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.build.artifact import Artifact
-from atlas.build.pipeline import build
-from atlas.build.privacy import area_children
-from atlas.build.survey import wilson
+from atlas.artifact import Artifact
+from atlas.pipeline.privacy import area_children
+from atlas.pipeline.run import build
+from atlas.pipeline.survey import wilson
 
 from .conftest import FIXTURES
 from .test_privacy import attack

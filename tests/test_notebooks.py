@@ -14,7 +14,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_notebook_runs(name, demo_build, demo_sources, monkeypatch):
     monkeypatch.setenv("ATLAS_BUILD", str(demo_build))
-    monkeypatch.setenv("ATLAS_DEMO_SOURCES", str(demo_sources.parent))
+    monkeypatch.setenv("DEMO_BRON", str(demo_sources.parent))
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}

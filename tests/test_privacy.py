@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.build.privacy import PrivacyPolicy, policy_from, primary_mask, suppress
 from atlas.errors import SourcesError
 from atlas.layers.registry import load_registry
+from atlas.pipeline.privacy import primary_mask, suppress
+from atlas.sources.spec.privacy import PrivacyPolicy, parse_privacy
 
 REGELINGEN = ("wmo", "jeugdhulp", "bijstand")
 COUNTS = [f"gebruik_{r}" for r in REGELINGEN] + [
@@ -175,12 +178,15 @@ def test_the_attack_does_find_an_unprotected_cell(registry):
 
 
 def test_policy_defaults_and_errors():
-    assert policy_from(None) == PrivacyPolicy(10, 30, 1)
-    assert policy_from({"min_count": 5}).min_count == 5
-    with pytest.raises(SourcesError, match=r"entry 'privacy', field 'min_count'"):
-        policy_from({"min_count": 0}, "sources.yaml")
-    with pytest.raises(SourcesError, match=r"field 'minimum'"):
-        policy_from({"minimum": 3}, "sources.yaml")
+    file = Path("sources.yaml")
+    assert parse_privacy(file, None) == PrivacyPolicy(10, 30, 1) == PrivacyPolicy()
+    assert parse_privacy(file, {"min_count": 5}).min_count == 5
+    with pytest.raises(
+        SourcesError, match=r"sources.yaml, entry 'privacy', field 'min_count': must be a whole number ≥ 1"
+    ):
+        parse_privacy(file, {"min_count": 0})
+    with pytest.raises(SourcesError, match=r"field 'minimum': unknown key"):
+        parse_privacy(file, {"minimum": 3})
 
 
 def test_survey_values_with_few_respondents_are_suppressed_with_their_n(registry):

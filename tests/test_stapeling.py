@@ -10,10 +10,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from atlas.build.hierarchy import Areas
-from atlas.build.stapeling import INDICATORS, stapeling_from_sources, stapeling_values
+from atlas.artifact.areas import Areas
 from atlas.errors import SourcesError
-from atlas.sources.registraties import COLUMNS, read_registraties, stapeling_source
+from atlas.pipeline.stapeling import INDICATORS, stapeling_from_sources, stapeling_values
+from atlas.sources.registraties import COLUMNS, read_registraties
+from atlas.sources.spec.stapeling import parse_stapeling
 
 BUURTEN = {"BU01930101": "WK019301", "BU01930102": "WK019301", "BU01930201": "WK019302", "BU01930202": "WK019302"}
 WIJKEN = {"WK019301": "SD019301", "WK019302": "SD019301"}
@@ -238,13 +239,16 @@ def test_missing_column(tmp_path):
 def test_section_with_several_peildata(tmp_path, areas):
     _write(tmp_path / "reg.csv", [GOOD])
     sources = tmp_path / "sources.yaml"
-    spec = stapeling_source({"path": "reg.csv", "peildatum": [dt.date(2024, 1, 1), "2023-01-01"]}, sources)
+    spec = parse_stapeling(sources, {"path": "reg.csv", "peildatum": [dt.date(2024, 1, 1), "2023-01-01"]})
     assert spec.peildata == (dt.date(2023, 1, 1), dt.date(2024, 1, 1))
-    values, reports, files = stapeling_from_sources({"path": "reg.csv", "peildatum": "2024-01-01"}, sources, areas)
-    assert set(values.period) == {"2024"} and files == [tmp_path / "reg.csv"] and reports[0]["persons"] == 1
+    assert spec.path == tmp_path / "reg.csv"
+    values, reports = stapeling_from_sources(
+        parse_stapeling(sources, {"path": "reg.csv", "peildatum": "2024-01-01"}), areas
+    )
+    assert set(values.period) == {"2024"} and reports[0]["persons"] == 1
     with pytest.raises(SourcesError, match=r"entry 'stapeling', field 'peildatum'"):
-        stapeling_source({"path": "reg.csv", "peildatum": "morgen"}, sources)
+        parse_stapeling(sources, {"path": "reg.csv", "peildatum": "morgen"})
     with pytest.raises(SourcesError, match=r"entry 'stapeling', field 'peildatum': two peildata in 2024"):
-        stapeling_source({"path": "reg.csv", "peildatum": ["2024-01-01", "2024-06-01"]}, sources)
+        parse_stapeling(sources, {"path": "reg.csv", "peildatum": ["2024-01-01", "2024-06-01"]})
     with pytest.raises(SourcesError, match=r"entry 'stapeling', field 'path'"):
-        stapeling_source({"path": "nope.csv", "peildatum": "2024-01-01"}, sources)
+        parse_stapeling(sources, {"path": "nope.csv", "peildatum": "2024-01-01"})

@@ -207,7 +207,7 @@ def groen_client(demo_build, tmp_path_factory):
     """The demo build with the groen work's overlay files and manifest parameters added by hand."""
     import shutil
 
-    from atlas.build.artifact import Artifact
+    from atlas.artifact import Artifact
 
     build = tmp_path_factory.mktemp("groen-web") / "build"
     shutil.copytree(demo_build, build)

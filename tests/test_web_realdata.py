@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.build.pipeline import build
+from atlas.pipeline.run import build
 from atlas.web import create_app
 
 from .conftest import write_real_sources

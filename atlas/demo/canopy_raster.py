@@ -3,7 +3,7 @@
 The raster is a 0/1 mask (``uint8``; 255 = nodata outside ``valid``), tiled and DEFLATE-compressed like the
 canopy products municipalities receive. It is written strip by strip, so memory stays bounded whatever the
 resolution; the bytes depend only on the inputs (no timestamps). A cell is canopy when its centre lies in a
-crown: the same pixel runs the canopy computation uses (:func:`atlas.build.groen.scanline.strip_runs`), painted
+crown: the same pixel runs the canopy computation uses (:func:`atlas.pipeline.groen.scanline.strip_runs`), painted
 with a difference array, which is much faster than rasterising tens of thousands of small polygons one by one.
 """
 
@@ -17,7 +17,8 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
-from atlas.build.groen.scanline import Edges, pixel_edges, strip_edges, strip_runs
+from atlas.crs import RD_NEW
+from atlas.pipeline.groen.scanline import Edges, pixel_edges, strip_edges, strip_runs
 
 NODATA = 255
 BLOCK = 512
@@ -30,7 +31,7 @@ def write_canopy_tif(
     resolution: float,
     *,
     valid: BaseGeometry | None = None,
-    crs: str = "EPSG:28992",
+    crs: str = RD_NEW,
     strip_rows: int = BLOCK,
 ) -> Path:
     """Rasterise ``crowns`` (polygons, ``crs``) at ``resolution`` over ``bounds``; nodata outside ``valid``."""

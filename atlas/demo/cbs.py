@@ -22,7 +22,7 @@ from atlas.demo.reference import Reference
 from atlas.demo.traits import YEARS, BuurtTraits
 from atlas.demo.values import IndicatorValues
 from atlas.layers.registry import SHARE_UNITS
-from atlas.sources.cbsodata_ import KWB_TABLES
+from atlas.sources.kwb import KWB_TABLES
 
 CBS_LEVELS = ("gemeente", "wijk", "buurt")
 SOORT = {"gemeente": "Gemeente", "wijk": "Wijk", "buurt": "Buurt"}

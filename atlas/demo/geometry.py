@@ -15,9 +15,10 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from atlas.crs import RD_NEW
 from atlas.demo.reference import Reference
 
-CRS = "EPSG:28992"
+CRS = RD_NEW
 TARGET_AREA_M2 = 119.36e6
 """Area of gemeente Zwolle according to CBS (119.36 km²)."""
 HULL_RATIO = 0.3

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from atlas.codes import LEVELS
 from atlas.demo.reference import Reference
-from atlas.layers.registry import LEVELS
 
 
 @dataclass(frozen=True)

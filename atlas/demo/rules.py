@@ -12,7 +12,8 @@ import re
 import zlib
 from dataclasses import dataclass, replace
 
-from atlas.layers.registry import LEVELS, Indicator
+from atlas.codes import LEVELS
+from atlas.layers.registry import Indicator
 
 Family = str
 """Where a value comes from (decides the demo file): ``bvb``, ``ggd``, ``cbs``, ``overig``."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from atlas.codes import LEVELS
 from atlas.demo.draw import true_values
 from atlas.demo.levels import Hierarchy, sum_up, weighted_mean
 from atlas.demo.rules import (
@@ -27,7 +28,7 @@ from atlas.demo.rules import (
     rule_for,
 )
 from atlas.demo.traits import YEARS, BuurtTraits, rng_for
-from atlas.layers.registry import LEVELS, Indicator, Registry
+from atlas.layers.registry import Indicator, Registry
 
 MISSING_RATE = 0.15
 """Chance that a small area's cell is left empty, to show 'missing' (as a source would for it)."""

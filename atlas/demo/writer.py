@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 
 from atlas.atomic import atomic_directory
-from atlas.build.stapeling import INDICATORS as STAPELING_INDICATORS
 from atlas.demo.cbs import write_kwb
 from atlas.demo.files import LABELS, write_indicator_files
 from atlas.demo.geometry import build_geometry
@@ -26,6 +25,7 @@ from atlas.demo.registraties import write_registraties
 from atlas.demo.traits import YEARS, build_traits
 from atlas.demo.values import generate_values
 from atlas.layers.registry import Registry, load_registry
+from atlas.pipeline.stapeling import INDICATORS as STAPELING_INDICATORS
 
 SOURCES_FILE = "sources.yaml"
 GPKG_FILE = "wijkbuurtkaart_demo.gpkg"

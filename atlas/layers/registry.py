@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from atlas.checks import Entry, load_yaml
+from atlas.codes import LEVELS
 from atlas.errors import NotFound, RegistryError
-
-LEVELS: tuple[str, ...] = ("buurt", "wijk", "stadsdeel", "gemeente")
-"""Area levels from small to large."""
 
 UNITS: Mapping[str, str] = {
     "percent": "%",

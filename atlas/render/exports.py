@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import publishable, shown_statuses
+from atlas.crs import WEB
 from atlas.errors import NotFound
 from atlas.render.selection import Selection
 
@@ -62,8 +64,8 @@ def table(selection: Selection) -> pd.DataFrame:
     for column, name in OPTIONAL.items():
         if column in src.columns:
             out[name] = src[column].to_numpy()
-    published = (out.status == "ok") & np.isfinite(out.waarde)
-    out.loc[~published & (out.status == "ok"), "status"] = "missing"
+    published = publishable(src)
+    out["status"] = shown_statuses(src)
     for column in HIDDEN_WHEN_UNPUBLISHED:
         if column in out.columns:
             if out[column].dtype.kind in "fiu":
@@ -93,7 +95,7 @@ def export(artifact: Artifact, selection: Selection, fmt: str) -> Download:
             frame.to_excel(writer, index=False, sheet_name=selection.indicator.id[:31])
         body = buffer.getvalue()
     elif fmt == "geojson":
-        body = _geo(artifact, selection, frame).to_crs(4326).to_json(drop_id=True, na="null").encode("utf-8")
+        body = _geo(artifact, selection, frame).to_crs(WEB).to_json(drop_id=True, na="null").encode("utf-8")
     else:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name

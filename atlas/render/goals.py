@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import publishable
 from atlas.errors import NotFound
 from atlas.layers.registry import Goal, Indicator
 from atlas.render.charts import spread_chart, trend_chart
@@ -33,8 +34,8 @@ class GoalCard:
 
 def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndicator:
     v = artifact.values
-    rows = v[(v.indicator == ind.id) & (v.status == "ok")].copy()
-    rows = rows[rows.value.notna()]
+    rows = v[v.indicator == ind.id]
+    rows = rows[publishable(rows)].copy()
     rows["year"] = rows.period.str[:4].astype(int)
 
     def fmt(x: float) -> str:

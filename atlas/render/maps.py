@@ -19,7 +19,8 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.layers.registry import Indicator
 from atlas.render.selection import Selection, format_value
 
@@ -27,29 +28,17 @@ PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:
 PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (BRT-Achtergrondkaart)'
 TILE_HOST = "https://service.pdok.nl"
 
-MISSING_STYLE = {
-    "fillColor": "#ffffff",
-    "fillOpacity": 0.6,
-    "color": "#6b6b6b",
-    "weight": 1,
-    "dashArray": "4 3",
+UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
+    Status.SUPPRESSED: {
+        "fillColor": "#bdbdbd",
+        "fillOpacity": 0.8,
+        "color": "#4d4d4d",
+        "weight": 1,
+        "dashArray": "1 3",
+    },
+    Status.MISSING: {"fillColor": "#ffffff", "fillOpacity": 0.6, "color": "#6b6b6b", "weight": 1, "dashArray": "4 3"},
 }
-SUPPRESSED_STYLE = {
-    "fillColor": "#bdbdbd",
-    "fillOpacity": 0.8,
-    "color": "#4d4d4d",
-    "weight": 1,
-    "dashArray": "1 3",
-}
-STATUS_LABELS = {
-    "ok": "gepubliceerd",
-    "missing": "geen gegevens",
-    "suppressed": "niet gepubliceerd (te weinig waarnemingen)",
-}
-STATUS_EXPLAINED = {
-    "suppressed": "Niet gepubliceerd: te weinig inwoners of respondenten, om privacy te beschermen.",
-    "missing": "Geen gegevens: de bron levert voor dit gebied en jaar geen cijfer.",
-}
+"""How an area without a published value is drawn, per status: never in a colour of the classes."""
 
 
 @dataclass(frozen=True)
@@ -177,22 +166,21 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
     for feature in geo["features"]:
         props = feature["properties"]
         row = rows.get(props["code"], {})
-        status = str(row.get("status", "missing"))
-        value = _finite(row.get("value")) if status == "ok" else None
-        if status == "ok" and value is None:
-            status = "missing"
-        if status == "ok" and classes is not None and value is not None:
+        status = shown_status(row.get("status"), row.get("value"))
+        value = shown_value(row.get("status"), row.get("value"))
+        if value is not None and classes is not None:
             style = {"fillColor": classes.color(value), "fillOpacity": 0.75, "color": "#333", "weight": 1}
         else:
-            style = SUPPRESSED_STYLE if status == "suppressed" else MISSING_STYLE
+            style = UNPUBLISHED_STYLES.get(status, UNPUBLISHED_STYLES[Status.MISSING])
         source = row.get("source")
+        shown = value is not None
         props.update(
             {
-                "waarde": format_value(value, ind) if status == "ok" else STATUS_LABELS.get(status, status),
-                "n": format_n(row.get("n")) if status == "ok" else "",
-                "bi": format_ci(row, ind) if status == "ok" else "",
-                "verschil": format_significance(row) if status == "ok" else "",
-                "status": STATUS_LABELS.get(status, status),
+                "waarde": format_value(value, ind) if shown else status.label,
+                "n": format_n(row.get("n")) if shown else "",
+                "bi": format_ci(row, ind) if shown else "",
+                "verschil": format_significance(row) if shown else "",
+                "status": status.label,
                 "bron": source if isinstance(source, str) and source else ind.source,
                 "jaar": str(selection.year),
                 "style": style,

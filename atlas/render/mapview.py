@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-import numpy as np
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import present, publishable, shown_status, shown_value
+from atlas.crs import WEB
 from atlas.render.maps import (
-    MISSING_STYLE,
-    STATUS_EXPLAINED,
-    STATUS_LABELS,
-    SUPPRESSED_STYLE,
+    UNPUBLISHED_STYLES,
     MapAssets,
     MapParts,
     choropleth_layer,
@@ -75,13 +73,14 @@ def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[
             label = low if low == high else f"{'meer dan ' if previous_single else ''}{low} – {high}"
             previous_single = low == high
             items.append(LegendItem(label, color, "#333333", ""))
-    statuses = set(selection.values.status)
     notes = []
-    for status, style in (("suppressed", SUPPRESSED_STYLE), ("missing", MISSING_STYLE)):
-        if status in statuses:
-            label = STATUS_LABELS[status]
-            items.append(LegendItem(label, str(style["fillColor"]), str(style["color"]), str(style["dashArray"])))
-            notes.append(STATUS_EXPLAINED[status])
+    for status in present(selection.values):
+        style = UNPUBLISHED_STYLES.get(status)
+        if style is not None:
+            items.append(
+                LegendItem(status.label, str(style["fillColor"]), str(style["color"]), str(style["dashArray"]))
+            )
+            notes.append(status.explanation)
     return items, notes
 
 
@@ -91,8 +90,7 @@ def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
     for row in selection.values.to_dict("records"):
         if within is not None and row["code"] not in within:
             continue
-        status = str(row["status"])
-        value = float(row["value"]) if status == "ok" and np.isfinite(row.get("value", np.nan)) else None
+        value = shown_value(row.get("status"), row.get("value"))
         ok = value is not None
         out.append(
             TableRow(
@@ -103,7 +101,7 @@ def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
                 n=format_n(row.get("n")) if ok else "",
                 ci=format_ci(row, ind) if ok else "",
                 verschil=format_significance(row) if ok else "",
-                status=STATUS_LABELS.get(status if ok or status != "ok" else "missing", status),
+                status=shown_status(row.get("status"), row.get("value")).label,
             )
         )
     return sorted(out, key=lambda r: r.naam)
@@ -130,13 +128,13 @@ def map_view(
 ) -> MapView:
     """The map page of one selection, zoomed to ``stadsdeel`` (a code) when given."""
     ind = selection.indicator
-    ok = selection.values[selection.values.status == "ok"].value.to_numpy(dtype="float64")
-    classes = classify(ok, ind)
+    shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
+    classes = classify(shown, ind)
     geo = feature_collection(artifact, selection, classes)
     layer = artifact.areas.level("stadsdeel" if stadsdeel else selection.level)
     if stadsdeel:
         layer = layer[layer.code == stadsdeel]
-    bounds = layer.to_crs(4326).total_bounds
+    bounds = layer.to_crs(WEB).total_bounds
     fmap = new_map(bounds, assets, tiles=tiles)
     has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
     choropleth_layer(geo, ind, with_ci=has_ci).add_to(fmap)
@@ -144,7 +142,7 @@ def map_view(
     if stadsdeel:
         sd_name = str(layer.naam.iloc[0])
         folium.GeoJson(
-            layer.to_crs(4326)[["code", "naam", "geometry"]].to_json(),
+            layer.to_crs(WEB)[["code", "naam", "geometry"]].to_json(),
             name=f"Grens stadsdeel {sd_name}",
             style_function=lambda feature: {"fill": False, "color": "#000000", "weight": 4},
             interactive=False,

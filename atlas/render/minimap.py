@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
 
 HIGHLIGHT = "#00447a"
 

@@ -14,7 +14,8 @@ import folium
 import numpy as np
 from branca.element import Template
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
 from atlas.render.selection import default_level, format_value, years_of
 
@@ -51,10 +52,10 @@ def _indicator_layer(
     level_used = level if level in ind.levels else default_level(ind)
     v = artifact.values
     rows = v[(v.indicator == ind.id) & (v.level == level_used) & (v.period.str[:4] == str(year_used))]
-    ok = rows[rows.status == "ok"]
-    if ok.empty:
+    shown = rows[publishable(rows)]
+    if shown.empty:
         return None
-    values = dict(zip(ok.code, ok.value.astype("float64"), strict=True))
+    values = dict(zip(shown.code, shown.value.astype("float64"), strict=True))
     finite = np.array([x for x in values.values() if np.isfinite(x)])
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
     geo = json.loads(artifact.web_geojson(level_used))

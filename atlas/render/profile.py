@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import publishable, shown_status, shown_value
 from atlas.errors import NotFound
 from atlas.layers.registry import Indicator
 from atlas.render.charts import sparkline
-from atlas.render.maps import STATUS_LABELS, format_ci, format_n
+from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
 from atlas.render.selection import format_value
 
@@ -119,25 +120,22 @@ def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, c
         return None
     last = own.iloc[-1]
     year = int(last["year"])
-    status = str(last["status"])
-    value = float(last["value"]) if status == "ok" and pd.notna(last["value"]) else None
+    value = shown_value(last["status"], last["value"])
 
     def at(code: str) -> float | None:
         rows = _series(frame, ind.id, code)
-        rows = rows[(rows.year == year) & (rows.status == "ok")]
-        return float(rows.value.iloc[0]) if len(rows) and pd.notna(rows.value.iloc[0]) else None
+        rows = rows[(rows.year == year).to_numpy() & publishable(rows)]
+        return float(rows.value.iloc[0]) if len(rows) else None
 
     parent_value = at(parent.code) if parent is not None and parent.code != city.code else None
     city_value = at(city.code) if area.code != city.code else None
     comparison, tone = _compare(ind, value, city_value) if value is not None else ("", "")
-    points = [
-        (int(y), float(v) if s == "ok" else None) for y, v, s in zip(own.year, own.value, own.status, strict=True)
-    ]
+    points = [(int(y), shown_value(s, v)) for y, v, s in zip(own.year, own.value, own.status, strict=True)]
     return ProfileRow(
         indicator=ind,
         year=year,
         value=format_value(value, ind) if value is not None else "",
-        status=STATUS_LABELS.get(status if value is not None or status != "ok" else "missing", status),
+        status=shown_status(last["status"], last["value"]).label,
         n=format_n(last.get("n")) if value is not None else "",
         ci=format_ci(last, ind) if value is not None else "",
         parent=format_value(parent_value, ind),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
 
 SEARCH_LEVELS = ("buurt", "wijk", "stadsdeel")
 LEVEL_LABELS = {"buurt": "buurt", "wijk": "wijk", "stadsdeel": "stadsdeel", "gemeente": "gemeente"}

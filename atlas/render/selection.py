@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
+from atlas.artifact.status import published_view
+from atlas.codes import LEVELS
 from atlas.errors import BadRequest, NotFound
-from atlas.layers.registry import LEVELS, Indicator
+from atlas.layers.registry import Indicator
 
 WEB_LEVELS = ("buurt", "wijk", "stadsdeel")
 """Levels a map can show (the gemeente is one polygon: it is the reference, not a map)."""
@@ -73,8 +75,7 @@ def select(artifact: Artifact, indicator_id: str, level: str | None, year: int |
     v = artifact.values
     rows = v[(v.indicator == indicator.id) & (v.level == level) & (v.period.str[:4] == str(year))]
     names = artifact.areas.level(level)[["code", "naam"]]
-    rows = names.merge(rows, on="code", how="left")
-    rows["status"] = rows.status.fillna("missing")
+    rows = published_view(names.merge(rows, on="code", how="left"))
     return Selection(indicator, level, year, years, rows.reset_index(drop=True))
 
 

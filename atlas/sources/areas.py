@@ -15,7 +15,7 @@ Every importer keeps the rows of one gemeente, normalises the codes (stripped, u
 them against the CBS patterns, reprojects to EPSG:28992 and repairs invalid geometries with
 :func:`shapely.make_valid`. Problems raise :class:`~atlas.errors.AreaError` naming the file, the
 1-based feature number (``row``) and the column. Nesting, duplicates and the stadsdeel mapping are
-checked when the hierarchy is built (:mod:`atlas.build.hierarchy`).
+checked when the hierarchy is built (:mod:`atlas.pipeline.hierarchy`).
 """
 
 from __future__ import annotations
@@ -33,28 +33,11 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from atlas.codes import code_column, gemeente_code, normalise_code, text
+from atlas.crs import RD_NEW
 from atlas.errors import AreaError
-from atlas.sources.codes import CODE_HINTS, CODE_PATTERNS, check_code, code_column, gemeente_code, normalise_code, text
-from atlas.sources.spec import AreaSource, AreasSpec
-from atlas.sources.stadsdelen import read_stadsdelen, stadsdeel_codes
-
-__all__ = [
-    "CODE_HINTS",
-    "CODE_PATTERNS",
-    "RD_NEW",
-    "RawAreas",
-    "check_code",
-    "clean_geometries",
-    "gemeente_code",
-    "normalise_code",
-    "polygonal",
-    "read_areas",
-    "read_stadsdelen",
-    "stadsdeel_codes",
-    "text",
-]
-
-RD_NEW = "EPSG:28992"
+from atlas.sources.spec.areas import AreaSource, AreasSpec
+from atlas.sources.stadsdelen import read_stadsdelen
 
 _TRUE = frozenset({"JA", "J", "TRUE", "T", "1", "YES", "Y", "WAAR"})
 _FALSE = frozenset({"NEE", "N", "FALSE", "F", "0", "NO", "", "ONWAAR"})

@@ -1,6 +1,6 @@
 """``atlas fetch cbs``: download KWB tables and the CBS wijk- en buurtkaart for a gemeente (needs internet).
 
-For every year the KWB table of :data:`~atlas.sources.cbsodata_.KWB_TABLES` is downloaded with ``cbsodata``, filtered
+For every year the KWB table of :data:`~atlas.sources.kwb.KWB_TABLES` is downloaded with ``cbsodata``, filtered
 on the gemeente's codes, and cached in ``OUT/kwb_<year>_<gemeente>.json`` beside its ``<table>_DataProperties.json``
 (units), exactly as the ``cbsodata`` importer reads them. The wijk- en buurtkaart comes from CBS's download server
 (:data:`KAART_URL`: ``https://download.cbs.nl/regionale-kaarten/wijkbuurtkaart_<year>_v<version>.zip``; the newest
@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from atlas.errors import AtlasError, SourcesError
-from atlas.sources.cbsodata_ import KWB_TABLES
+from atlas.sources.kwb import KWB_TABLES
 
 log = logging.getLogger(__name__)
 

@@ -1,64 +1,25 @@
-"""Indicator importers: long and wide tables, from CSV or XLSX.
+"""Indicator importers: long and wide tables (CSV or XLSX), and the one table of readers per format.
 
-Every importer returns the same tidy frame (:data:`RAW_COLUMNS`): one row per indicator, area code and period, with
-the value and, where known, the respondent count ``n``. Empty cells and the usual missing markers stay missing (NaN);
-they never become 0. Anything else that is not a number is an error naming the file, the row and the column.
+Every reader returns the same tidy frame (:data:`~atlas.sources.tables.RAW_COLUMNS`): one row per indicator, area
+code and period, with the value and, where known, the respondent count ``n``. :data:`READERS` names the reader of
+each format of the sources file (``long``, ``wide``, ``cbsodata``).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from atlas.codes import ANY_CODE, normalise_code
 from atlas.errors import SourcesError
 from atlas.layers.registry import Registry
-from atlas.sources.spec import IndicatorSource
-
-RAW_COLUMNS = ["indicator", "code", "period", "value", "n", "source", "file", "row"]
-"""Columns of an imported indicator table; ``file`` and ``row`` say where each value came from."""
-
-MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "nb", "?", ".", "-", "x", "null", "none"})
-"""Cell texts read as missing (compared case-insensitively). CBS uses '.' and 'x' for missing and secret."""
-
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-_AREA_CODE = re.compile(r"^(BU\d{8}|WK\d{6}|SD\d{6}|GM\d{4})$")
-
-
-def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """Read a CSV (comma or semicolon separated) or an XLSX sheet with every cell as text."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-            return frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-        if suffix in (".csv", ".txt", ".tsv"):
-            with path.open(encoding="utf-8-sig") as handle:
-                header = handle.readline()
-            sep = max((",", ";", "\t"), key=header.count)
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise SourcesError(f"cannot read table: {exc}", file=path) from None
-    raise SourcesError(f"unsupported file type {suffix!r}; use .csv or .xlsx", file=path)
-
-
-def parse_number(text: str, *, file: Path, row: int, column: str) -> float:
-    """Parse one cell; missing markers give NaN, anything else non-numeric is an error."""
-    cell = str(text).strip()
-    if cell.lower() in MISSING_MARKERS:
-        return float("nan")
-    if _DECIMAL_COMMA.match(cell):
-        cell = cell.replace(",", ".")
-    try:
-        value = float(cell)
-    except ValueError:
-        raise SourcesError(f"{text!r} is not a number", file=file, row=row, field=column) from None
-    if not np.isfinite(value):
-        raise SourcesError(f"{text!r} is not a finite number", file=file, row=row, field=column)
-    return value
+from atlas.sources.kwb import read_cbsodata
+from atlas.sources.spec.indicators import IndicatorSource
+from atlas.sources.tables import RAW_COLUMNS, empty_raw, parse_number, read_table
 
 
 def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
@@ -81,9 +42,9 @@ def _require(frame: pd.DataFrame, columns: list[str], path: Path, entry: str) ->
 
 
 def _codes(frame: pd.DataFrame, column: str, path: Path) -> list[str]:
-    codes = [str(c).strip().upper() for c in frame[column].tolist()]
+    codes = [normalise_code(c) for c in frame[column].tolist()]
     for i, code in enumerate(codes):
-        if not _AREA_CODE.match(code):
+        if not ANY_CODE.match(code):
             raise SourcesError(
                 f"{frame[column].iloc[i]!r} is not an area code (BU…, WK…, SD…, GM…)",
                 file=path,
@@ -175,24 +136,25 @@ def read_wide(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[RAW_COLUMNS]
 
 
-def read_indicator_source(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
-    """Dispatch on ``source.format``."""
-    if source.format == "long":
-        return read_long(source, registry)
-    if source.format == "wide":
-        return read_wide(source, registry)
-    if source.format == "cbsodata":
-        from atlas.sources.cbsodata_ import read_cbsodata
+Reader = Callable[[IndicatorSource, Registry], pd.DataFrame]
 
-        return read_cbsodata(source, registry)
-    raise SourcesError(f"unknown format {source.format!r}", file=source.path, entry=source.entry)
+READERS: dict[str, Reader] = {"long": read_long, "wide": read_wide, "cbsodata": read_cbsodata}
+"""The reader of each indicator format of the sources file (:data:`~atlas.sources.spec.INDICATOR_FORMATS`)."""
+
+
+def read_indicator_source(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
+    """Read one indicator file with the reader of its format."""
+    reader = READERS.get(source.format)
+    if reader is None:
+        raise SourcesError(f"unknown format {source.format!r}", file=source.path, entry=source.entry)
+    return reader(source, registry)
 
 
 def read_indicators(sources: tuple[IndicatorSource, ...], registry: Registry) -> pd.DataFrame:
     """Read every indicator file; a value given twice (same indicator, area and period) is an error."""
     frames = [read_indicator_source(source, registry) for source in sources]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in RAW_COLUMNS})
+        return empty_raw()
     values = pd.concat(frames, ignore_index=True)
     dup = values.duplicated(["indicator", "code", "period"], keep="first")
     if dup.any():

@@ -1,10 +1,7 @@
 """Pseudonymised registrations of support (Wmo, Jeugdwet, Participatiewet), for stapeling.
 
-Sources file::
-
-    stapeling: {path: registraties.csv, peildatum: 2024-01-01}       # or peildatum: [2023-01-01, 2024-01-01]
-
-The file (CSV or XLSX) has one row per person and regeling, with the columns :data:`COLUMNS`:
+The sources file names it in its ``stapeling`` section (:mod:`atlas.sources.spec.stapeling`). The file (CSV or
+XLSX) has one row per person and regeling, with the columns :data:`COLUMNS`:
 
 - ``persoon_id``, ``huishouden_id``: pseudonyms (any non-empty text); they never leave the build's memory;
 - ``buurtcode``: the CBS code of the person's buurt (``BU…``);
@@ -18,72 +15,18 @@ Errors name the file, the row and the column, and never repeat an id.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from atlas.codes import CODE_HINTS, CODE_PATTERNS
 from atlas.errors import SourcesError
-from atlas.sources.indicators import read_table
+from atlas.sources.tables import parse_date, read_table
 
 COLUMNS = ("persoon_id", "huishouden_id", "buurtcode", "regeling", "begindatum", "einddatum")
 REGELINGEN = ("wmo", "jeugdhulp", "bijstand")
-_BUURT = re.compile(r"^BU\d{8}$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DUTCH = re.compile(r"^\d{2}-\d{2}-\d{4}$")
-
-
-@dataclass(frozen=True)
-class StapelingSource:
-    """The ``stapeling`` section: the registrations file and one or more peildata (one per year)."""
-
-    path: Path
-    peildata: tuple[dt.date, ...]
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if _ISO.match(text):
-            return dt.date.fromisoformat(text)
-        if _DUTCH.match(text):
-            return dt.datetime.strptime(text, "%d-%m-%Y").date()
-    except ValueError:
-        return None
-    return None
-
-
-def stapeling_source(raw: dict[str, Any], file: Path) -> StapelingSource:
-    """Parse the ``stapeling`` section; ``path`` is relative to the sources file."""
-    entry = "stapeling"
-    for key in raw:
-        if key not in ("path", "peildatum"):
-            raise SourcesError("unknown key; allowed: path, peildatum", file=file, entry=entry, field=str(key))
-    if not isinstance(raw.get("path"), str) or not raw["path"].strip():
-        raise SourcesError("is required: the registrations file", file=file, entry=entry, field="path")
-    path = (file.parent / raw["path"]).resolve()
-    if not path.is_file():
-        raise SourcesError(f"file not found: {path}", file=file, entry=entry, field="path")
-    given = raw.get("peildatum")
-    if given is None:
-        raise SourcesError("is required, e.g. 2024-01-01", file=file, entry=entry, field="peildatum")
-    items = given if isinstance(given, list) else [given]
-    peildata: list[dt.date] = []
-    for item in items:
-        date = _date(item)
-        if date is None:
-            raise SourcesError(f"{item!r} is not a date such as 2024-01-01", file=file, entry=entry, field="peildatum")
-        if any(p.year == date.year for p in peildata):
-            raise SourcesError(f"two peildata in {date.year}: one per year", file=file, entry=entry, field="peildatum")
-        peildata.append(date)
-    return StapelingSource(path=path, peildata=tuple(sorted(peildata)))
 
 
 def read_registraties(path: Path) -> pd.DataFrame:
@@ -105,19 +48,21 @@ def read_registraties(path: Path) -> pd.DataFrame:
             if not value:
                 raise SourcesError("is empty; every row needs a pseudonym", file=path, row=row, field=column)
         buurt = buurt.upper()
-        if not _BUURT.match(buurt):
-            raise SourcesError(f"{buurt!r} is not a buurt code (BU + 8 digits)", file=path, row=row, field="buurtcode")
+        if not CODE_PATTERNS["buurt"].match(buurt):
+            raise SourcesError(
+                f"{buurt!r} is not a buurt code ({CODE_HINTS['buurt']})", file=path, row=row, field="buurtcode"
+            )
         regeling = regeling.lower()
         if regeling not in REGELINGEN:
             raise SourcesError(
                 f"{regeling!r} is not one of {', '.join(REGELINGEN)}", file=path, row=row, field="regeling"
             )
-        first = _date(start)
+        first = parse_date(start)
         if first is None:
             raise SourcesError(f"{start!r} is not a date (YYYY-MM-DD)", file=path, row=row, field="begindatum")
         last = None
         if stop:
-            last = _date(stop)
+            last = parse_date(stop)
             if last is None:
                 raise SourcesError(
                     f"{stop!r} is not a date (YYYY-MM-DD); leave it empty while the support runs",

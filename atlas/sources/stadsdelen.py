@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from atlas.codes import check_code, code_column, gemeente_code, normalise_code, text
 from atlas.errors import AreaError
-from atlas.sources.codes import check_code, code_column, gemeente_code, normalise_code, text
 
 
 def _stadsdelen_table(path: Path) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from atlas.build.artifact import Artifact
+from atlas.artifact import Artifact
 
 
 def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] | None = None) -> Flask:

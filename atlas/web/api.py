@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
+from atlas.artifact.status import shown_status, shown_value
+from atlas.codes import LEVELS
 from atlas.errors import BadRequest, NotFound
-from atlas.layers.registry import LEVELS
 from atlas.render.overlays import overlay_file
 from atlas.render.selection import parse_level, parse_year, select, years_of
 from atlas.web import artifact
@@ -78,17 +79,14 @@ def values() -> Response:
     extra = [c for c in ("ci_low", "ci_high", "significant") if c in sel.values.columns]
     rows = []
     for r in sel.values.to_dict("records"):
-        value = _number(r.get("value"))
-        status = str(r["status"])
-        if status == "ok" and value is None:
-            status = "missing"
-        published = status == "ok"
+        value = shown_value(r.get("status"), r.get("value"))
+        published = value is not None
         row: dict[str, Any] = {
             "code": r["code"],
             "naam": r["naam"],
-            "value": value if published else None,
+            "value": value,
             "n": _number(r.get("n")) if published else None,
-            "status": status,
+            "status": str(shown_status(r.get("status"), r.get("value"))),
             "period": r["period"] if isinstance(r.get("period"), str) else str(sel.year),
         }
         for column in extra:

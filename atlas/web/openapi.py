@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from atlas.build.artifact import Artifact
-from atlas.layers.registry import LEVELS
+from atlas.artifact import Artifact, Status
+from atlas.codes import LEVELS
 
 ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -182,7 +182,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "naam": {"type": "string"},
                         "value": nullable_number,
                         "n": nullable_number,
-                        "status": {"type": "string", "enum": ["ok", "suppressed", "missing"]},
+                        "status": {"type": "string", "enum": [s.value for s in Status]},
                         "period": {"type": "string"},
                         "ci_low": nullable_number,
                         "ci_high": nullable_number,

@@ -37,10 +37,10 @@ import rasterio
 import shapely
 from rasterio.windows import Window
 
-from atlas.build.groen.scanline import Edges, pixel_edges, strip_edges, strip_runs
-from atlas.build.groen.wordsum import run_sums
-from atlas.build.groen.workers import thread_count
 from atlas.errors import SourcesError
+from atlas.pipeline.groen.scanline import Edges, pixel_edges, strip_edges, strip_runs
+from atlas.pipeline.groen.wordsum import run_sums
+from atlas.pipeline.groen.workers import thread_count
 
 GDAL_CACHE_MB = 64
 """GDAL's block cache while the canopy is read (``GDAL_CACHEMAX``), in MB."""
@@ -236,7 +236,7 @@ def zonal_canopy(
     """Canopy sums per polygon of ``geoms`` (already in the raster's CRS), streamed from ``raster_path``.
 
     The strips are independent: ``workers`` threads (default: the usable CPUs, at most
-    :data:`~atlas.build.groen.workers.MAX_DEFAULT`) each read every n-th strip with
+    :data:`~atlas.pipeline.groen.workers.MAX_DEFAULT`) each read every n-th strip with
     a dataset and a buffer of their own; GDAL decompresses and numpy sums without holding the GIL. The GDAL
     block cache is shared and bounded as before; each thread adds one strip buffer.
     """
@@ -310,7 +310,7 @@ def canopy_cover(
     ``areas`` may be in any CRS; they are reprojected to the raster's. Pixel-centre membership; nodata and
     pixels outside the raster are left out of the denominator; an area without valid pixels gets NaN.
     ``workers``: threads reading the raster's strips (default: the CPUs this process may use, at most
-    :data:`~atlas.build.groen.workers.MAX_DEFAULT`); the answer is the same for any number.
+    :data:`~atlas.pipeline.groen.workers.MAX_DEFAULT`); the answer is the same for any number.
     """
     if areas.crs is None:
         raise SourcesError("the areas have no CRS; set one (e.g. areas.set_crs(28992))")

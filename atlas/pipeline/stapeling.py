@@ -18,16 +18,17 @@ no id, no row, no date of a person.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atlas.build.hierarchy import Areas
-from atlas.layers.registry import LEVELS, Registry
-from atlas.sources.indicators import RAW_COLUMNS
-from atlas.sources.registraties import REGELINGEN, read_registraties, stapeling_source
+from atlas.artifact.areas import Areas
+from atlas.codes import LEVELS
+from atlas.layers.registry import Registry
+from atlas.sources.registraties import REGELINGEN, read_registraties
+from atlas.sources.spec.stapeling import StapelingSource
+from atlas.sources.tables import RAW_COLUMNS, empty_raw
 
 INDICATORS = (
     *(f"gebruik_{r}" for r in REGELINGEN),
@@ -128,15 +129,14 @@ def stapeling_values(
 
 
 def stapeling_from_sources(
-    section: dict[str, Any] | None, sources_file: Path, areas: Areas, registry: Registry | None = None
-) -> tuple[pd.DataFrame, list[dict[str, Any]], list[Path]]:
-    """The ``stapeling`` section of a sources file: values for every peildatum, reports, and the file read.
+    spec: StapelingSource | None, areas: Areas, registry: Registry | None = None
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The ``stapeling`` section of a sources file: values for every peildatum, and one report per peildatum.
 
     Each value cites its indicator's registry ``source`` (or :data:`SOURCE` without a registry).
     """
-    if section is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in RAW_COLUMNS}), [], []
-    spec = stapeling_source(section, sources_file)
+    if spec is None:
+        return empty_raw(), []
     rows = read_registraties(spec.path)
     frames, reports = [], []
     for peildatum in spec.peildata:
@@ -147,4 +147,4 @@ def stapeling_from_sources(
             values["source"] = values.indicator.map(cited)
         frames.append(values)
         reports.append(report)
-    return pd.concat(frames, ignore_index=True), reports, [spec.path]
+    return pd.concat(frames, ignore_index=True), reports

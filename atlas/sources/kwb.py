@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atlas.codes import CBS_CODE
 from atlas.errors import SourcesError
 from atlas.layers.registry import SHARE_UNITS, Registry
-from atlas.sources.indicators import MISSING_MARKERS, RAW_COLUMNS
-from atlas.sources.spec import IndicatorSource
+from atlas.sources.spec.indicators import IndicatorSource
+from atlas.sources.tables import MISSING_MARKERS, RAW_COLUMNS, empty_raw
 
 KWB_TABLES: dict[int, str] = {
     2019: "84583NED",
@@ -60,7 +61,6 @@ KNOWN_UNITS: dict[str, str] = {
 """Units of KWB measures that need converting, as 85984NED's DataProperties give them (used without DataProperties)."""
 
 _SUFFIX = re.compile(r"_\d+$")
-_CODE = re.compile(r"^(BU\d{8}|WK\d{6}|GM\d{4})$")
 _SECRET_CODES = range(-99999, -99994)
 _FACTORS = {"x 1 000": 1_000.0, "x 1 000 000": 1_000_000.0, "x 1 mln": 1_000_000.0, "x 1 miljoen": 1_000_000.0}
 
@@ -148,7 +148,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 def _code(record: dict[str, Any], column: str) -> str:
     for key in ("Codering", column):
         value = record.get(key)
-        if isinstance(value, str) and _CODE.match(value.strip().upper()):
+        if isinstance(value, str) and CBS_CODE.match(value.strip().upper()):
             return value.strip().upper()
     return ""
 
@@ -211,7 +211,7 @@ def read_cbsodata(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
                 }
             )
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in RAW_COLUMNS})
+        return empty_raw()
     frame = pd.DataFrame(rows, columns=RAW_COLUMNS)
     frame["value"] = frame.value.astype(np.float64)
     frame["n"] = frame.n.astype(np.float64)

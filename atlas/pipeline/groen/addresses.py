@@ -29,9 +29,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from atlas.build.groen.workers import thread_count
 from atlas.errors import BuildError
-from atlas.sources.groen_spec import GroenParams
+from atlas.pipeline.groen.workers import thread_count
+from atlas.sources.spec.groen import GroenParams
 
 CRITERIA = {
     "groen_2bomen": "trees_ok",
@@ -162,7 +162,7 @@ def groen_per_address(
     projected in metres. Residents come from a ``residents`` column (each address counts 1 without one).
     Returns the addresses with ``code``, ``residents``, ``trees``, ``canopy_pct``, ``park_m`` and the four
     ``*_ok`` columns. ``workers``: threads to spread the addresses over (default: the CPUs this process may use,
-    at most :data:`~atlas.build.groen.workers.MAX_DEFAULT`; at least :data:`MIN_CHUNK` addresses each).
+    at most :data:`~atlas.pipeline.groen.workers.MAX_DEFAULT`; at least :data:`MIN_CHUNK` addresses each).
     The trees are points (their coordinates are used).
     """
     params = params or GroenParams()

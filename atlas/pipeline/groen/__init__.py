@@ -10,28 +10,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
-from atlas.build.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
-from atlas.build.groen.canopy import canopy_cover
-from atlas.build.hierarchy import Areas
-from atlas.layers.registry import LEVELS
-from atlas.sources.groen_spec import PARAMETERS, GroenParams, GroenSpec, parse_groen
+from atlas.artifact.areas import Areas
+from atlas.codes import LEVELS
+from atlas.crs import RD_NEW
+from atlas.pipeline.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
+from atlas.pipeline.groen.canopy import canopy_cover
+from atlas.sources.groen import check_canopy, read_points, read_polygons
+from atlas.sources.spec.groen import PARAMETERS, GroenParams, GroenSpec
 
 log = logging.getLogger(__name__)
 
-RD_NEW = "EPSG:28992"
 SOURCE_CANOPY = "Kroonraster; berekend door de atlas"
 SOURCE_2_22_200 = "Bomen, parken, kroonraster en adressen; berekend door de atlas (2-22-200)"
-OVERLAY_FILE = "overlays.gpkg"
-WEB_OVERLAYS = ("trees", "parks")
-"""Overlay layers also written as ``web/overlay_<name>.geojson`` (EPSG:4326); names as in layers.yaml."""
 
 __all__ = [
     "CRITERIA",
@@ -42,8 +38,8 @@ __all__ = [
     "canopy_cover",
     "compute_groen",
     "groen_per_address",
-    "parse_groen",
-    "write_overlays",
+    "overlay_layers",
+    "web_overlay_layers",
 ]
 
 
@@ -74,8 +70,6 @@ def _area_of(areas: Areas, buurt_codes: np.ndarray) -> dict[str, np.ndarray]:
 
 def compute_groen(spec: GroenSpec, areas: Areas) -> GroenResult:
     """Canopy cover and the 2-22-200 shares for every area of ``areas`` (EPSG:28992)."""
-    from atlas.sources.groen_ import check_canopy, read_points, read_polygons
-
     params = spec.params
     raster = check_canopy(spec.canopy)
     trees = read_points(spec.trees, "groen.trees", RD_NEW)
@@ -137,33 +131,20 @@ def compute_groen(spec: GroenSpec, areas: Areas) -> GroenResult:
     return GroenResult(values=values, per_address=per_address, trees=trees, parks=parks, manifest=manifest)
 
 
-def _rounded_web(frame: gpd.GeoDataFrame) -> str:
-    web = frame.to_crs(4326)
-    import shapely
-
-    web["geometry"] = shapely.set_precision(web.geometry.values, 1e-6)
-    return web.to_json(drop_id=True)
-
-
-def write_overlays(result: GroenResult, folder: Path) -> None:
-    """``overlays.gpkg`` (layers trees, parks, addresses; EPSG:28992) and ``web/overlay_{trees,parks}.geojson``.
+def overlay_layers(result: GroenResult) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of ``overlays.gpkg`` (EPSG:28992): trees, parks and addresses.
 
     The addresses layer holds the per-address criteria and the buurt, not the residents per address.
     """
-    from atlas.build.artifact import FIXED_GPKG_DATE, _gdal_config
-
     trees = result.trees[["row", "geometry"]]
     parks = result.parks[["row", "geometry"]].assign(area_m2=result.parks.area.round(1))
-    addr = result.per_address
     columns = ["buurt", "trees", "canopy_pct", "park_m", "trees_ok", "canopy_ok", "park_ok", "all_ok"]
-    addresses = addr[[*columns, "geometry"]]
+    addresses = result.per_address[[*columns, "geometry"]]
     addresses = addresses.assign(park_m=addresses.park_m.replace(np.inf, np.nan).round(1))
-    path = folder / OVERLAY_FILE
-    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
-        for name, frame in (("trees", trees), ("parks", parks), ("addresses", addresses)):
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
-    web = folder / "web"
-    web.mkdir(exist_ok=True)
-    web_layers = (("trees", trees[["geometry"]]), ("parks", parks[["area_m2", "geometry"]]))
-    for name, frame in web_layers:
-        (web / f"overlay_{name}.geojson").write_text(_rounded_web(frame), encoding="utf-8")
+    return {"trees": trees, "parks": parks, "addresses": addresses}
+
+
+def web_overlay_layers(result: GroenResult) -> dict[str, gpd.GeoDataFrame]:
+    """The overlays the map pages fetch (:data:`WEB_OVERLAYS`): tree points, and parks with their area."""
+    layers = overlay_layers(result)
+    return {"trees": layers["trees"][["geometry"]], "parks": layers["parks"][["area_m2", "geometry"]]}

@@ -1,15 +1,13 @@
 """Statistical disclosure control of the values table (DESIGN.md §8), applied after :func:`complete_values`.
 
-Sources file::
-
-    privacy: {min_count: 10, min_respondents: 30, round_to: 1}     # the defaults
+The thresholds are the sources file's ``privacy`` section (:class:`~atlas.sources.spec.privacy.PrivacyPolicy`).
 
 - **Primary suppression.** Indicators with ``suppression: count``: a count of 1 … ``min_count``−1 people (for a count
   indicator its value; for a share with a known denominator ``n`` the number of people it stands for, and a
   denominator below ``min_count``). Indicators with ``suppression: survey``: fewer than ``min_respondents``
   respondents. Gemeente totals are never suppressed. A survey value without a respondent count cannot be checked
   and is published as its source gives it (e.g. the 2014 Buurt-voor-Buurt aggregate, which has no ``n``).
-- **Secondary suppression** (:mod:`atlas.build.disclosure`): the attacker knows every published cell of one period
+- **Secondary suppression** (:mod:`atlas.pipeline.disclosure`): the attacker knows every published cell of one period
   and the exact relations between them:
 
   - hierarchy sums per ``sum`` indicator (buurt ⊂ wijk ⊂ stadsdeel ⊂ gemeente),
@@ -26,21 +24,20 @@ Sources file::
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from atlas.build.disclosure import System, protect
-from atlas.build.hierarchy import Areas
-from atlas.errors import SourcesError
-from atlas.layers.registry import LEVELS, Registry
+from atlas.artifact.areas import Areas
+from atlas.artifact.status import withhold
+from atlas.codes import LEVELS
+from atlas.layers.registry import Registry
+from atlas.pipeline.disclosure import System, protect
+from atlas.sources.spec.privacy import PrivacyPolicy
 
 log = logging.getLogger(__name__)
 
-SUPPRESSED = "suppressed"
 RELATIONS: tuple[dict[str, float], ...] = (
     {
         "gebruik_wmo": 1.0,
@@ -52,30 +49,6 @@ RELATIONS: tuple[dict[str, float], ...] = (
     },
 )
 """Exact linear relations between indicators of one area and period (each sums to 0); used when all are present."""
-
-
-@dataclass(frozen=True)
-class PrivacyPolicy:
-    """The thresholds of the ``privacy`` section of the sources file."""
-
-    min_count: int = 10
-    min_respondents: int = 30
-    round_to: int = 1
-
-
-def policy_from(raw: dict[str, Any] | None, file: Path | str | None = None) -> PrivacyPolicy:
-    """Parse the ``privacy`` section (None: the defaults); errors name the file, the entry and the field."""
-    if raw is None:
-        return PrivacyPolicy()
-    known = ("min_count", "min_respondents", "round_to")
-    values: dict[str, int] = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise SourcesError(f"unknown key; allowed: {', '.join(known)}", file=file, entry="privacy", field=str(key))
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SourcesError(f"must be a whole number ≥ 1, got {value!r}", file=file, entry="privacy", field=key)
-        values[key] = value
-    return PrivacyPolicy(**values)
 
 
 def primary_mask(values: pd.DataFrame, registry: Registry, policy: PrivacyPolicy) -> np.ndarray:
@@ -164,14 +137,7 @@ def suppress(
         primary_all[positions] = primary
         secondary_all[positions] = secondary
         unprotected_all[positions] = unprotected
-    hidden = primary_all | secondary_all
-    out.loc[hidden, ["value", "n"]] = np.nan
-    out.loc[hidden, "status"] = SUPPRESSED
-    for column in ("ci_low", "ci_high"):
-        if column in out.columns:
-            out.loc[hidden, column] = np.nan
-    if "significant" in out.columns:
-        out.loc[hidden, "significant"] = ""
+    out = withhold(out, primary_all | secondary_all)
     if policy.round_to > 1:
         counts = out.indicator.map({i.id: i.unit == "count" and i.suppression == "count" for i in registry})
         counts = counts.fillna(False).astype(bool) & out.value.notna()

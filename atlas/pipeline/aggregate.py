@@ -17,13 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atlas.build.hierarchy import Areas
-from atlas.layers.registry import LEVELS, Registry
-
-VALUE_COLUMNS = ["indicator", "code", "level", "period", "value", "n", "source", "status"]
-"""Columns of ``values.parquet`` (DESIGN.md §4)."""
-EXTRA_VALUE_COLUMNS = ["ci_low", "ci_high", "significant"]
-"""Columns after :data:`VALUE_COLUMNS` in ``values.parquet``: the survey interval and flag (atlas.build.survey)."""
+from atlas.artifact.areas import Areas
+from atlas.artifact.layout import VALUE_COLUMNS
+from atlas.artifact.status import status_of_values
+from atlas.codes import LEVELS
+from atlas.layers.registry import Registry
 
 MIN_COVERAGE = 0.9
 """Share of the weight (residents) that must have a value before a population-weighted mean is published."""
@@ -137,7 +135,7 @@ def complete_values(raw: pd.DataFrame, areas: Areas, registry: Registry) -> pd.D
                 rows["source"] = rows["source_d"].where(use, rows["source"])
                 rows = rows.drop(columns=["value_d", "n_d", "source_d"])
         rows["source"] = rows.source.where(rows.source.notna(), rows.indicator.map({i.id: i.source for i in registry}))
-        rows["status"] = np.where(rows.value.notna(), "ok", "missing")
+        rows["status"] = status_of_values(rows.value)
         rows = rows.drop(columns="_given")
         completed[level] = rows
         frames.append(rows)

@@ -15,15 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from atlas.build.aggregate import complete_values
-from atlas.build.artifact import file_sha256, write_artifact
-from atlas.build.groen import GroenResult, compute_groen, parse_groen, write_overlays
-from atlas.build.hierarchy import Areas, build_hierarchy
-from atlas.build.privacy import apply_privacy, policy_from
-from atlas.build.stapeling import stapeling_from_sources
-from atlas.build.survey import add_intervals
-from atlas.build.timeseries import time_series_report
-from atlas.layers.registry import LEVELS, Registry, load_registry
+from atlas.artifact.areas import Areas
+from atlas.artifact.writer import file_sha256, write_artifact
+from atlas.codes import LEVELS
+from atlas.layers.registry import Registry, load_registry
+from atlas.pipeline.aggregate import complete_values
+from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web_overlay_layers
+from atlas.pipeline.hierarchy import build_hierarchy
+from atlas.pipeline.privacy import apply_privacy
+from atlas.pipeline.stapeling import stapeling_from_sources
+from atlas.pipeline.survey import add_intervals
+from atlas.pipeline.timeseries import time_series_report
 from atlas.sources.areas import read_areas
 from atlas.sources.indicators import read_indicators
 from atlas.sources.spec import SourcesSpec, load_sources
@@ -48,10 +50,10 @@ def _relative(path: Path, base: Path) -> str:
         return str(path.resolve())
 
 
-def _inputs(spec: SourcesSpec, extra: list[Path] | None = None) -> list[dict[str, Any]]:
+def _inputs(spec: SourcesSpec) -> list[dict[str, Any]]:
     base = spec.path.parent
     seen: dict[Path, dict[str, Any]] = {}
-    for path in [*spec.input_files(), *(extra or [])]:
+    for path in spec.input_files():
         if path not in seen:
             seen[path] = {
                 "path": _relative(path, base),
@@ -121,7 +123,6 @@ class Prepared:
     off_level: list[dict[str, Any]]
     stapeling: list[dict[str, Any]] = field(default_factory=list)
     """One report per peildatum (counts only, never ids)."""
-    extra_inputs: list[Path] = field(default_factory=list)
     time_series: dict[str, Any] = field(default_factory=dict)
     groen: GroenResult | None = None
     """Canopy cover and 2-22-200 (when the sources file has a ``groen:`` section)."""
@@ -130,7 +131,6 @@ class Prepared:
 def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     """Import and validate every input named by the sources file; raises on the first bad input."""
     spec = load_sources(sources)
-    policy_from(spec.privacy, spec.path)  # checked before anything is read
     registry = registry or load_registry()
     log.info("areas from %s", spec.areas.buurt.path.name)
     raw_areas = read_areas(spec.areas, spec.gemeente)
@@ -140,15 +140,13 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     log.info("%s", ", ".join(f"{len(areas.level(level))} {level}" for level in LEVELS))
     raw = read_indicators(spec.indicators, registry)
     log.info("%d values read from %d indicator files", len(raw), len(spec.indicators))
-    stapeling, stapeling_reports, stapeling_files = stapeling_from_sources(spec.stapeling, spec.path, areas, registry)
+    stapeling, stapeling_reports = stapeling_from_sources(spec.stapeling, areas, registry)
     if len(stapeling):
         log.info("stapeling on %s", ", ".join(r["peildatum"] for r in stapeling_reports))
         raw = pd.concat([raw, stapeling], ignore_index=True)
     groen = None
     if spec.groen is not None:
-        groen_spec = parse_groen(spec.path, spec.groen)
-        groen = compute_groen(groen_spec, areas)
-        stapeling_files = [*stapeling_files, *groen_spec.input_files()]
+        groen = compute_groen(spec.groen, areas)
         raw = pd.concat([raw, groen.values[groen.values.indicator.isin(registry.indicators)]], ignore_index=True)
     series = time_series_report(raw)
     raw, unmatched = _unmatched(raw, areas)
@@ -161,7 +159,6 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
         unmatched,
         _off_level(raw, areas, registry),
         stapeling_reports,
-        stapeling_files,
         series,
         groen,
     )
@@ -193,10 +190,9 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> l
 def build(sources: str | Path, out: str | Path, *, registry: Registry | None = None) -> dict[str, Any]:
     """Run the whole build; returns the manifest written to ``out/manifest.json``."""
     p = prepare(sources, registry)
-    policy = policy_from(p.spec.privacy, p.spec.path)
     values = complete_values(p.raw, p.areas, p.registry)
     values = add_intervals(values, p.registry)
-    values, privacy = apply_privacy(values, p.areas, p.registry, policy)
+    values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy)
     log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
     gemeente = p.areas.gemeente.iloc[0]
     manifest: dict[str, Any] = {
@@ -204,7 +200,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         "demo": p.spec.demo,
         "gemeente": {"code": p.spec.gemeente, "naam": str(gemeente.naam)},
         "sources_file": p.spec.path.name,
-        "inputs": _inputs(p.spec, p.extra_inputs),
+        "inputs": _inputs(p.spec),
         "registry": {"sha256": p.registry.sha256, "indicators": len(p.registry.indicators)},
         "counts": _counts(p.areas, values),
         "notes": p.notes,
@@ -217,7 +213,14 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
     groen = p.groen
     if groen is not None:
         manifest["groen"] = groen.manifest
-    extra = (lambda tmp: write_overlays(groen, tmp)) if groen is not None else None
-    manifest = write_artifact(Path(out), p.areas, values, manifest, p.registry, extra=extra)
+    manifest = write_artifact(
+        Path(out),
+        p.areas,
+        values,
+        manifest,
+        p.registry,
+        overlays=overlay_layers(groen) if groen is not None else None,
+        web_overlays=web_overlay_layers(groen) if groen is not None else None,
+    )
     log.info("artifact written to %s (%d values)", out, len(values))
     return manifest

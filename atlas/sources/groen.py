@@ -2,8 +2,7 @@
 
 Vector files may be in any CRS that their file declares; they are reprojected to the CRS the computation asks
 for (EPSG:28992 in the build). Problems raise :class:`~atlas.errors.SourcesError` naming the file, the 1-based
-feature number (``row``) and the column (``field``). The module is named ``groen_`` so that it does not read
-like a library it wraps.
+feature number (``row``) and the column (``field``).
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from rasterio.errors import RasterioIOError
 
+from atlas.crs import RD_NEW
 from atlas.errors import SourcesError
-from atlas.sources.groen_spec import CanopyInput, VectorInput
+from atlas.sources.spec.groen import CanopyInput, VectorInput
 
-RD_NEW = "EPSG:28992"
 _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6  # shapely type ids
 
 

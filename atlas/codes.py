@@ -1,4 +1,10 @@
-"""Area codes: the CBS patterns, normalisation (stripped, upper case) and checks that name file, row and column."""
+"""Area levels and codes: the CBS patterns, the level of a code, normalisation and checks.
+
+Every fact about area codes is written here once: the levels from small to large, the pattern and example of each
+level's code, and the two letters that tell a code's level. CBS codes nest by prefix: buurt ``BU01930101`` lies in
+wijk ``WK019301``, which lies in gemeente ``GM0193``. Stadsdelen are a municipal grouping, not a CBS level; the atlas
+gives them ``SD`` + gemeente digits + 2 digits.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +18,30 @@ import pandas as pd
 
 from atlas.errors import AreaError
 
+LEVELS: tuple[str, ...] = ("buurt", "wijk", "stadsdeel", "gemeente")
+"""Area levels from small to large."""
+
+PREFIXES: dict[str, str] = {"BU": "buurt", "WK": "wijk", "SD": "stadsdeel", "GM": "gemeente"}
+"""The level of a code, by its first two letters."""
+
+_DIGITS: dict[str, int] = {"buurt": 8, "wijk": 6, "stadsdeel": 6, "gemeente": 4}
+
 CODE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "buurt": re.compile(r"^BU\d{8}$"),
-    "wijk": re.compile(r"^WK\d{6}$"),
-    "stadsdeel": re.compile(r"^SD\d{6}$"),
-    "gemeente": re.compile(r"^GM\d{4}$"),
+    level: re.compile(rf"^{prefix}\d{{{_DIGITS[level]}}}$") for prefix, level in PREFIXES.items()
 }
 """The code of each level: the CBS codes, and ``SD`` + gemeente digits + 2 digits for stadsdelen."""
 
+ANY_CODE: re.Pattern[str] = re.compile("|".join(p.pattern for p in CODE_PATTERNS.values()))
+"""A code of any level."""
+
+CBS_CODE: re.Pattern[str] = re.compile("|".join(CODE_PATTERNS[lv].pattern for lv in ("buurt", "wijk", "gemeente")))
+"""A code CBS itself publishes (no stadsdelen)."""
+
 CODE_HINTS: dict[str, str] = {
-    "buurt": "BU + 8 digits, e.g. BU01930101",
-    "wijk": "WK + 6 digits, e.g. WK019301",
-    "stadsdeel": "SD + 6 digits, e.g. SD019301",
-    "gemeente": "GM + 4 digits, e.g. GM0193",
+    level: f"{prefix} + {_DIGITS[level]} digits, e.g. {prefix}{'0193010199'[: _DIGITS[level]]}"
+    for prefix, level in PREFIXES.items()
 }
+"""How each level's code is written, for messages."""
 
 
 def text(value: Any) -> str:
@@ -38,6 +54,13 @@ def text(value: Any) -> str:
 def normalise_code(value: Any) -> str:
     """A code as CBS writes it: stripped and upper case (``" bu01930101"`` -> ``"BU01930101"``)."""
     return text(value).upper()
+
+
+def level_of_code(code: str) -> str | None:
+    """The level a code's pattern says (``BU01930101`` -> ``buurt``), or None when it is no area code."""
+    normal = normalise_code(code)
+    level = PREFIXES.get(normal[:2])
+    return level if level is not None and CODE_PATTERNS[level].match(normal) else None
 
 
 def check_code(

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atlas.layers.registry import LEVELS, Registry
+from atlas.codes import LEVELS
+from atlas.layers.registry import Registry
 
 Z_95 = 1.959963984540054
 """The 97.5 % quantile of the standard normal distribution."""

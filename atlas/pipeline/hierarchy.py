@@ -16,7 +16,7 @@ Polygons, or MultiPolygons for areas of several parts (whatever the input format
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,82 +25,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from atlas.errors import AreaError, NotFound
-from atlas.layers.registry import LEVELS
-from atlas.sources.areas import (
-    RD_NEW,
-    RawAreas,
-    check_code,
-    gemeente_code,
-    normalise_code,
-    stadsdeel_codes,
-    text,
-)
-
-PREFIXES: dict[str, str] = {"BU": "buurt", "WK": "wijk", "SD": "stadsdeel", "GM": "gemeente"}
-"""The level of a code, by its first two letters."""
+from atlas.artifact.areas import Areas
+from atlas.codes import check_code, gemeente_code, normalise_code, text
+from atlas.crs import RD_NEW
+from atlas.errors import AreaError
+from atlas.sources.areas import RawAreas
+from atlas.sources.stadsdelen import stadsdeel_codes
 
 COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "geometry")
 """The columns of every level but the buurt level."""
 BUURT_COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "water", "geometry")
 """The columns of the buurt level."""
 _MULTIPOLYGON = 6  # shapely type id
-
-
-@dataclass(frozen=True, eq=False)
-class Areas:
-    """The four area levels of one gemeente (see the module docstring for the columns)."""
-
-    buurt: gpd.GeoDataFrame
-    wijk: gpd.GeoDataFrame
-    stadsdeel: gpd.GeoDataFrame
-    gemeente: gpd.GeoDataFrame
-    _codes: dict[str, frozenset[str]] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        codes = {level: frozenset(self.level(level)["code"]) for level in LEVELS}
-        object.__setattr__(self, "_codes", codes)
-
-    def __repr__(self) -> str:
-        counts = ", ".join(f"{level}={len(self.level(level))}" for level in LEVELS)
-        return f"Areas({counts})"
-
-    def level(self, name: str) -> gpd.GeoDataFrame:
-        """The GeoDataFrame of level ``name`` (one of ``LEVELS``)."""
-        if name not in LEVELS:
-            raise NotFound(f"unknown level {name!r}; levels: {', '.join(LEVELS)}")
-        frame: gpd.GeoDataFrame = getattr(self, name)
-        return frame
-
-    def level_of(self, code: str) -> str | None:
-        """The level of an area code (by prefix, then membership), or None for an unknown code."""
-        normal = normalise_code(code)
-        level = PREFIXES.get(normal[:2])
-        return level if level is not None and normal in self._codes[level] else None
-
-    def children(self, level: str) -> tuple[str, pd.Series] | None:
-        """The next non-empty level below ``level`` and a Series child code -> parent code.
-
-        Below the gemeente that is the stadsdeel level, or the wijk level when there are no
-        stadsdelen. None for the buurt level and for an empty level (no stadsdelen).
-        """
-        if self.level(level).empty or level == LEVELS[0]:
-            return None
-        for child in reversed(LEVELS[: LEVELS.index(level)]):
-            frame = self.level(child)
-            if not frame.empty:
-                parents = pd.Series(
-                    frame["parent"].to_numpy(dtype=object),
-                    index=pd.Index(frame["code"].to_numpy(dtype=object), name="code"),
-                    name="parent",
-                    dtype=object,
-                )
-                return child, parents
-        return None
-
-    def codes(self) -> set[str]:
-        """Every area code of every level."""
-        return set().union(*self._codes.values())
 
 
 # --- checks -------------------------------------------------------------------------------------

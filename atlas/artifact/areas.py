@@ -1,0 +1,72 @@
+"""The areas of one gemeente, level by level: what the pipeline builds and the artifact holds.
+
+Every level has columns ``code``, ``naam``, ``parent`` (``""`` for the gemeente) and ``geometry`` (the buurt level
+also ``water``), in EPSG:28992, sorted by code, with a RangeIndex. ``code``, ``naam`` and ``parent`` hold Python
+``str`` (object dtype), never NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from atlas.codes import LEVELS, PREFIXES, normalise_code
+from atlas.errors import NotFound
+
+
+@dataclass(frozen=True, eq=False)
+class Areas:
+    """The four area levels of one gemeente (see the module docstring for the columns)."""
+
+    buurt: gpd.GeoDataFrame
+    wijk: gpd.GeoDataFrame
+    stadsdeel: gpd.GeoDataFrame
+    gemeente: gpd.GeoDataFrame
+    _codes: dict[str, frozenset[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        codes = {level: frozenset(self.level(level)["code"]) for level in LEVELS}
+        object.__setattr__(self, "_codes", codes)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{level}={len(self.level(level))}" for level in LEVELS)
+        return f"Areas({counts})"
+
+    def level(self, name: str) -> gpd.GeoDataFrame:
+        """The GeoDataFrame of level ``name`` (one of ``LEVELS``)."""
+        if name not in LEVELS:
+            raise NotFound(f"unknown level {name!r}; levels: {', '.join(LEVELS)}")
+        frame: gpd.GeoDataFrame = getattr(self, name)
+        return frame
+
+    def level_of(self, code: str) -> str | None:
+        """The level of an area code (by prefix, then membership), or None for an unknown code."""
+        normal = normalise_code(code)
+        level = PREFIXES.get(normal[:2])
+        return level if level is not None and normal in self._codes[level] else None
+
+    def children(self, level: str) -> tuple[str, pd.Series] | None:
+        """The next non-empty level below ``level`` and a Series child code -> parent code.
+
+        Below the gemeente that is the stadsdeel level, or the wijk level when there are no
+        stadsdelen. None for the buurt level and for an empty level (no stadsdelen).
+        """
+        if self.level(level).empty or level == LEVELS[0]:
+            return None
+        for child in reversed(LEVELS[: LEVELS.index(level)]):
+            frame = self.level(child)
+            if not frame.empty:
+                parents = pd.Series(
+                    frame["parent"].to_numpy(dtype=object),
+                    index=pd.Index(frame["code"].to_numpy(dtype=object), name="code"),
+                    name="parent",
+                    dtype=object,
+                )
+                return child, parents
+        return None
+
+    def codes(self) -> set[str]:
+        """Every area code of every level."""
+        return set().union(*self._codes.values())

@@ -1,0 +1,47 @@
+"""What an artifact directory holds: its files, their columns and its version (DESIGN.md §11).
+
+::
+
+    DIR/areas.gpkg                 layers buurt, wijk, stadsdeel, gemeente; columns code, naam, parent; EPSG:28992
+    DIR/values.parquet             indicator, code, level, period, value, n, source, status (+ ci_low, ci_high,
+                                   significant)
+    DIR/manifest.json              inputs with hashes, registry hash, creation time, counts, reports
+    DIR/layers.yaml                the registry the build used, so the artifact is self-contained
+    DIR/web/<level>.geojson        areas in EPSG:4326, simplified without gaps or overlaps, for the web
+    DIR/overlays.gpkg              with groen only: layers trees, parks, addresses; EPSG:28992
+    DIR/web/overlay_<layer>.geojson  the point and polygon overlays in EPSG:4326, for the web
+
+The writer (:mod:`atlas.artifact.writer`) and the reader (:mod:`atlas.artifact.reader`) both take the names from
+here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ARTIFACT_VERSION = 1
+
+AREAS_FILE = "areas.gpkg"
+VALUES_FILE = "values.parquet"
+MANIFEST_FILE = "manifest.json"
+REGISTRY_FILE = "layers.yaml"
+WEB_DIR = "web"
+OVERLAYS_FILE = "overlays.gpkg"
+
+AREA_COLUMNS = ["code", "naam", "parent"]
+"""Columns of every layer of ``areas.gpkg`` (the buurt layer also has ``water``)."""
+
+VALUE_COLUMNS = ["indicator", "code", "level", "period", "value", "n", "source", "status"]
+"""Columns of ``values.parquet`` (DESIGN.md §4)."""
+EXTRA_VALUE_COLUMNS = ["ci_low", "ci_high", "significant"]
+"""Columns after :data:`VALUE_COLUMNS` in ``values.parquet``: the survey interval and flag."""
+
+
+def web_level_file(level: str) -> Path:
+    """The web geometry of one level, relative to the artifact."""
+    return Path(WEB_DIR) / f"{level}.geojson"
+
+
+def web_overlay_file(layer: str) -> Path:
+    """The web GeoJSON of a point or polygon overlay, relative to the artifact."""
+    return Path(WEB_DIR) / f"overlay_{layer}.geojson"

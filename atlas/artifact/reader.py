@@ -1,0 +1,81 @@
+"""Reading a build artifact: what the web, render, notebooks and scripts use (never the raw sources).
+
+``Artifact.open(DIR)`` checks the version, loads the registry the build used, the values table (through
+:func:`~atlas.artifact.status.published_view`, so nothing unpublished can be shown) and the areas. Web geometry
+and overlays are read when first asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyogrio
+
+from atlas.artifact.areas import Areas
+from atlas.artifact.layout import (
+    AREA_COLUMNS,
+    AREAS_FILE,
+    ARTIFACT_VERSION,
+    MANIFEST_FILE,
+    REGISTRY_FILE,
+    VALUES_FILE,
+    web_level_file,
+    web_overlay_file,
+)
+from atlas.artifact.status import published_view
+from atlas.codes import LEVELS
+from atlas.errors import ArtifactError
+from atlas.layers.registry import Registry, load_registry
+
+
+@dataclass
+class Artifact:
+    """A build artifact opened for reading (by the web app, a notebook or a script)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    registry: Registry
+    values: pd.DataFrame
+    """The values table: only published values have a number (see :mod:`atlas.artifact.status`)."""
+    areas: Areas
+    _web: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Artifact:
+        path = Path(path)
+        manifest_path = path / MANIFEST_FILE
+        if not manifest_path.is_file():
+            raise ArtifactError(f"{path} is not a build artifact (no {MANIFEST_FILE}); run 'atlas build'")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("artifact_version") != ARTIFACT_VERSION:
+            raise ArtifactError(
+                f"{path}: artifact version {manifest.get('artifact_version')} is not "
+                f"{ARTIFACT_VERSION}; rebuild it with this version of the atlas"
+            )
+        registry = load_registry(path / REGISTRY_FILE)
+        values = published_view(pd.read_parquet(path / VALUES_FILE))
+        layers = {level: pyogrio.read_dataframe(path / AREAS_FILE, layer=level) for level in LEVELS}
+        for level, layer in layers.items():
+            for column in AREA_COLUMNS:
+                layers[level][column] = layer[column].fillna("").astype(str)
+        areas = Areas(**layers)
+        return cls(path=path, manifest=manifest, registry=registry, values=values, areas=areas)
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.manifest.get("demo"))
+
+    def web_geojson(self, level: str) -> str:
+        """The simplified EPSG:4326 GeoJSON of one level, as written by the build."""
+        if level not in self._web:
+            self._web[level] = (self.path / web_level_file(level)).read_text(encoding="utf-8")
+        return self._web[level]
+
+    def overlay_path(self, layer: str) -> Path | None:
+        """The EPSG:4326 GeoJSON of a point or polygon overlay, or None when the build wrote none."""
+        path = self.path / web_overlay_file(layer)
+        return path if path.is_file() else None

@@ -1,0 +1,155 @@
+"""Whether a value may be shown: the one rule every page, map, download and API answer goes through.
+
+The ``status`` column of ``values.parquet`` holds one of the :class:`Status` strings (DESIGN.md §11: ``ok`` for a
+published value, ``suppressed`` for a withheld one, ``missing``; new kinds are added, never renamed). A value is
+published when, and only when, its status is ``ok`` *and* it has a finite value (:func:`publishable`). Everything
+else is shown as its status, never as a number: :func:`published_view` clears the value and everything derived
+from it (``n``, the interval, the significance) wherever the rule says no. The reader applies it when an artifact
+is opened, so no later stage can show a withheld number by mistake; later stages ask this module instead of
+comparing status strings (a test holds the code to that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class Status(StrEnum):
+    """The status of one value; the string values are the artifact's contract."""
+
+    PUBLISHED = "ok"
+    SUPPRESSED = "suppressed"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        """How pages, tooltips and tables name the status (Dutch)."""
+        return _LABELS[self]
+
+    @property
+    def explanation(self) -> str:
+        """One sentence for the legend: why an area shows this status instead of a number."""
+        return _EXPLAINED.get(self, "")
+
+
+_LABELS: Mapping[Status, str] = {
+    Status.PUBLISHED: "gepubliceerd",
+    Status.MISSING: "geen gegevens",
+    Status.SUPPRESSED: "niet gepubliceerd (te weinig waarnemingen)",
+}
+_EXPLAINED: Mapping[Status, str] = {
+    Status.SUPPRESSED: "Niet gepubliceerd: te weinig inwoners of respondenten, om privacy te beschermen.",
+    Status.MISSING: "Geen gegevens: de bron levert voor dit gebied en jaar geen cijfer.",
+}
+
+UNPUBLISHED: tuple[Status, ...] = tuple(s for s in Status if s is not Status.PUBLISHED)
+"""The statuses that stand in for a number, in the order legends list them."""
+
+HIDDEN_COLUMNS: tuple[str, ...] = ("value", "n", "ci_low", "ci_high")
+"""Numbers that exist only for a published value."""
+HIDDEN_TEXT_COLUMNS: tuple[str, ...] = ("significant",)
+"""Texts derived from a published value (empty otherwise)."""
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def publishable(frame: pd.DataFrame) -> np.ndarray:
+    """THE rule, per row of a values table: status ``ok`` and a finite value."""
+    status = frame["status"].to_numpy(dtype=object)
+    value = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype="float64")
+    return np.asarray((status == Status.PUBLISHED.value) & np.isfinite(value), dtype=bool)
+
+
+def is_published(status: Any, value: Any) -> bool:
+    """The same rule for one value (a row of a profile or a feature of a map)."""
+    return status == Status.PUBLISHED.value and _finite(value)
+
+
+def shown_status(status: Any, value: Any) -> Status:
+    """The status a reader sees: ``ok`` without a finite value, an absent or unknown status read as missing."""
+    if is_published(status, value):
+        return Status.PUBLISHED
+    if status == Status.SUPPRESSED.value:
+        return Status.SUPPRESSED
+    return Status.MISSING
+
+
+def shown_value(status: Any, value: Any) -> float | None:
+    """The value when it is published, else None."""
+    return float(value) if is_published(status, value) else None
+
+
+def shown_statuses(frame: pd.DataFrame) -> np.ndarray:
+    """:func:`shown_status` for every row of a values table (an array of status strings)."""
+    status = frame["status"].to_numpy(dtype=object)
+    shown = publishable(frame)
+    withheld = np.isin(status, [s.value for s in UNPUBLISHED])
+    return np.where(shown | withheld, status, Status.MISSING.value).astype(object)
+
+
+def present(frame: pd.DataFrame) -> list[Status]:
+    """The statuses that occur in a values table, in :class:`Status` order."""
+    found = set(shown_statuses(frame).tolist()) if len(frame) else set()
+    return [s for s in Status if s.value in found]
+
+
+def status_of_values(values: pd.Series) -> np.ndarray:
+    """The status of freshly computed values: ``ok`` where there is a value, ``missing`` where not."""
+    return np.where(values.notna().to_numpy(), Status.PUBLISHED.value, Status.MISSING.value).astype(object)
+
+
+def published_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every status a :class:`Status` string and nothing shown that is not published.
+
+    Rows that fail :func:`publishable` lose ``value``, ``n`` and the interval (NaN) and their significance
+    (empty); ``ok`` without a value, an absent and an unknown status become ``missing``.
+    """
+    out = frame.copy()
+    if "value" not in out.columns:
+        out["value"] = np.nan
+    if "status" not in out.columns:
+        out["status"] = Status.MISSING.value
+    elif out["status"].isna().any():
+        out["status"] = out["status"].where(out["status"].notna(), Status.MISSING.value)
+    status = out["status"].to_numpy(dtype=object)
+    shown = shown_statuses(out)
+    relabel = shown != status
+    if relabel.any():
+        out.loc[relabel, "status"] = shown[relabel]
+    _clear(out, ~publishable(out))
+    return out
+
+
+def withhold(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``frame`` with the rows of ``mask`` suppressed: status ``suppressed``, no value, ``n``, interval or flag."""
+    out = frame.copy()
+    out.loc[mask, "status"] = Status.SUPPRESSED.value
+    _clear(out, mask)
+    return out
+
+
+def _clear(frame: pd.DataFrame, mask: np.ndarray) -> None:
+    """Clear, in place, every number and text derived from the value in the rows of ``mask``."""
+    if not mask.any():
+        return
+    for column in HIDDEN_COLUMNS:
+        if column in frame.columns:
+            frame.loc[mask, column] = np.nan
+    for column in HIDDEN_TEXT_COLUMNS:
+        if column in frame.columns:
+            frame.loc[mask, column] = ""
+
+
+def check_withheld(frame: pd.DataFrame) -> int:
+    """How many rows carry a number although :func:`publishable` says no (a writer refuses them)."""
+    return int((~publishable(frame) & frame["value"].notna().to_numpy()).sum())

@@ -1,0 +1,154 @@
+"""Writing the build artifact: every file in a staging directory, renamed into place only when complete.
+
+A failed build leaves the previous artifact byte for byte. The files and their columns are listed in
+:mod:`atlas.artifact.layout`; the pipeline hands over the areas, the values table, the manifest and the registry,
+and, for groen, the overlay layers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from atlas.artifact.areas import Areas
+from atlas.artifact.layout import (
+    AREA_COLUMNS,
+    AREAS_FILE,
+    ARTIFACT_VERSION,
+    EXTRA_VALUE_COLUMNS,
+    MANIFEST_FILE,
+    OVERLAYS_FILE,
+    REGISTRY_FILE,
+    VALUE_COLUMNS,
+    VALUES_FILE,
+    WEB_DIR,
+    web_level_file,
+    web_overlay_file,
+)
+from atlas.artifact.status import check_withheld
+from atlas.atomic import atomic_directory
+from atlas.codes import LEVELS
+from atlas.crs import WEB
+from atlas.errors import BuildError
+from atlas.layers.registry import Registry
+
+WEB_SIMPLIFY_M = 2.0
+"""Tolerance (metres) of the coverage-preserving simplification of the web geometry."""
+WEB_AREA_PRECISION = 1e-7
+"""Grid (degrees) the web area geometry is snapped to: about 1 cm."""
+WEB_OVERLAY_PRECISION = 1e-6
+"""Grid (degrees) the web overlays are snapped to: about 10 cm, plenty for trees and parks."""
+
+FIXED_GPKG_DATE = "2000-01-01T00:00:00Z"
+"""GeoPackages carry a 'last change' timestamp; a fixed one keeps the build byte-for-byte reproducible."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def web_geometry(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """EPSG:4326 geometry for the web, simplified as a coverage so neighbours keep shared edges."""
+    out = layer[[*AREA_COLUMNS, "geometry"]].copy()
+    if not out.empty:
+        simplified = shapely.coverage_simplify(out.geometry.values, WEB_SIMPLIFY_M)
+        out = out.set_geometry(gpd.GeoSeries(simplified, crs=layer.crs, index=out.index))
+    out = out.to_crs(WEB)
+    out["geometry"] = shapely.set_precision(out.geometry.values, WEB_AREA_PRECISION)
+    return out
+
+
+@contextlib.contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    previous = {key: os.environ.get(key) for key in options}
+    os.environ.update(options)
+    pyogrio.set_gdal_config_options(dict(options))
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        pyogrio.set_gdal_config_options(dict.fromkeys(options))
+
+
+def _write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+
+def _area_layers(areas: Areas) -> dict[str, gpd.GeoDataFrame]:
+    out = {}
+    for level in LEVELS:
+        layer = areas.level(level)
+        columns = [*AREA_COLUMNS, *(["water"] if "water" in layer.columns else []), "geometry"]
+        out[level] = layer[columns]
+    return out
+
+
+def _web_overlay(frame: gpd.GeoDataFrame) -> str:
+    web = frame.to_crs(WEB)
+    web["geometry"] = shapely.set_precision(web.geometry.values, WEB_OVERLAY_PRECISION)
+    return web.to_json(drop_id=True)
+
+
+def write_artifact(
+    out: Path,
+    areas: Areas,
+    values: pd.DataFrame,
+    manifest: dict[str, Any],
+    registry: Registry,
+    *,
+    overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
+    web_overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> dict[str, Any]:
+    """Write the artifact atomically and return the manifest as written.
+
+    ``overlays`` go to ``overlays.gpkg`` (one layer each, EPSG:28992, for QGIS); ``web_overlays`` to
+    ``web/overlay_<name>.geojson`` (EPSG:4326, for the map pages). A values table in which a row that may not be
+    shown (:func:`~atlas.artifact.status.publishable`) still carries a number is refused before anything is written.
+    """
+    leaking = check_withheld(values)
+    if leaking:
+        raise BuildError(f"{leaking} values that may not be shown still carry a number; nothing was written")
+    with atomic_directory(out) as tmp:
+        _write_gpkg(tmp / AREAS_FILE, _area_layers(areas))
+        extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
+        values[VALUE_COLUMNS + extra_columns].to_parquet(tmp / VALUES_FILE, index=False)
+        shutil.copyfile(registry.path, tmp / REGISTRY_FILE)
+        (tmp / WEB_DIR).mkdir()
+        for level in LEVELS:
+            layer = web_geometry(areas.level(level))
+            (tmp / web_level_file(level)).write_text(layer.to_json(drop_id=True), encoding="utf-8")
+        if overlays:
+            _write_gpkg(tmp / OVERLAYS_FILE, overlays)
+        for name, frame in (web_overlays or {}).items():
+            (tmp / web_overlay_file(name)).write_text(_web_overlay(frame), encoding="utf-8")
+        files = sorted(p for p in tmp.rglob("*") if p.is_file())
+        manifest = {
+            **manifest,
+            "artifact_version": ARTIFACT_VERSION,
+            "files": {str(p.relative_to(tmp)): file_sha256(p) for p in files},
+        }
+        (tmp / MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
+        )
+    return manifest

@@ -1,0 +1,107 @@
+"""The sources file: which input files a build reads, and how; parsed once into typed, frozen objects.
+
+The file is YAML; paths in it are relative to the file itself. Every problem names the file, the entry and the
+field::
+
+    gemeente: GM0193
+    naam: Zwolle                     # optional; else taken from the boundaries
+    areas: {...}                     # atlas.sources.spec.areas
+    indicators: [...]                # atlas.sources.spec.indicators
+    groen: {...}                     # optional; atlas.sources.spec.groen
+    stapeling: {...}                 # optional; atlas.sources.spec.stapeling
+    privacy: {...}                   # optional; atlas.sources.spec.privacy (defaults when absent)
+
+Each section has its own module; this one reads the top level and hands each section to its parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from atlas.checks import Entry, load_yaml
+from atlas.codes import CODE_HINTS, CODE_PATTERNS
+from atlas.errors import SourcesError
+from atlas.sources.spec.areas import AREA_FORMATS, AreaSource, AreasSpec, StadsdelenSource, parse_areas
+from atlas.sources.spec.groen import GroenSpec, parse_groen
+from atlas.sources.spec.indicators import INDICATOR_FORMATS, ColumnMap, IndicatorSource, parse_indicator
+from atlas.sources.spec.privacy import PrivacyPolicy, parse_privacy
+from atlas.sources.spec.stapeling import StapelingSource, parse_stapeling
+
+__all__ = [
+    "AREA_FORMATS",
+    "INDICATOR_FORMATS",
+    "AreaSource",
+    "AreasSpec",
+    "ColumnMap",
+    "GroenSpec",
+    "IndicatorSource",
+    "PrivacyPolicy",
+    "SourcesSpec",
+    "StadsdelenSource",
+    "StapelingSource",
+    "load_sources",
+]
+
+
+@dataclass(frozen=True)
+class SourcesSpec:
+    """The whole sources file, every section typed; absent optional sections are None (privacy: the defaults)."""
+
+    path: Path
+    gemeente: str
+    areas: AreasSpec
+    naam: str | None = None
+    demo: bool = False
+    indicators: tuple[IndicatorSource, ...] = ()
+    groen: GroenSpec | None = None
+    stapeling: StapelingSource | None = None
+    privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
+
+    def input_files(self) -> list[Path]:
+        """Every file this spec names, for the manifest."""
+        files = [self.path, *self.areas.input_files()]
+        files.extend(source.path for source in self.indicators)
+        if self.stapeling is not None:
+            files.append(self.stapeling.path)
+        if self.groen is not None:
+            files.extend(self.groen.input_files())
+        return files
+
+
+_TOP = ("gemeente", "naam", "demo", "areas", "indicators", "groen", "stapeling", "privacy")
+
+
+def load_sources(path: str | Path) -> SourcesSpec:
+    """Read and check a sources file; raises :class:`SourcesError` naming file, entry and field."""
+    file = Path(path).resolve()
+    data, _ = load_yaml(file, SourcesError)
+    top = Entry(file, "(top level)", data, _TOP, error=SourcesError)
+
+    gemeente = (top.text("gemeente", required=True) or "").upper()
+    if not CODE_PATTERNS["gemeente"].match(gemeente):
+        raise top.fail("gemeente", f"{gemeente!r} is not a CBS gemeente code ({CODE_HINTS['gemeente']})")
+
+    indicators_raw = top.data.get("indicators") or []
+    if not isinstance(indicators_raw, list):
+        raise top.fail("indicators", "must be a list of {path, format, ...}")
+
+    def section(name: str) -> Any:
+        value = top.data.get(name)
+        if value is not None and not isinstance(value, dict):
+            raise top.fail(name, "must be a mapping")
+        return value
+
+    groen, stapeling = section("groen"), section("stapeling")
+    return SourcesSpec(
+        path=file,
+        gemeente=gemeente,
+        naam=top.text("naam"),
+        demo=top.flag("demo", False),
+        areas=parse_areas(file, top.data.get("areas")),
+        indicators=tuple(parse_indicator(file, i, raw) for i, raw in enumerate(indicators_raw)),
+        groen=parse_groen(file, groen) if groen is not None else None,
+        stapeling=parse_stapeling(file, stapeling) if stapeling is not None else None,
+        privacy=parse_privacy(file, section("privacy")),
+    )

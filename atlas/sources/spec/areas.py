@@ -1,0 +1,92 @@
+"""The ``areas:`` section of the sources file: boundary files and the stadsdelen grouping.
+
+::
+
+    areas:
+      buurt: {path: buurten.geojson, code: buurtcode, name: buurtnaam, parent: wijkcode}
+      # or the CBS wijk- en buurtkaart:  {path: wijkenbuurten_2023_v1.gpkg, format: cbs-gpkg}
+      #                 or before 2022:  {path: buurt_2021_v1.shp, format: cbs-shp}
+      wijk: {path: wijken.geojson, code: wijkcode, name: wijknaam}      # optional
+      stadsdelen: {path: stadsdelen.csv}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from atlas.checks import Entry
+from atlas.errors import SourcesError
+
+AREA_FORMATS = ("cbs-gpkg", "cbs-shp", "file")
+"""``cbs-gpkg``: the CBS GeoPackage (2022 and later); ``cbs-shp``: the CBS shapefiles before 2022; ``file``: any
+vector file whose columns the entry names."""
+
+
+@dataclass(frozen=True)
+class AreaSource:
+    """One boundary file. ``format`` is ``cbs-gpkg``, ``cbs-shp`` or ``file`` (columns named here)."""
+
+    path: Path
+    format: str = "file"
+    code: str | None = None
+    name: str | None = None
+    parent: str | None = None
+    layer: str | None = None
+    water: str | None = None
+
+
+@dataclass(frozen=True)
+class StadsdelenSource:
+    """CSV with columns ``wijkcode,stadsdeel`` (and optionally ``stadsdeelcode``)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class AreasSpec:
+    buurt: AreaSource
+    wijk: AreaSource | None = None
+    stadsdelen: StadsdelenSource | None = None
+
+    def input_files(self) -> list[Path]:
+        files = [self.buurt.path]
+        if self.wijk is not None:
+            files.append(self.wijk.path)
+        if self.stadsdelen is not None:
+            files.append(self.stadsdelen.path)
+        return files
+
+
+def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool) -> AreaSource:
+    e = Entry(file, entry, raw, ("path", "format", "code", "name", "parent", "layer", "water"), error=SourcesError)
+    fmt = e.choice("format", AREA_FORMATS, "file")
+    source = AreaSource(
+        path=e.path(),
+        format=fmt,
+        code=e.text("code"),
+        name=e.text("name"),
+        parent=e.text("parent"),
+        layer=e.text("layer"),
+        water=e.text("water"),
+    )
+    if fmt == "file":
+        for key in ("code", "name") + (("parent",) if needs_parent else ()):
+            if getattr(source, key) is None:
+                raise e.fail(key, "is required for format 'file' (the column that holds it)")
+    return source
+
+
+def parse_areas(file: Path, raw: Any) -> AreasSpec:
+    """The ``areas`` section of sources file ``file``."""
+    a = Entry(file, "areas", raw, ("buurt", "wijk", "stadsdelen"), error=SourcesError)
+    if a.data.get("buurt") is None:
+        raise a.fail("buurt", "is required")
+    wijk_raw = a.data.get("wijk")
+    sd = a.sub("stadsdelen", ("path",))
+    return AreasSpec(
+        buurt=_area(file, "areas.buurt", a.data["buurt"], needs_parent=True),
+        wijk=_area(file, "areas.wijk", wijk_raw, needs_parent=False) if wijk_raw is not None else None,
+        stadsdelen=StadsdelenSource(path=sd.path()) if sd is not None else None,
+    )

@@ -1,0 +1,32 @@
+"""The ``privacy:`` section of the sources file: the thresholds of disclosure control (DESIGN.md §8).
+
+::
+
+    privacy: {min_count: 10, min_respondents: 30, round_to: 1}     # the defaults
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from atlas.checks import Entry, param, parameters, read_parameters
+from atlas.errors import SourcesError
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    """The thresholds of the ``privacy`` section; each default, range and meaning is written here once."""
+
+    min_count: int = param(10, "aantallen van 1 tot dit aantal personen worden niet gepubliceerd", low=1)
+    min_respondents: int = param(30, "uitkomsten van minder respondenten worden niet gepubliceerd", low=1)
+    round_to: int = param(1, "gepubliceerde aantallen worden afgerond op een veelvoud hiervan (1: niet)", low=1)
+
+
+def parse_privacy(file: Path, raw: Any) -> PrivacyPolicy:
+    """The ``privacy`` section of sources file ``file`` (None: the defaults)."""
+    if raw is None:
+        return PrivacyPolicy()
+    names = [p.name for p in parameters(PrivacyPolicy)]
+    return read_parameters(Entry(file, "privacy", raw, names, error=SourcesError), PrivacyPolicy)

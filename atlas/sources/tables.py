@@ -1,0 +1,83 @@
+"""Reading tables (CSV, XLSX) and their cells: numbers, dates and the markers that mean "missing".
+
+Shared by the indicator importers, the KWB importer and the registrations. Empty cells and the usual missing
+markers stay missing (NaN); they never become 0. Anything else that is not a number is an error naming the file,
+the row and the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from atlas.errors import SourcesError
+
+RAW_COLUMNS = ["indicator", "code", "period", "value", "n", "source", "file", "row"]
+"""Columns of an imported indicator table; ``file`` and ``row`` say where each value came from."""
+
+MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "nb", "?", ".", "-", "x", "null", "none"})
+"""Cell texts read as missing (compared case-insensitively). CBS uses '.' and 'x' for missing and secret."""
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DUTCH_DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
+
+
+def empty_raw() -> pd.DataFrame:
+    """An indicator table without rows."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in RAW_COLUMNS})
+
+
+def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read a CSV (comma or semicolon separated) or an XLSX sheet with every cell as text."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+            return frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        if suffix in (".csv", ".txt", ".tsv"):
+            with path.open(encoding="utf-8-sig") as handle:
+                header = handle.readline()
+            sep = max((",", ";", "\t"), key=header.count)
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise SourcesError(f"cannot read table: {exc}", file=path) from None
+    raise SourcesError(f"unsupported file type {suffix!r}; use .csv or .xlsx", file=path)
+
+
+def parse_number(text: str, *, file: Path, row: int, column: str) -> float:
+    """Parse one cell; missing markers give NaN, anything else non-numeric is an error."""
+    cell = str(text).strip()
+    if cell.lower() in MISSING_MARKERS:
+        return float("nan")
+    if _DECIMAL_COMMA.match(cell):
+        cell = cell.replace(",", ".")
+    try:
+        value = float(cell)
+    except ValueError:
+        raise SourcesError(f"{text!r} is not a number", file=file, row=row, field=column) from None
+    if not np.isfinite(value):
+        raise SourcesError(f"{text!r} is not a finite number", file=file, row=row, field=column)
+    return value
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date from a cell or a YAML value: ``YYYY-MM-DD``, ``DD-MM-YYYY`` or a date object; None otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if _ISO_DATE.match(text):
+            return dt.date.fromisoformat(text)
+        if _DUTCH_DATE.match(text):
+            return dt.datetime.strptime(text, "%d-%m-%Y").date()
+    except ValueError:
+        return None
+    return None
