@@ -239,5 +239,15 @@ def read_parameters(entry: Entry | None, cls: type[T], **given: Any) -> T:
     return cls(**values)
 
 
+def describe_parameters(prefix: str, instance: Any) -> list[str]:
+    """One line per parameter of a dataclass instance: the value in force, its meaning, default and range."""
+    lines = []
+    for p in parameters(type(instance)):
+        value = getattr(instance, p.name)
+        default = "default" if value == p.default else f"default {p.default!r}"
+        lines.append(f"{prefix}{p.name} = {value!r} ({default}; {p.allowed}): {p.help}")
+    return lines
+
+
 def _whole(value: float | None) -> int | None:
     return None if value is None else int(value)

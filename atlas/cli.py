@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from atlas.errors import AtlasError
+from atlas.settings import describe as describe_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,26 +106,27 @@ def validate(registry: Path | None, sources: Path | None) -> None:
             click.echo(line)
 
 
-@main.command()
+@main.command(epilog="\b\nSettings (environment variables, read at start-up):\n" + describe_settings())
 @click.option(
     "--build",
     "build_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Artifact directory from 'atlas build'.",
+    help="Artifact directory from 'atlas build' (default: the setting ATLAS_BUILD).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.option("--threads", default=8, type=int, show_default=True)
 @_friendly
-def serve(build_dir: Path, host: str, port: int, threads: int) -> None:
+def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the atlas for the artifact in BUILD with waitress (a production WSGI server)."""
     import waitress
 
     from atlas.web import create_app
+    from atlas.web.current import ARTIFACT
 
     app = create_app(build_dir)
-    click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {build_dir})")
+    served = app.extensions[ARTIFACT].path
+    click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {served})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="wijkatlas")
 
 

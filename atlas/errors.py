@@ -65,6 +65,10 @@ class ArtifactError(AtlasError):
     """A build artifact is missing, incomplete or of another version."""
 
 
+class SettingsError(AtlasError):
+    """A setting of the served atlas (an ``ATLAS_*`` environment variable) is unknown or has a bad value."""
+
+
 class NotFound(AtlasError):
     """A requested indicator, area, level, year or format does not exist (HTTP 404)."""
 

@@ -244,8 +244,12 @@ def test_trees_and_parks_overlays_when_the_build_has_them(groen_client, demo_bui
 
 def test_groen_pages_state_the_2_22_200_parameters(groen_client, client):
     page = _text(groen_client.get("/kaart/groen_2_22_200?niveau=buurt"))
-    assert "Groennorm 2-22-200" in page and "park_distance_m: 200" in page
+    assert "Groennorm 2-22-200" in page and "park_distance_m: 200" in page  # a manifest without help texts
     assert "park_distance_m" not in _text(groen_client.get("/kaart/inwoners?niveau=buurt"))
+    page = _text(client.get("/kaart/groen_2_22_200?niveau=buurt"))  # the demo build: the parameters' own words
+    assert "maximale afstand tot het dichtstbijzijnde park (meter, hemelsbreed): 200" in page
+    assert "minimale oppervlakte van een park of groene openbare ruimte (m²): 5.000" in page
+    assert "park_max_distance_m" not in page and "trees_min" not in page
 
 
 def test_a_value_most_areas_share_gets_its_own_class() -> None:

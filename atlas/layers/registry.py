@@ -18,19 +18,33 @@ from atlas.checks import Entry, load_yaml
 from atlas.codes import LEVELS
 from atlas.errors import NotFound, RegistryError
 
-UNITS: Mapping[str, str] = {
-    "percent": "%",
-    "count": "aantal",
-    "score": "score",
-    "euro": "€",
-    "index": "index",
-    "per_1000": "per 1.000 inwoners",
-    "per_km2": "per km²",
-    "years": "jaar",
-    "km": "km",
-    "per_household": "per huishouden",
+
+@dataclass(frozen=True)
+class Unit:
+    """How values of a unit are named and written."""
+
+    label: str
+    """The unit in legends, table headers and downloads (``%``, ``aantal``, ``per 1.000 inwoners``)."""
+    template: str = "{}"
+    """How one formatted number carries the unit: ``{}%``, ``€ {}``, ``{} km``; ``{}`` alone: no unit."""
+
+    def write(self, number: str) -> str:
+        return self.template.format(number)
+
+
+UNITS: Mapping[str, Unit] = {
+    "percent": Unit("%", "{}%"),
+    "count": Unit("aantal"),
+    "score": Unit("score"),
+    "euro": Unit("€", "€ {}"),
+    "index": Unit("index"),
+    "per_1000": Unit("per 1.000 inwoners"),
+    "per_km2": Unit("per km²"),
+    "years": Unit("jaar", "{} jaar"),
+    "km": Unit("km", "{} km"),
+    "per_household": Unit("per huishouden"),
 }
-"""Units an indicator may have, with the label legends show."""
+"""Units an indicator may have: the label legends show and how a value is written with it."""
 
 BETTER: tuple[str, ...] = ("higher", "lower", "neutral")
 
@@ -124,7 +138,11 @@ class Indicator:
 
     @property
     def unit_label(self) -> str:
-        return UNITS[self.unit]
+        return UNITS[self.unit].label
+
+    def with_unit(self, number: str) -> str:
+        """A formatted number with this indicator's unit, as the pages write it (``12,5%``, ``€ 41.700``)."""
+        return UNITS[self.unit].write(number)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.writer import file_sha256, write_artifact
+from atlas.checks import describe_parameters
 from atlas.codes import LEVELS
 from atlas.layers.registry import Registry, load_registry
 from atlas.pipeline.aggregate import complete_values
@@ -172,9 +173,11 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> l
         "areas: " + ", ".join(f"{len(p.areas.level(level))} {level}" for level in LEVELS),
         f"values: {len(p.raw)} from {len(p.spec.indicators)} files",
     ]
-    if p.groen is not None:
+    lines += describe_parameters("privacy.", p.spec.privacy)
+    if p.groen is not None and p.spec.groen is not None:
         counts = p.groen.manifest["counts"]
         lines.append(f"groen: {counts['trees']} trees, {counts['parks']} parks, {counts['addresses']} addresses: ok")
+        lines += describe_parameters("groen.params.", p.spec.groen.params)
     for r in p.stapeling:
         lines.append(f"stapeling {r['peildatum']}: {r['active_registrations']} active registrations: ok")
     if p.time_series.get("gaps"):

@@ -107,15 +107,39 @@ def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
     return sorted(out, key=lambda r: r.naam)
 
 
+def _plain(value: Any) -> str:
+    """A parameter value as the Dutch pages write it: ``25``, ``5.000``, ``12,5``, ``buurt``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    decimals = 0 if float(value).is_integer() else 1
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def groen_parameters(artifact: Artifact) -> list[tuple[str, str]]:
-    """The manifest's 2-22-200 parameters as readable pairs (empty when the build has none)."""
+    """The build's 2-22-200 parameters as (meaning, value), in the words the build recorded with them.
+
+    The meaning is the parameter's help text from the manifest (the parameter's name when the manifest has
+    none); a value that differs from the default says so.
+    """
     groen = artifact.manifest.get("groen")
     if not isinstance(groen, dict):
         return []
     params = groen.get("params", groen)
     if not isinstance(params, dict):
         return []
-    return [(str(k), str(v)) for k, v in params.items() if not isinstance(v, dict | list)]
+    help_texts = groen.get("help")
+    help_texts = help_texts if isinstance(help_texts, dict) else {}
+    defaults = groen.get("defaults")
+    defaults = defaults if isinstance(defaults, dict) else {}
+    out = []
+    for name, value in params.items():
+        if isinstance(value, dict | list):
+            continue
+        text = _plain(value)
+        if name in defaults and defaults[name] != value:
+            text += f" (standaard {_plain(defaults[name])})"
+        out.append((str(help_texts.get(name) or name), text))
+    return out
 
 
 def map_view(

@@ -113,10 +113,4 @@ def format_value(value: float | None, indicator: Indicator) -> str:
     if value is None or pd.isna(value):
         return ""
     text = f"{value:,.{indicator.decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    if indicator.unit == "percent":
-        return f"{text}%"
-    if indicator.unit == "euro":
-        return f"€ {text}"
-    if indicator.unit in ("km", "years"):
-        return f"{text} {'km' if indicator.unit == 'km' else 'jaar'}"
-    return text
+    return indicator.with_unit(text)

@@ -12,8 +12,8 @@ from atlas.codes import LEVELS
 from atlas.errors import BadRequest, NotFound
 from atlas.render.overlays import overlay_file
 from atlas.render.selection import parse_level, parse_year, select, years_of
-from atlas.web import artifact
 from atlas.web.cache import cached
+from atlas.web.current import artifact
 from atlas.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")

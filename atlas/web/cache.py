@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
+from atlas.artifact.layout import MANIFEST_FILE
+from atlas.web.current import ARTIFACT, SETTINGS
 from atlas.web.security import secure
 
 CACHE_CONTROL = "public, max-age=300"
@@ -105,6 +107,6 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def init_app(app: Flask) -> None:
-    manifest = app.extensions["atlas"].path / "manifest.json"
+    manifest = app.extensions[ARTIFACT].path / MANIFEST_FILE
     app.extensions["atlas_build_hash"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
-    app.extensions["atlas_cache"] = LRU(int(app.config.get("ATLAS_CACHE_SIZE", 128)))
+    app.extensions["atlas_cache"] = LRU(app.extensions[SETTINGS].cache_size)

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, request
 from atlas.errors import NotFound
 from atlas.render.exports import FORMATS, export
 from atlas.render.selection import parse_level, parse_year, select
-from atlas.web import artifact
 from atlas.web.cache import cached
+from atlas.web.current import artifact
 
 bp = Blueprint("downloads", __name__, url_prefix="/download")
 

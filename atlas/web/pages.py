@@ -13,9 +13,9 @@ from atlas.render.mapview import map_view
 from atlas.render.profile import profile
 from atlas.render.search import search_areas
 from atlas.render.selection import WEB_LEVELS, parse_level, parse_stadsdeel, parse_year, select, years_of
-from atlas.web import artifact
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
+from atlas.web.current import artifact, settings
 
 bp = Blueprint("pages", __name__)
 
@@ -78,7 +78,7 @@ def kaart(indicator: str) -> Response:
         raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
     stadsdeel = parse_stadsdeel(art, request.args.get("stadsdeel"))
     sel = select(art, indicator, level, parse_year(request.args.get("jaar")))
-    view = map_view(art, sel, map_assets(), stadsdeel=stadsdeel, tiles=current_app.config["ATLAS_TILES"])
+    view = map_view(art, sel, map_assets(), stadsdeel=stadsdeel, tiles=settings().tiles)
     return _html(
         render_template(
             "kaart.html",
