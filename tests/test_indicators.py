@@ -141,3 +141,10 @@ def test_unsupported_file_type(tmp_path, small_registry):
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(SourcesError, match=r"x\.json.*unsupported file type"):
         read_long(_long(path), small_registry)
+
+
+def test_every_indicator_format_has_one_reader():
+    from atlas.sources.indicators import READERS
+    from atlas.sources.spec import INDICATOR_FORMATS
+
+    assert list(READERS) == list(INDICATOR_FORMATS)

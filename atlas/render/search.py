@@ -6,9 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from atlas.artifact import Artifact
+from atlas.render.selection import WEB_LEVELS
 
-SEARCH_LEVELS = ("buurt", "wijk", "stadsdeel")
-LEVEL_LABELS = {"buurt": "buurt", "wijk": "wijk", "stadsdeel": "stadsdeel", "gemeente": "gemeente"}
+SEARCH_LEVELS = WEB_LEVELS
+"""Levels a search looks in: the areas a map can show."""
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from atlas.codes import LEVELS
 from atlas.errors import BadRequest, NotFound
 from atlas.layers.registry import Indicator
 
-WEB_LEVELS = ("buurt", "wijk", "stadsdeel")
-"""Levels a map can show (the gemeente is one polygon: it is the reference, not a map)."""
+WEB_LEVELS = LEVELS[:-1]
+"""Levels a map can show: all but the gemeente (one polygon: it is the reference, not a map)."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from atlas.crs import RD_NEW
 from atlas.pipeline.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
 from atlas.pipeline.groen.canopy import canopy_cover
 from atlas.sources.groen import check_canopy, read_points, read_polygons
-from atlas.sources.spec.groen import PARAMETERS, GroenParams, GroenSpec
+from atlas.sources.spec.groen import PARAMETERS, GroenSpec
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,7 @@ SOURCE_2_22_200 = "Bomen, parken, kroonraster en adressen; berekend door de atla
 
 __all__ = [
     "CRITERIA",
-    "PARAMETERS",
-    "GroenParams",
     "GroenResult",
-    "GroenSpec",
     "canopy_cover",
     "compute_groen",
     "groen_per_address",
