@@ -46,7 +46,7 @@ class Artifact:
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
-        path = Path(path)
+        path = Path(path).resolve()  # files are served later, whatever the working directory is then
         manifest_path = path / MANIFEST_FILE
         if not manifest_path.is_file():
             raise ArtifactError(f"{path} is not a build artifact (no {MANIFEST_FILE}); run 'atlas build'")

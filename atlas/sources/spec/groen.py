@@ -41,7 +41,7 @@ class GroenParams:
         22.0, "minimale kroonbedekking van het gebied van het adres (procent)", low=0, high=100
     )
     canopy_level: str = param(
-        "buurt", "het gebied waarvan de kroonbedekking telt: buurt, wijk, stadsdeel of gemeente", choices=LEVELS
+        "buurt", "het gebied waarvan de kroonbedekking telt (buurt, wijk, stadsdeel of gemeente)", choices=LEVELS
     )
     park_max_distance_m: float = param(
         200.0, "maximale afstand tot het dichtstbijzijnde park (meter, hemelsbreed)", low=0, high=10_000
