@@ -63,6 +63,21 @@ def level_of_code(code: str) -> str | None:
     return level if level is not None and CODE_PATTERNS[level].match(normal) else None
 
 
+def gemeente_of(code: str) -> str:
+    """The gemeente a code of any level nests in: ``BU01930101``, ``WK019301``, ``SD019301`` -> ``GM0193``."""
+    return f"GM{normalise_code(code)[2:6]}"
+
+
+def wijk_of(buurt: str) -> str:
+    """The wijk a buurt code nests in: ``BU01930101`` -> ``WK019301``."""
+    return f"WK{normalise_code(buurt)[2:8]}"
+
+
+def stadsdeel_code(gemeente: str, ordinal: int) -> str:
+    """The code the atlas gives the ``ordinal``-th stadsdeel (1-based) of a gemeente: ``SD`` + its digits + 2."""
+    return f"SD{normalise_code(gemeente)[2:6]}{ordinal:02d}"
+
+
 def check_code(
     code: str,
     level: str,

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from atlas.artifact.areas import Areas
-from atlas.codes import check_code, gemeente_code, normalise_code, text
+from atlas.codes import check_code, gemeente_code, gemeente_of, normalise_code, stadsdeel_code, text, wijk_of
 from atlas.crs import RD_NEW
 from atlas.errors import AreaError
 from atlas.sources.areas import RawAreas
@@ -84,9 +84,9 @@ def _check_unique(codes: Sequence[str], rows: Sequence[int], level: str, file: s
 
 def _check_in_gemeente(codes: Sequence[str], level: str, gemeente: str, rows: Sequence[int], file: str) -> None:
     for code, row in zip(codes, rows, strict=True):
-        if code[2:6] != gemeente[2:]:
+        if gemeente_of(code) != gemeente:
             raise AreaError(
-                f"{level} {code} is not in gemeente {gemeente} (its code nests in GM{code[2:6]})",
+                f"{level} {code} is not in gemeente {gemeente} (its code nests in {gemeente_of(code)})",
                 file=file or None,
                 row=row,
                 field="code",
@@ -96,7 +96,7 @@ def _check_in_gemeente(codes: Sequence[str], level: str, gemeente: str, rows: Se
 def _check_buurt_parents(codes: Sequence[str], parents: Sequence[str], rows: Sequence[int], file: str) -> None:
     """A buurt's parent must be the wijk its code nests in: BU01930101 lies in WK019301."""
     for code, parent, row in zip(codes, parents, rows, strict=True):
-        nest = f"WK{code[2:8]}"
+        nest = wijk_of(code)
         if parent != nest:
             raise AreaError(
                 f"buurt {code} has parent wijk {parent}, but its code nests in wijk {nest}",
@@ -280,9 +280,9 @@ def _stadsdelen(
                 row=row,
                 field="wijkcode",
             )
-        if sd[2:6] != gemeente[2:]:
+        if gemeente_of(sd) != gemeente:
             raise AreaError(
-                f"stadsdeel {sd} does not nest in gemeente {gemeente} (expected SD{gemeente[2:]}nn)",
+                f"stadsdeel {sd} does not nest in gemeente {gemeente} (expected {stadsdeel_code(gemeente, 1)[:-2]}nn)",
                 file=file or None,
                 row=row,
                 field="stadsdeelcode",

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from atlas.codes import CBS_CODE, CODE_HINTS, CODE_PATTERNS, gemeente_of, normalise_code
 from atlas.errors import AtlasError, SourcesError
 from atlas.sources.kwb import KWB_TABLES
 
@@ -61,14 +62,10 @@ def parse_years(text: str) -> list[int]:
     return sorted(set(years))
 
 
-def _digits(gemeente: str) -> str:
-    return gemeente.upper().removeprefix("GM")
-
-
 def in_gemeente(code: str, gemeente: str) -> bool:
     """Whether a (stripped) CBS code lies in the gemeente: ``GM0193``, ``WK0193..``, ``BU0193....``."""
-    code = code.strip().upper()
-    return code[2:6] == _digits(gemeente) and code[:2] in ("GM", "WK", "BU")
+    code = normalise_code(code)
+    return bool(CBS_CODE.match(code)) and gemeente_of(code) == normalise_code(gemeente)
 
 
 def _record_code(record: dict[str, Any]) -> str:
@@ -90,7 +87,7 @@ def fetch_kwb(gemeente: str, year: int, out: Path, *, refresh: bool = False, pro
     if target.is_file() and properties.is_file() and not refresh:
         log.info("%s: in the cache", target.name)
         return target
-    digits = _digits(gemeente)
+    digits = normalise_code(gemeente).removeprefix("GM")
     try:
         records = cbsodata.get_data(table, filters=f"substringof('{digits}',WijkenEnBuurten)")
         meta = cbsodata.get_meta(table, "DataProperties")
@@ -197,8 +194,8 @@ def fetch_cbs(
 ) -> Path:
     """Fetch KWB tables for ``years`` and the kaart of the last year; writes and returns ``OUT/sources.yaml``."""
     gemeente = gemeente.upper()
-    if not (gemeente.startswith("GM") and len(gemeente) == 6 and gemeente[2:].isdigit()):
-        raise SourcesError(f"{gemeente!r} is not a CBS gemeente code such as GM0193", field="--gemeente")
+    if not CODE_PATTERNS["gemeente"].match(gemeente):
+        raise SourcesError(f"{gemeente!r} is not a CBS gemeente code ({CODE_HINTS['gemeente']})", field="--gemeente")
     entries = []
     for year in years:
         path = fetch_kwb(gemeente, year, out, refresh=refresh, progress=progress)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from atlas.codes import check_code, code_column, gemeente_code, normalise_code, text
+from atlas.codes import check_code, code_column, gemeente_code, normalise_code, stadsdeel_code, text
 from atlas.errors import AreaError
 
 
@@ -65,7 +65,7 @@ def stadsdeel_codes(wijkcodes: Sequence[str], names: Sequence[str], gemeente: st
         smallest[name] = min(smallest.get(name, wijk), wijk)
     order = sorted(smallest, key=lambda name: smallest[name])
     ordinal = {name: index for index, name in enumerate(order, start=1)}
-    return [f"SD{gemeente[2:]}{ordinal[name]:02d}" for name in names]
+    return [stadsdeel_code(gemeente, ordinal[name]) for name in names]
 
 
 def read_stadsdelen(path: Path, gemeente: str) -> pd.DataFrame:
