@@ -5,14 +5,17 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from atlas.errors import AtlasError
 from atlas.settings import describe as describe_settings
+
+if TYPE_CHECKING:
+    from atlas.findings import Finding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,17 +80,33 @@ def demo(out: Path, seed: int) -> None:
 @_friendly
 def build(sources: Path, out: Path, registry: Path | None) -> None:
     """Build the artifact in OUT from the sources file (atomically: a failed build leaves OUT as it was)."""
+    from atlas.findings import Finding
     from atlas.layers.registry import load_registry
     from atlas.pipeline.run import build as run_build
 
     start = time.perf_counter()
     manifest = run_build(sources, out, registry=load_registry(registry) if registry else None)
+    _print_findings([Finding.from_dict(f) for f in manifest.get("checks", [])])
     counts = manifest["counts"]
     click.echo(
         f"built {out} in {time.perf_counter() - start:.1f} s: "
         + ", ".join(f"{n} {level}" for level, n in counts["areas"].items())
         + f"; {counts['values']} values"
     )
+
+
+def _print_findings(findings: Iterable[Finding], *, infos: bool = False) -> None:
+    """Errors and warnings one per line; infos one per line with ``infos``, else only counted."""
+    from atlas.findings import Severity
+
+    items = list(findings)
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    shown = [f for f in sorted(items, key=lambda f: order[f.severity]) if infos or f.severity is not Severity.INFO]
+    for finding in shown:
+        click.echo(finding.line(), err=finding.severity is Severity.ERROR)
+    hidden = len(items) - len(shown)
+    if hidden:
+        click.echo(f"{hidden} info findings (atlas validate lists them; manifest.json has them under 'checks')")
 
 
 @main.command()
@@ -102,8 +121,14 @@ def validate(registry: Path | None, sources: Path | None) -> None:
     reg = load_registry(registry)
     click.echo(f"{reg.path}: {len(reg.indicators)} indicators, {len(reg.overlays)} overlays: ok")
     if sources is not None:
-        for line in validate_sources(sources, reg):
+        lines, findings = validate_sources(sources, reg)
+        for line in lines:
             click.echo(line)
+        _print_findings(findings, infos=True)
+        errors = len(findings.errors)
+        if errors:
+            raise click.ClickException(f"{errors} error(s): 'atlas build' would stop and write nothing")
+        click.echo(f"{sources}: ok ({len(findings)} findings, no errors)")
 
 
 @main.command(epilog="\b\nSettings (environment variables, read at start-up):\n" + describe_settings())

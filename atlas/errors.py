@@ -61,6 +61,10 @@ class BuildError(AtlasError):
     """The build could not complete (a consistency problem found after import)."""
 
 
+class FindingsError(BuildError):
+    """The findings of a build include errors: the message lists them all."""
+
+
 class ArtifactError(AtlasError):
     """A build artifact is missing, incomplete or of another version."""
 

@@ -120,9 +120,15 @@ def test_cli_build_and_validate(tmp_path):
     sources = _sources(tmp_path)
     result = runner.invoke(main, ["validate", "--sources", str(sources)])
     assert result.exit_code == 0, result.output
-    assert "4 buurt" in result.output and "1 values name unknown area codes" in result.output
+    assert "4 buurt" in result.output
+    assert "warning [unmatched_codes] cijfers.csv, row 10: 1 values name area codes that are not in the boundaries" in (
+        result.output
+    )
     result = runner.invoke(main, ["build", "--sources", str(sources), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    assert "warning [unmatched_codes]" in result.output  # the build says it too
+    checks = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["checks"]
+    assert [c["kind"] for c in checks if c["severity"] == "warning"] == ["unmatched_codes"]
     assert (tmp_path / "out" / "values.parquet").is_file()
 
 

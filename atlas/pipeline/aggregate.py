@@ -21,6 +21,7 @@ from atlas.artifact.areas import Areas
 from atlas.artifact.layout import VALUE_COLUMNS
 from atlas.artifact.status import status_of_values
 from atlas.codes import LEVELS
+from atlas.findings import Findings
 from atlas.layers.registry import Registry
 
 MIN_COVERAGE = 0.9
@@ -109,7 +110,9 @@ def _aggregate(children: pd.DataFrame, parent_of: pd.Series, registry: Registry,
     return result[["indicator", "period", "code", "value", "n", "source"]]
 
 
-def complete_values(raw: pd.DataFrame, areas: Areas, registry: Registry) -> pd.DataFrame:
+def complete_values(
+    raw: pd.DataFrame, areas: Areas, registry: Registry, findings: Findings | None = None
+) -> pd.DataFrame:
     """The tidy values table for every area, level, indicator and period the inputs mention."""
     combos = raw[["indicator", "period"]].drop_duplicates().sort_values(["indicator", "period"])
     given = raw[["indicator", "code", "period", "value", "n", "source"]]

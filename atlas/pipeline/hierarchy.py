@@ -29,6 +29,7 @@ from atlas.artifact.areas import Areas
 from atlas.codes import check_code, gemeente_code, gemeente_of, normalise_code, stadsdeel_code, text, wijk_of
 from atlas.crs import RD_NEW
 from atlas.errors import AreaError
+from atlas.findings import Findings
 from atlas.sources.areas import RawAreas
 from atlas.sources.stadsdelen import stadsdeel_codes
 
@@ -302,7 +303,7 @@ def _stadsdelen(
 
 
 def build_hierarchy(
-    raw: RawAreas, gemeente: str, naam: str | None = None, *, source: str = ""
+    raw: RawAreas, gemeente: str, naam: str | None = None, *, source: str = "", findings: Findings | None = None
 ) -> tuple[Areas, list[str]]:
     """Check and complete the hierarchy of one gemeente; returns the areas and the notes.
 

@@ -19,6 +19,7 @@ from atlas.artifact.areas import Areas
 from atlas.artifact.writer import file_sha256, write_artifact
 from atlas.checks import describe_parameters
 from atlas.codes import LEVELS
+from atlas.findings import Findings
 from atlas.layers.registry import Registry, load_registry
 from atlas.pipeline.aggregate import complete_values
 from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web_overlay_layers
@@ -122,6 +123,8 @@ class Prepared:
     raw: pd.DataFrame
     unmatched: dict[str, Any]
     off_level: list[dict[str, Any]]
+    findings: Findings
+    """Every doubt about the inputs so far (errors stop the build before anything is written)."""
     stapeling: list[dict[str, Any]] = field(default_factory=list)
     """One report per peildatum (counts only, never ids)."""
     time_series: dict[str, Any] = field(default_factory=dict)
@@ -129,47 +132,96 @@ class Prepared:
     """Canopy cover and 2-22-200 (when the sources file has a ``groen:`` section)."""
 
 
+def _report_inputs(
+    findings: Findings,
+    notes: list[str],
+    unmatched: dict[str, Any],
+    off_level: list[dict[str, Any]],
+    series: dict[str, Any],
+) -> None:
+    """The doubts found while reading: notes, unknown codes, values off their levels, codes that come and go."""
+    for note in notes:
+        findings.info("note", note)
+    if unmatched["count"]:
+        first = unmatched["examples"][0]
+        findings.warning(
+            "unmatched_codes",
+            f"{unmatched['count']} values name area codes that are not in the boundaries and are not used "
+            f"(e.g. {first['code']}, {first['indicator']} {first['period']})",
+            file=first["file"],
+            row=first["row"],
+            count=unmatched["count"],
+        )
+    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    for item in off_level:
+        by_indicator.setdefault(item["indicator"], []).append(item)
+    for indicator, items in by_indicator.items():
+        findings.warning(
+            "off_level",
+            f"{len(items)} values of {indicator} are for a level the registry does not list for it "
+            f"(e.g. {items[0]['code']}); they are not shown",
+            file=items[0]["file"],
+            indicator=indicator,
+            count=len(items),
+        )
+    if series.get("gaps"):
+        findings.info(
+            "time_series_gap",
+            f"{series['gaps']} area codes are absent in some periods of an indicator "
+            f"(e.g. {', '.join(series['codes_with_gaps'][:5])})",
+            count=int(series["gaps"]),
+        )
+
+
 def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
-    """Import and validate every input named by the sources file; raises on the first bad input."""
+    """Import and check every input named by the sources file; raises on the first unreadable input.
+
+    Doubts that do not stop reading are collected in ``Prepared.findings``.
+    """
+    findings = Findings()
     spec = load_sources(sources)
     registry = registry or load_registry()
     log.info("areas from %s", spec.areas.buurt.path.name)
-    raw_areas = read_areas(spec.areas, spec.gemeente)
-    areas, notes = build_hierarchy(raw_areas, spec.gemeente, spec.naam, source=spec.areas.buurt.path.name)
-    for note in notes:
-        log.warning(note)
+    raw_areas = read_areas(spec.areas, spec.gemeente, findings)
+    areas, notes = build_hierarchy(
+        raw_areas, spec.gemeente, spec.naam, source=spec.areas.buurt.path.name, findings=findings
+    )
     log.info("%s", ", ".join(f"{len(areas.level(level))} {level}" for level in LEVELS))
-    raw = read_indicators(spec.indicators, registry)
+    raw = read_indicators(spec.indicators, registry, findings)
     log.info("%d values read from %d indicator files", len(raw), len(spec.indicators))
-    stapeling, stapeling_reports = stapeling_from_sources(spec.stapeling, areas, registry)
+    stapeling, stapeling_reports = stapeling_from_sources(spec.stapeling, areas, registry, findings)
     if len(stapeling):
         log.info("stapeling on %s", ", ".join(r["peildatum"] for r in stapeling_reports))
         raw = pd.concat([raw, stapeling], ignore_index=True)
     groen = None
     if spec.groen is not None:
-        groen = compute_groen(spec.groen, areas)
+        groen = compute_groen(spec.groen, areas, findings)
         raw = pd.concat([raw, groen.values[groen.values.indicator.isin(registry.indicators)]], ignore_index=True)
     series = time_series_report(raw)
     raw, unmatched = _unmatched(raw, areas)
-    return Prepared(
-        spec,
-        registry,
-        areas,
-        notes,
-        raw,
-        unmatched,
-        _off_level(raw, areas, registry),
-        stapeling_reports,
-        series,
-        groen,
-    )
+    off_level = _off_level(raw, areas, registry)
+    _report_inputs(findings, notes, unmatched, off_level, series)
+    return Prepared(spec, registry, areas, notes, raw, unmatched, off_level, findings, stapeling_reports, series, groen)
 
 
-def validate_sources(sources: str | Path, registry: Registry | None = None) -> list[str]:
-    """Check a sources file and every file it names, without writing; returns a short report."""
+def evaluate(p: Prepared) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The values table of every area and level, with intervals and disclosure control; and the privacy report."""
+    values = complete_values(p.raw, p.areas, p.registry, p.findings)
+    values = add_intervals(values, p.registry)
+    values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy)
+    log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
+    return values, privacy
+
+
+def validate_sources(sources: str | Path, registry: Registry | None = None) -> tuple[list[str], Findings]:
+    """Check a sources file and every file it names, as a build would, without writing.
+
+    Returns a short summary and the findings (the caller prints them; errors mean the build would stop).
+    """
     p = prepare(sources, registry)
+    evaluate(p)
     lines = [
-        f"{p.spec.path}: ok",
+        f"{p.spec.path}: read",
         "areas: " + ", ".join(f"{len(p.areas.level(level))} {level}" for level in LEVELS),
         f"values: {len(p.raw)} from {len(p.spec.indicators)} files",
     ]
@@ -180,23 +232,17 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> l
         lines += describe_parameters("groen.params.", p.spec.groen.params)
     for r in p.stapeling:
         lines.append(f"stapeling {r['peildatum']}: {r['active_registrations']} active registrations: ok")
-    if p.time_series.get("gaps"):
-        lines.append(f"note: {p.time_series['gaps']} area codes are absent in some periods of an indicator")
-    lines += [f"note: {note}" for note in p.notes]
-    if p.unmatched["count"]:
-        lines.append(f"warning: {p.unmatched['count']} values name unknown area codes")
-    if p.off_level:
-        lines.append(f"warning: {len(p.off_level)} values are for levels the registry does not list")
-    return lines
+    return lines, p.findings
 
 
 def build(sources: str | Path, out: str | Path, *, registry: Registry | None = None) -> dict[str, Any]:
-    """Run the whole build; returns the manifest written to ``out/manifest.json``."""
+    """Run the whole build; returns the manifest written to ``out/manifest.json``.
+
+    Raises :class:`~atlas.errors.FindingsError` (and writes nothing) when the findings include an error.
+    """
     p = prepare(sources, registry)
-    values = complete_values(p.raw, p.areas, p.registry)
-    values = add_intervals(values, p.registry)
-    values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy)
-    log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
+    values, privacy = evaluate(p)
+    p.findings.stop_on_errors()
     gemeente = p.areas.gemeente.iloc[0]
     manifest: dict[str, Any] = {
         "created": created_timestamp(),
@@ -206,6 +252,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         "inputs": _inputs(p.spec),
         "registry": {"sha256": p.registry.sha256, "indicators": len(p.registry.indicators)},
         "counts": _counts(p.areas, values),
+        "checks": p.findings.as_manifest(),
         "notes": p.notes,
         "unmatched_codes": p.unmatched,
         "values_outside_registry_levels": p.off_level,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.codes import LEVELS
+from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.sources.registraties import REGELINGEN, read_registraties
 from atlas.sources.spec.stapeling import StapelingSource
@@ -129,7 +130,7 @@ def stapeling_values(
 
 
 def stapeling_from_sources(
-    spec: StapelingSource | None, areas: Areas, registry: Registry | None = None
+    spec: StapelingSource | None, areas: Areas, registry: Registry | None = None, findings: Findings | None = None
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The ``stapeling`` section of a sources file: values for every peildatum, and one report per peildatum.
 

@@ -10,6 +10,8 @@ import folium
 from atlas.artifact import Artifact
 from atlas.artifact.status import present, publishable, shown_status, shown_value
 from atlas.crs import WEB
+from atlas.findings import Finding
+from atlas.render.findings import page_findings
 from atlas.render.maps import (
     UNPUBLISHED_STYLES,
     MapAssets,
@@ -60,6 +62,8 @@ class MapView:
     """(code, naam) of the stadsdeel zoomed to."""
     groen: list[tuple[str, str]]
     """The 2-22-200 parameters of the build, as (name, value), for groen indicators."""
+    findings: list[Finding]
+    """The build's warnings about this indicator's figures."""
 
 
 def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[str]]:
@@ -184,4 +188,5 @@ def map_view(
         has_ci=has_ci,
         stadsdeel=(stadsdeel, sd_name) if stadsdeel and sd_name else None,
         groen=groen_parameters(artifact) if ind.theme == "groen" else [],
+        findings=page_findings(artifact, indicator=ind.id),
     )

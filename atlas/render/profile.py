@@ -10,8 +10,10 @@ import pandas as pd
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable, shown_status, shown_value
 from atlas.errors import NotFound
+from atlas.findings import Finding
 from atlas.layers.registry import Indicator
 from atlas.render.charts import sparkline
+from atlas.render.findings import page_findings
 from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
 from atlas.render.selection import format_value
@@ -59,6 +61,8 @@ class Profile:
     minimap: str
     groups: list[ProfileGroup]
     stapeling: list[ProfileRow]
+    findings: list[Finding] = field(default_factory=list)
+    """The build's warnings about this area's figures."""
 
 
 def find_area(artifact: Artifact, code: str) -> Area:
@@ -196,4 +200,5 @@ def profile(artifact: Artifact, code: str) -> Profile:
         minimap=_minimap(artifact, area, parent),
         groups=[groups[t] for t in sorted(groups, key=lambda t: order.get(t, len(order)))],
         stapeling=stapeling,
+        findings=page_findings(artifact, code=area.code),
     )

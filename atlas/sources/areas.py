@@ -36,6 +36,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from atlas.codes import code_column, gemeente_code, normalise_code, text
 from atlas.crs import RD_NEW
 from atlas.errors import AreaError
+from atlas.findings import Findings
 from atlas.sources.spec.areas import AreaSource, AreasSpec
 from atlas.sources.stadsdelen import read_stadsdelen
 
@@ -390,8 +391,8 @@ def _implicit_wijk_source(buurt: AreaSource, notes: list[str]) -> AreaSource | N
 # --- entry point ----------------------------------------------------------------------------
 
 
-def read_areas(spec: AreasSpec, gemeente: str) -> RawAreas:
-    """Read the buurten, wijken and stadsdelen of ``gemeente`` that ``spec`` names."""
+def read_areas(spec: AreasSpec, gemeente: str, findings: Findings | None = None) -> RawAreas:
+    """Read the buurten, wijken and stadsdelen of ``gemeente`` that ``spec`` names; doubts go to ``findings``."""
     gemeente = gemeente_code(gemeente)
     notes: list[str] = []
     buurt = _read_level(spec.buurt, "buurt", gemeente, notes)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from atlas.codes import ANY_CODE, normalise_code
 from atlas.errors import SourcesError
+from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.sources.kwb import read_cbsodata
 from atlas.sources.spec.indicators import IndicatorSource
@@ -73,7 +74,7 @@ def _check_indicator(registry: Registry, ident: str, *, file: Path, row: int | N
         raise SourcesError(f"unknown indicator {ident!r} (not in layers.yaml){extra}", file=file, row=row, field=field)
 
 
-def read_long(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
+def read_long(source: IndicatorSource, registry: Registry, findings: Findings | None = None) -> pd.DataFrame:
     """A long table: columns ``code, indicator, year, value`` and optionally ``n``."""
     path = source.path
     frame = read_table(path, source.sheet)
@@ -98,7 +99,7 @@ def read_long(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
     )
 
 
-def read_wide(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
+def read_wide(source: IndicatorSource, registry: Registry, findings: Findings | None = None) -> pd.DataFrame:
     """A wide table: one row per area, one column per indicator (mapped by ``columns``)."""
     path = source.path
     frame = read_table(path, source.sheet)
@@ -136,23 +137,27 @@ def read_wide(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[RAW_COLUMNS]
 
 
-Reader = Callable[[IndicatorSource, Registry], pd.DataFrame]
+Reader = Callable[[IndicatorSource, Registry, Findings | None], pd.DataFrame]
 
 READERS: dict[str, Reader] = {"long": read_long, "wide": read_wide, "cbsodata": read_cbsodata}
 """The reader of each indicator format of the sources file (:data:`~atlas.sources.spec.INDICATOR_FORMATS`)."""
 
 
-def read_indicator_source(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
-    """Read one indicator file with the reader of its format."""
+def read_indicator_source(
+    source: IndicatorSource, registry: Registry, findings: Findings | None = None
+) -> pd.DataFrame:
+    """Read one indicator file with the reader of its format; its doubts go to ``findings``."""
     reader = READERS.get(source.format)
     if reader is None:
         raise SourcesError(f"unknown format {source.format!r}", file=source.path, entry=source.entry)
-    return reader(source, registry)
+    return reader(source, registry, findings)
 
 
-def read_indicators(sources: tuple[IndicatorSource, ...], registry: Registry) -> pd.DataFrame:
+def read_indicators(
+    sources: tuple[IndicatorSource, ...], registry: Registry, findings: Findings | None = None
+) -> pd.DataFrame:
     """Read every indicator file; a value given twice (same indicator, area and period) is an error."""
-    frames = [read_indicator_source(source, registry) for source in sources]
+    frames = [read_indicator_source(source, registry, findings) for source in sources]
     if not frames:
         return empty_raw()
     values = pd.concat(frames, ignore_index=True)

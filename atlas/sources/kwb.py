@@ -35,6 +35,7 @@ import pandas as pd
 
 from atlas.codes import CBS_CODE
 from atlas.errors import SourcesError
+from atlas.findings import Findings
 from atlas.layers.registry import SHARE_UNITS, Registry
 from atlas.sources.spec.indicators import IndicatorSource
 from atlas.sources.tables import MISSING_MARKERS, RAW_COLUMNS, empty_raw
@@ -169,7 +170,7 @@ def _year(source: IndicatorSource) -> int:
     )
 
 
-def read_cbsodata(source: IndicatorSource, registry: Registry) -> pd.DataFrame:
+def read_cbsodata(source: IndicatorSource, registry: Registry, findings: Findings | None = None) -> pd.DataFrame:
     """The registry's KWB indicators from one recorded table, in :data:`RAW_COLUMNS`."""
     path = source.path
     table = (source.table or "").upper()

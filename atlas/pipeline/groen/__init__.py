@@ -19,6 +19,7 @@ import pandas as pd
 from atlas.artifact.areas import Areas
 from atlas.codes import LEVELS
 from atlas.crs import RD_NEW
+from atlas.findings import Findings
 from atlas.pipeline.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
 from atlas.pipeline.groen.canopy import canopy_cover
 from atlas.sources.groen import check_canopy, read_points, read_polygons
@@ -65,7 +66,7 @@ def _area_of(areas: Areas, buurt_codes: np.ndarray) -> dict[str, np.ndarray]:
     return area_of
 
 
-def compute_groen(spec: GroenSpec, areas: Areas) -> GroenResult:
+def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = None) -> GroenResult:
     """Canopy cover and the 2-22-200 shares for every area of ``areas`` (EPSG:28992)."""
     params = spec.params
     raster = check_canopy(spec.canopy)
