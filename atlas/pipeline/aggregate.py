@@ -14,6 +14,8 @@ Everything is vectorised over indicators and periods, so a national build costs 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,8 @@ from atlas.artifact.status import status_of_values
 from atlas.codes import LEVELS
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
+from atlas.pipeline.reconcile import reconcile
+from atlas.sources.spec.options import IndicatorOptions
 
 MIN_COVERAGE = 0.9
 """Share of the weight (residents) that must have a value before a population-weighted mean is published."""
@@ -57,8 +61,101 @@ def _population_weights(children: pd.DataFrame) -> pd.DataFrame:
     return weights.dropna(subset=["weight"])
 
 
-def _aggregate(children: pd.DataFrame, parent_of: pd.Series, registry: Registry, child_level: str) -> pd.DataFrame:
-    """Parent rows (indicator, period, code, value, n, source) derived from one child level."""
+ROUNDING_UNITS = (1000.0, 100.0, 10.0, 5.0)
+"""Units a source may round its counts to (CBS rounds wijk counts to 5)."""
+MIN_VALUES_FOR_A_UNIT = 5
+"""A rounding unit is only read from at least this many non-zero values (one total of 1 000 is not rounded)."""
+
+
+def rounding_error(values: pd.DataFrame) -> pd.DataFrame:
+    """Per ``indicator, period``: half the unit the given values seem rounded to (0 for exact whole numbers).
+
+    A unit is recognised when at least :data:`MIN_VALUES_FOR_A_UNIT` non-zero whole values are all multiples of it.
+    """
+    known = values[values.value.notna()]
+    out = []
+    for (ident, period), group in known.groupby(["indicator", "period"], sort=False):
+        v = group.value.to_numpy(dtype="float64")
+        nonzero = v[v != 0]
+        err = 0.0
+        if nonzero.size >= MIN_VALUES_FOR_A_UNIT and np.all(np.isclose(nonzero, np.round(nonzero))):
+            unit = next((u for u in ROUNDING_UNITS if np.all(np.isclose(np.mod(nonzero, u), 0))), 1.0)
+            err = 0.0 if unit == 1.0 else unit / 2
+        out.append((ident, period, err))
+    return pd.DataFrame(out, columns=["indicator", "period", "err"])
+
+
+def _sum(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum of the parts: only where every part has a value (a partial sum would be wrong)."""
+    out = (
+        rows.groupby(keys, sort=False)
+        .agg(
+            value=("value", "sum"),
+            n=("n", lambda x: x.sum() if x.notna().all() else np.nan),
+            complete=("value", lambda x: bool(x.notna().all())),
+            tolerance=("err", "sum") if "err" in rows.columns else ("value", lambda x: np.nan),
+            source=("source", "first"),
+        )
+        .reset_index()
+    )
+    out.loc[~out.complete, "value"] = np.nan
+    return out.drop(columns="complete").assign(method="")
+
+
+def _respondent_mean(rows: pd.DataFrame, keys: list[str], weights: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean weighted by respondents ``n`` where every part with a value has one; the other groups are returned
+    apart (survey values without ``n``), to be weighted by inhabitants where the sources file says so."""
+    complete = rows.value.notna().groupby([rows[k] for k in keys]).transform("all")
+    valued = rows[rows.value.notna()]
+    complete = complete[rows.value.notna()]
+    counted = valued.n.notna() & (valued.n > 0)
+    without_n = (~counted).groupby([valued[k] for k in keys]).transform("any") if len(valued) else counted
+    with_n = valued[~without_n.astype(bool)]
+    out = pd.DataFrame(columns=[*keys, "value", "n", "tolerance", "source", "method"])
+    if not with_n.empty:
+        with_n = with_n.assign(wv=with_n.value * with_n.n, complete=complete[~without_n.astype(bool)])
+        grouped = with_n.groupby(keys, sort=False).agg(
+            wv=("wv", "sum"), n=("n", "sum"), complete=("complete", "all"), source=("source", "first")
+        )
+        grouped["value"] = grouped.wv / grouped.n
+        grouped["tolerance"] = np.where(grouped.complete, np.nan, np.inf)  # compared only when every part counts
+        out = grouped.drop(columns=["wv", "complete"]).reset_index().assign(method="")
+    approximate = valued[without_n.astype(bool)]
+    approximate = approximate[approximate.indicator.map(weights).eq("inwoners")]
+    return out, approximate
+
+
+def _population_mean(rows: pd.DataFrame, children: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Mean weighted by ``inwoners``; missing where the parts with a value hold too few of the residents."""
+    weights = _population_weights(children)
+    p = rows.merge(weights, on=["code", "period"], how="left")
+    p = p[p.weight.notna() & (p.weight > 0)]
+    has = p.value.notna()
+    p = p.assign(wv=np.where(has, p.value * p.weight, 0.0), wc=np.where(has, p.weight, 0.0))
+    out = p.groupby(keys, sort=False).agg(
+        wv=("wv", "sum"), wc=("wc", "sum"), wt=("weight", "sum"), source=("source", "first")
+    )
+    covered = out.wc >= MIN_COVERAGE * out.wt
+    out["value"] = np.where(covered & (out.wc > 0), out.wv / out.wc.where(out.wc > 0), np.nan)
+    out["n"] = np.nan
+    # a mean of only some of the parts says little about the source's own value: no comparison then
+    out["tolerance"] = np.where(out.wc >= out.wt, np.nan, np.inf)
+    return out.drop(columns=["wv", "wc", "wt"]).reset_index().assign(method="")
+
+
+def _aggregate(
+    children: pd.DataFrame,
+    parent_of: pd.Series,
+    registry: Registry,
+    child_level: str,
+    weights: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Parent rows (indicator, period, code, value, n, source, tolerance, method) derived from one child level.
+
+    ``tolerance``: for sums of parts with an ``err`` column (their rounding error), its sum; for means NaN where
+    every part has a value (comparable) and inf where not;
+    ``method`` says when the value is an approximation (survey values without ``n`` weighted by inhabitants).
+    """
     rule = {i.id: i.aggregate for i in registry}
     rows = children.assign(parent=children.code.map(parent_of), rule=children.indicator.map(rule))
     rows = rows[rows.parent.notna() & rows.parent.ne("") & rows.rule.ne("none")]
@@ -66,80 +163,99 @@ def _aggregate(children: pd.DataFrame, parent_of: pd.Series, registry: Registry,
     derived: list[pd.DataFrame] = []
     suffix = f" (berekend uit {_PLURAL[child_level]})"
 
-    # sum: complete parts only
     s = rows[rows.rule == "sum"]
     if not s.empty:
-        g = s.groupby(keys, sort=False)
-        out = g.agg(
-            value=("value", "sum"),
-            n=("n", lambda x: x.sum() if x.notna().all() else np.nan),
-            complete=("value", lambda x: bool(x.notna().all())),
-            source=("source", "first"),
-        ).reset_index()
-        out.loc[~out.complete, "value"] = np.nan
-        derived.append(out.drop(columns="complete"))
-
-    # respondent-weighted mean
-    r = rows[(rows.rule == "respondent_weighted_mean") & rows.value.notna() & (rows.n > 0)]
+        derived.append(_sum(s, keys))
+    r = rows[rows.rule == "respondent_weighted_mean"]
     if not r.empty:
-        r = r.assign(wv=r.value * r.n)
-        out = r.groupby(keys, sort=False).agg(wv=("wv", "sum"), n=("n", "sum"), source=("source", "first"))
-        out["value"] = out.wv / out.n
-        derived.append(out.drop(columns="wv").reset_index())
-
-    # population-weighted mean
+        by_respondents, approximate = _respondent_mean(r, keys, weights or {})
+        derived.append(by_respondents)
+        if not approximate.empty:
+            approx = _population_mean(approximate, children, keys)
+            derived.append(approx.assign(method=APPROXIMATION))
     p = rows[rows.rule == "population_weighted_mean"]
     if not p.empty:
-        weights = _population_weights(children)
-        p = p.merge(weights, on=["code", "period"], how="left")
-        p = p[p.weight.notna() & (p.weight > 0)]
-        has = p.value.notna()
-        p = p.assign(wv=np.where(has, p.value * p.weight, 0.0), wc=np.where(has, p.weight, 0.0))
-        out = p.groupby(keys, sort=False).agg(
-            wv=("wv", "sum"), wc=("wc", "sum"), wt=("weight", "sum"), source=("source", "first")
-        )
-        covered = out.wc >= MIN_COVERAGE * out.wt
-        out["value"] = np.where(covered & (out.wc > 0), out.wv / out.wc.where(out.wc > 0), np.nan)
-        out["n"] = np.nan
-        derived.append(out.drop(columns=["wv", "wc", "wt"]).reset_index())
+        derived.append(_population_mean(p, children, keys))
 
+    columns = ["indicator", "period", "code", "value", "n", "source", "tolerance", "method"]
+    derived = [d for d in derived if not d.empty]
     if not derived:
-        return pd.DataFrame(columns=["indicator", "period", "code", "value", "n", "source"])
+        return pd.DataFrame(columns=columns)
     result = pd.concat(derived, ignore_index=True).rename(columns={"parent": "code"})
-    result["source"] = result.source.astype(str) + suffix
-    return result[["indicator", "period", "code", "value", "n", "source"]]
+    result["source"] = result.source.astype(str) + np.where(
+        result.method.eq(APPROXIMATION), f" ({APPROXIMATION}, {suffix.strip(' ()')})", suffix
+    )
+    return result[columns]
+
+
+def _bottom_up(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each area's value as its lowest complete level gives it (the parts' sum or mean where they are complete,
+    else the source's own), with the rounding error it may carry: what a source's parent value is compared with."""
+    complete = rows.value_p.notna() & ~np.isinf(pd.to_numeric(rows.tolerance_p, errors="coerce"))
+    err = pd.to_numeric(rows.tolerance_p, errors="coerce").where(complete, rows.err).fillna(0.0)
+    return pd.DataFrame(
+        {
+            "indicator": rows.indicator,
+            "period": rows.period,
+            "code": rows.code,
+            "value": rows.value_p.where(complete, rows.value),
+            "n": rows.n_d.where(complete, rows.n),
+            "source": rows.source_d.where(complete, rows.source),
+            "err": err,
+        }
+    )
+
+
+APPROXIMATION = "benadering: gewogen naar inwoners"
+"""How the source of a survey value without respondent counts, aggregated by inhabitants, says it is approximate."""
 
 
 def complete_values(
-    raw: pd.DataFrame, areas: Areas, registry: Registry, findings: Findings | None = None
+    raw: pd.DataFrame,
+    areas: Areas,
+    registry: Registry,
+    findings: Findings | None = None,
+    options: Mapping[str, IndicatorOptions] | None = None,
 ) -> pd.DataFrame:
-    """The tidy values table for every area, level, indicator and period the inputs mention."""
+    """The tidy values table for every area, level, indicator and period the inputs mention.
+
+    Where a source gives a parent value and its parts add up to something else, ``options`` (the sources file's
+    ``indicator_options``) says which is shown, and ``findings`` hears of it (:mod:`atlas.pipeline.reconcile`).
+    """
+    options = options or {}
+    weights = {ident: o.weights for ident, o in options.items()}
     combos = raw[["indicator", "period"]].drop_duplicates().sort_values(["indicator", "period"])
-    given = raw[["indicator", "code", "period", "value", "n", "source"]]
+    given = raw[["indicator", "code", "period", "value", "n", "source", *(["file"] if "file" in raw.columns else [])]]
+    keys = ["indicator", "period", "code"]
     completed: dict[str, pd.DataFrame] = {}
+    bottom_up: dict[str, pd.DataFrame] = {}
     frames: list[pd.DataFrame] = []
     for level in LEVELS:
         layer = areas.level(level)
         if layer.empty:
             continue
         grid = _grid(registry, combos, level, layer.code)
-        rows = grid.merge(given, on=["indicator", "period", "code"], how="left", indicator="_given")
+        rows = grid.merge(given, on=keys, how="left", indicator="_given")
         rows["_given"] = rows["_given"] == "both"
+        rows = rows.merge(rounding_error(rows[rows._given]), on=["indicator", "period"], how="left")
+        rows["err"] = rows.err.fillna(0.0)
         link = areas.children(level)
-        if link is not None:
+        if link is not None and link[0] in completed:
             child_level, parent_of = link
-            if child_level in completed:
-                derived = _aggregate(completed[child_level], parent_of, registry, child_level)
-                rows = rows.merge(derived, on=["indicator", "period", "code"], how="left", suffixes=("", "_d"))
-                use = ~rows["_given"]
-                for column in ("value", "n"):
-                    derived_column = pd.to_numeric(rows[f"{column}_d"], errors="coerce").astype("float64")
-                    rows[column] = derived_column.where(use, rows[column].astype("float64"))
-                rows["source"] = rows["source_d"].where(use, rows["source"])
-                rows = rows.drop(columns=["value_d", "n_d", "source_d"])
+            derived = _aggregate(completed[child_level], parent_of, registry, child_level, weights)
+            rows = rows.merge(derived.drop(columns="tolerance"), on=keys, how="left", suffixes=("", "_d"))
+            parts = _aggregate(bottom_up[child_level], parent_of, registry, child_level, weights)
+            parts = parts[[*keys, "value", "tolerance"]].rename(
+                columns={"value": "value_p", "tolerance": "tolerance_p"}
+            )
+            rows = rows.merge(parts, on=keys, how="left")
+            bottom_up[level] = _bottom_up(rows)
+            rows = reconcile(rows, registry, options, findings, level, child_level)
+        else:
+            bottom_up[level] = rows[[*keys, "value", "n", "source", "err"]]
         rows["source"] = rows.source.where(rows.source.notna(), rows.indicator.map({i.id: i.source for i in registry}))
         rows["status"] = status_of_values(rows.value)
-        rows = rows.drop(columns="_given")
+        rows = rows.drop(columns=["_given", "err"])
         completed[level] = rows
         frames.append(rows)
     if not frames:

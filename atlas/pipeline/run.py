@@ -17,8 +17,9 @@ import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.writer import file_sha256, write_artifact
-from atlas.checks import describe_parameters
+from atlas.checks import describe_parameters, did_you_mean
 from atlas.codes import LEVELS
+from atlas.errors import SourcesError
 from atlas.findings import Findings
 from atlas.layers.registry import Registry, load_registry
 from atlas.pipeline.aggregate import complete_values
@@ -181,6 +182,14 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     findings = Findings()
     spec = load_sources(sources)
     registry = registry or load_registry()
+    for ident in spec.indicator_options:
+        if ident not in registry.indicators:
+            raise SourcesError(
+                f"unknown indicator {ident!r}{did_you_mean(ident, registry.indicators)}",
+                file=spec.path,
+                entry="indicator_options",
+                field=ident,
+            )
     log.info("areas from %s", spec.areas.buurt.path.name)
     raw_areas = read_areas(spec.areas, spec.gemeente, findings)
     areas, notes = build_hierarchy(
@@ -206,7 +215,7 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
 
 def evaluate(p: Prepared) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The values table of every area and level, with intervals and disclosure control; and the privacy report."""
-    values = complete_values(p.raw, p.areas, p.registry, p.findings)
+    values = complete_values(p.raw, p.areas, p.registry, p.findings, p.spec.indicator_options)
     values = add_intervals(values, p.registry)
     values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy)
     log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])

@@ -26,6 +26,7 @@ from atlas.errors import SourcesError
 from atlas.sources.spec.areas import AREA_FORMATS, AreaSource, AreasSpec, StadsdelenSource, parse_areas
 from atlas.sources.spec.groen import GroenSpec, parse_groen
 from atlas.sources.spec.indicators import INDICATOR_FORMATS, ColumnMap, IndicatorSource, parse_indicator
+from atlas.sources.spec.options import IndicatorOptions, parse_indicator_options
 from atlas.sources.spec.privacy import PrivacyPolicy, parse_privacy
 from atlas.sources.spec.stapeling import StapelingSource, parse_stapeling
 
@@ -36,6 +37,7 @@ __all__ = [
     "AreasSpec",
     "ColumnMap",
     "GroenSpec",
+    "IndicatorOptions",
     "IndicatorSource",
     "PrivacyPolicy",
     "SourcesSpec",
@@ -58,6 +60,11 @@ class SourcesSpec:
     groen: GroenSpec | None = None
     stapeling: StapelingSource | None = None
     privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
+    indicator_options: dict[str, IndicatorOptions] = field(default_factory=dict)
+
+    def options(self, indicator: str) -> IndicatorOptions:
+        """The options of one indicator (the defaults when the sources file names none)."""
+        return self.indicator_options.get(indicator, IndicatorOptions())
 
     def input_files(self) -> list[Path]:
         """Every file this spec names, for the manifest."""
@@ -70,7 +77,7 @@ class SourcesSpec:
         return files
 
 
-_TOP = ("gemeente", "naam", "demo", "areas", "indicators", "groen", "stapeling", "privacy")
+_TOP = ("gemeente", "naam", "demo", "areas", "indicators", "indicator_options", "groen", "stapeling", "privacy")
 
 
 def load_sources(path: str | Path) -> SourcesSpec:
@@ -104,4 +111,5 @@ def load_sources(path: str | Path) -> SourcesSpec:
         groen=parse_groen(file, groen) if groen is not None else None,
         stapeling=parse_stapeling(file, stapeling) if stapeling is not None else None,
         privacy=parse_privacy(file, section("privacy")),
+        indicator_options=parse_indicator_options(file, section("indicator_options")),
     )
