@@ -138,7 +138,7 @@ def stapeling_from_sources(
     """
     if spec is None:
         return empty_raw(), []
-    rows = read_registraties(spec.path)
+    rows = read_registraties(spec.path, findings)
     frames, reports = [], []
     for peildatum in spec.peildata:
         values, report = stapeling_values(rows, peildatum, areas, source=SOURCE, file=spec.path.name)

@@ -20,7 +20,7 @@ from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.sources.kwb import read_cbsodata
 from atlas.sources.spec.indicators import IndicatorSource
-from atlas.sources.tables import RAW_COLUMNS, empty_raw, parse_number, read_table
+from atlas.sources.tables import RAW_COLUMNS, empty_raw, no_data_rows, parse_number, read_table
 
 
 def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
@@ -74,17 +74,69 @@ def _check_indicator(registry: Registry, ident: str, *, file: Path, row: int | N
         raise SourcesError(f"unknown indicator {ident!r} (not in layers.yaml){extra}", file=file, row=row, field=field)
 
 
+MAX_LISTED = 20
+"""Out-of-range cells reported one by one per file and column; the rest are counted."""
+
+
+def check_ranges(
+    frame: pd.DataFrame,
+    registry: Registry,
+    findings: Findings | None,
+    path: Path,
+    value_column: str,
+    n_column: str | None,
+) -> None:
+    """``out_of_range`` errors: a percentage outside 0-100, a negative count, a negative respondent count ``n``.
+
+    ``frame`` is in :data:`RAW_COLUMNS`, its ``value`` read from ``value_column`` and ``n`` from ``n_column``.
+    Without a collector the first problem is raised at once.
+    """
+    unit = frame.indicator.map({i.id: i.unit for i in registry}).to_numpy(dtype=object)
+    value = frame.value.to_numpy(dtype="float64")
+    n = frame.n.to_numpy(dtype="float64")
+    problems = [
+        (value_column, ((unit == "percent") & ((value < 0) | (value > 100))), "is not a percentage (0 to 100)"),
+        (value_column, ((unit == "count") & (value < 0)), "is a negative count"),
+        (n_column or "n", (n < 0), "is a negative number of respondents (n)"),
+    ]
+    for column, bad, what in problems:
+        rows = np.flatnonzero(bad)
+        if rows.size == 0:
+            continue
+        numbers = value if column == value_column else n
+        for k in rows[:MAX_LISTED]:
+            message = f"{numbers[k]:g} {what} ({frame.indicator.iloc[k]}, {frame.code.iloc[k]})"
+            row = int(frame.row.iloc[k])
+            if findings is None:
+                raise SourcesError(message, file=path, row=row, field=column)
+            findings.error(
+                "out_of_range", message, file=str(path), row=row, field=column, indicator=frame.indicator.iloc[k]
+            )
+        if rows.size > MAX_LISTED:
+            assert findings is not None
+            findings.error(
+                "out_of_range",
+                f"{rows.size - MAX_LISTED} more cells {what}",
+                file=str(path),
+                field=column,
+                count=int(rows.size - MAX_LISTED),
+            )
+
+
 def read_long(source: IndicatorSource, registry: Registry, findings: Findings | None = None) -> pd.DataFrame:
     """A long table: columns ``code, indicator, year, value`` and optionally ``n``."""
     path = source.path
     frame = read_table(path, source.sheet)
     frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        no_data_rows(path, findings, sheet=source.sheet)
+        return empty_raw()
     _require(frame, [source.code, "indicator", "year", "value"], path, source.entry)
     indicators = [str(v).strip() for v in frame["indicator"].tolist()]
     for i, ident in enumerate(indicators):
         _check_indicator(registry, ident, file=path, row=i + 2, field="indicator")
     n = _numbers(frame, "n", path) if "n" in frame.columns else np.full(len(frame), np.nan)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "indicator": indicators,
             "code": _codes(frame, source.code, path),
@@ -97,6 +149,8 @@ def read_long(source: IndicatorSource, registry: Registry, findings: Findings | 
         },
         columns=RAW_COLUMNS,
     )
+    check_ranges(out, registry, findings, path, "value", "n")
+    return out
 
 
 def read_wide(source: IndicatorSource, registry: Registry, findings: Findings | None = None) -> pd.DataFrame:
@@ -104,6 +158,9 @@ def read_wide(source: IndicatorSource, registry: Registry, findings: Findings | 
     path = source.path
     frame = read_table(path, source.sheet)
     frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        no_data_rows(path, findings, sheet=source.sheet)
+        return empty_raw()
     needed = [source.code, *source.columns]
     needed += [m.n for m in source.columns.values() if m.n]
     if source.n:
@@ -120,20 +177,20 @@ def read_wide(source: IndicatorSource, registry: Registry, findings: Findings | 
     parts = []
     for column, mapping in source.columns.items():
         n = _numbers(frame, mapping.n, path) if mapping.n else shared_n
-        parts.append(
-            pd.DataFrame(
-                {
-                    "indicator": mapping.indicator,
-                    "code": codes,
-                    "period": periods,
-                    "value": _numbers(frame, column, path),
-                    "n": n,
-                    "source": source.source or registry.indicators[mapping.indicator].source,
-                    "file": path.name,
-                    "row": np.arange(2, len(frame) + 2),
-                }
-            )
+        part = pd.DataFrame(
+            {
+                "indicator": mapping.indicator,
+                "code": codes,
+                "period": periods,
+                "value": _numbers(frame, column, path),
+                "n": n,
+                "source": source.source or registry.indicators[mapping.indicator].source,
+                "file": path.name,
+                "row": np.arange(2, len(frame) + 2),
+            }
         )
+        check_ranges(part, registry, findings, path, column, mapping.n or source.n)
+        parts.append(part)
     return pd.concat(parts, ignore_index=True)[RAW_COLUMNS]
 
 

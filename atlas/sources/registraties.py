@@ -23,16 +23,19 @@ import pandas as pd
 
 from atlas.codes import CODE_HINTS, CODE_PATTERNS
 from atlas.errors import SourcesError
-from atlas.sources.tables import parse_date, read_table
+from atlas.findings import Findings
+from atlas.sources.tables import no_data_rows, parse_date, read_table
 
 COLUMNS = ("persoon_id", "huishouden_id", "buurtcode", "regeling", "begindatum", "einddatum")
 REGELINGEN = ("wmo", "jeugdhulp", "bijstand")
 
 
-def read_registraties(path: Path) -> pd.DataFrame:
+def read_registraties(path: Path, findings: Findings | None = None) -> pd.DataFrame:
     """The checked rows: ``persoon_id, huishouden_id, buurtcode, regeling, begin, end`` (end NaT while running)."""
     frame = read_table(path)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if frame.empty:
+        no_data_rows(path, findings, what="registrations")
     for column in COLUMNS:
         if column not in frame.columns:
             raise SourcesError(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.errors import SourcesError
+from atlas.findings import Findings
 
 RAW_COLUMNS = ["indicator", "code", "period", "value", "n", "source", "file", "row"]
 """Columns of an imported indicator table; ``file`` and ``row`` say where each value came from."""
@@ -48,6 +49,15 @@ def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise SourcesError(f"cannot read table: {exc}", file=path) from None
     raise SourcesError(f"unsupported file type {suffix!r}; use .csv or .xlsx", file=path)
+
+
+def no_data_rows(path: Path, findings: Findings | None, *, sheet: str | None = None, what: str = "data rows") -> None:
+    """An input without data: an ``empty_input`` error in ``findings`` (all errors are listed before the build
+    stops), or raised at once without a collector."""
+    message = f"has no {what} (only a header, or nothing): an empty input would silently remove its indicators"
+    if findings is None:
+        raise SourcesError(message, file=path, field=sheet)
+    findings.error("empty_input", message, file=str(path), field=sheet)
 
 
 def parse_number(text: str, *, file: Path, row: int, column: str) -> float:
