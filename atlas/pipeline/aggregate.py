@@ -45,7 +45,7 @@ def _grid(registry: Registry, combos: pd.DataFrame, level: str, codes: pd.Series
     return grid
 
 
-def _population_weights(children: pd.DataFrame) -> pd.DataFrame:
+def population_weights(children: pd.DataFrame) -> pd.DataFrame:
     """``inwoners`` per child code and period, falling back to the nearest year with a count."""
     pop = children[(children.indicator == POPULATION) & children.value.notna()]
     if pop.empty:
@@ -127,7 +127,7 @@ def _respondent_mean(rows: pd.DataFrame, keys: list[str], weights: dict[str, str
 
 def _population_mean(rows: pd.DataFrame, children: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Mean weighted by ``inwoners``; missing where the parts with a value hold too few of the residents."""
-    weights = _population_weights(children)
+    weights = population_weights(children)
     p = rows.merge(weights, on=["code", "period"], how="left")
     p = p[p.weight.notna() & (p.weight > 0)]
     has = p.value.notna()

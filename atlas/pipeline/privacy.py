@@ -32,7 +32,9 @@ import pandas as pd
 from atlas.artifact.areas import Areas
 from atlas.artifact.status import withhold
 from atlas.codes import LEVELS
+from atlas.findings import Findings
 from atlas.layers.registry import Registry
+from atlas.pipeline.aggregate import APPROXIMATION, population_weights
 from atlas.pipeline.disclosure import System, protect
 from atlas.sources.spec.privacy import PrivacyPolicy
 
@@ -51,8 +53,14 @@ RELATIONS: tuple[dict[str, float], ...] = (
 """Exact linear relations between indicators of one area and period (each sums to 0); used when all are present."""
 
 
-def primary_mask(values: pd.DataFrame, registry: Registry, policy: PrivacyPolicy) -> np.ndarray:
-    """Cells to suppress by themselves (never at the gemeente level)."""
+def primary_mask(
+    values: pd.DataFrame, registry: Registry, policy: PrivacyPolicy, inhabitants: pd.Series | None = None
+) -> np.ndarray:
+    """Cells to suppress by themselves (never at the gemeente level).
+
+    A survey value without a respondent count is published only where the area has at least
+    ``policy.min_inhabitants_without_n`` inhabitants (``inhabitants``: per row, NaN when unknown: withheld).
+    """
     rule = values.indicator.map({i.id: i.suppression for i in registry}).fillna("none").to_numpy()
     unit = values.indicator.map({i.id: i.unit for i in registry}).fillna("").to_numpy()
     value, n = values.value.to_numpy(float), values.n.to_numpy(float)
@@ -62,7 +70,17 @@ def primary_mask(values: pd.DataFrame, registry: Registry, policy: PrivacyPolicy
     small_denominator = (unit != "count") & np.isfinite(n) & (n < policy.min_count)
     count = (rule == "count") & known & (small_count | small_denominator)
     survey = (rule == "survey") & known & np.isfinite(n) & (n < policy.min_respondents)
-    return np.asarray((count | survey) & (values.level != LEVELS[-1]).to_numpy(), dtype=bool)
+    people = np.full(len(values), np.nan) if inhabitants is None else inhabitants.to_numpy(dtype="float64")
+    few = ~(np.nan_to_num(people, nan=-1.0) >= policy.min_inhabitants_without_n)
+    without_n = (rule == "survey") & known & ~np.isfinite(n) & few
+    return np.asarray((count | survey | without_n) & (values.level != LEVELS[-1]).to_numpy(), dtype=bool)
+
+
+def inhabitants_of(values: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """The inhabitants (``inwoners``, the nearest year with a count) of the area and period of each of ``rows``."""
+    weights = population_weights(values)
+    found = rows[["code", "period"]].merge(weights, on=["code", "period"], how="left")
+    return pd.Series(found.weight.to_numpy(dtype="float64"), index=rows.index)
 
 
 def area_children(areas: Areas) -> dict[str, list[str]]:
@@ -76,8 +94,15 @@ def area_children(areas: Areas) -> dict[str, list[str]]:
     return children
 
 
-def build_system(period: pd.DataFrame, children: dict[str, list[str]], registry: Registry) -> System:
-    """The relations an attacker can use within one period's rows (cells in the frame's row order)."""
+def build_system(
+    period: pd.DataFrame, children: dict[str, list[str]], registry: Registry, inhabitants: pd.Series | None = None
+) -> System:
+    """The relations an attacker can use within one period's rows (cells in the frame's row order).
+
+    A survey mean without respondent counts that the build weighted by inhabitants (``indicator_options``
+    ``weights: inwoners``) is a relation with the public ``inhabitants`` as coefficients.
+    """
+    people = np.full(len(period), np.nan) if inhabitants is None else inhabitants.to_numpy(dtype="float64")
     position = {(i, c): k for k, (i, c) in enumerate(zip(period.indicator, period.code, strict=True))}
     aggregate = {i.id: i.aggregate for i in registry}
     value, n = period.value.to_numpy(float), period.n.to_numpy(float)
@@ -93,7 +118,17 @@ def build_system(period: pd.DataFrame, children: dict[str, list[str]], registry:
                 continue
             if rule == "respondent_weighted_mean":
                 parts = [p for p in parts if np.isfinite(value[p])]
-                if not parts or not np.isfinite(n[[top, *parts]]).all():
+                if not parts:
+                    continue
+                if not np.isfinite(n[[top, *parts]]).all():
+                    weights = people[parts]
+                    if np.isfinite(value[top]) and np.isfinite(weights).all() and not np.isfinite(n[parts]).any():
+                        relations.append(
+                            (
+                                (top, -float(weights.sum())),
+                                *((p, float(w)) for p, w in zip(parts, weights, strict=True)),
+                            )
+                        )
                     continue
             relations.append(((top, -1.0), *((p, 1.0) for p in parts)))
     for relation in RELATIONS:
@@ -108,14 +143,18 @@ def build_system(period: pd.DataFrame, children: dict[str, list[str]], registry:
 
 
 def apply_privacy(
-    values: pd.DataFrame, areas: Areas, registry: Registry, policy: PrivacyPolicy
+    values: pd.DataFrame, areas: Areas, registry: Registry, policy: PrivacyPolicy, findings: Findings | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Suppress, protect and round; returns the new table and the report for the manifest."""
-    return suppress(values, area_children(areas), registry, policy)
+    return suppress(values, area_children(areas), registry, policy, findings)
 
 
 def suppress(
-    values: pd.DataFrame, children: dict[str, list[str]], registry: Registry, policy: PrivacyPolicy
+    values: pd.DataFrame,
+    children: dict[str, list[str]],
+    registry: Registry,
+    policy: PrivacyPolicy,
+    findings: Findings | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`apply_privacy` on any hierarchy given as parent code -> child codes."""
     rules = {i.id: i.suppression for i in registry}
@@ -124,12 +163,15 @@ def suppress(
     primary_all = np.zeros(len(out), dtype=bool)
     secondary_all = np.zeros(len(out), dtype=bool)
     unprotected_all = np.zeros(len(out), dtype=bool)
+    without_n = _without_n(out, registry)
+    people = inhabitants_of(out, out[without_n]) if without_n.any() else None
     for _, index in out[guarded].groupby("period", sort=True).groups.items():
         rows = out.loc[index]
-        primary = primary_mask(rows, registry, policy)
+        inhabitants = people.reindex(rows.index) if people is not None else None
+        primary = primary_mask(rows, registry, policy, inhabitants)
         if not primary.any():
             continue
-        system = build_system(rows, children, registry)
+        system = build_system(rows, children, registry, inhabitants)
         missing = ~np.isfinite(rows.value.to_numpy(float))
         allowed = ~missing & (rows.level != LEVELS[-1]).to_numpy()
         secondary, unprotected = protect(system, primary, missing, allowed)
@@ -144,10 +186,14 @@ def suppress(
         out.loc[counts, "value"] = np.round(out.loc[counts, "value"] / policy.round_to) * policy.round_to
     if unprotected_all.any():
         log.warning("%d suppressed cells cannot be protected by any complement", int(unprotected_all.sum()))
+    if findings is not None and without_n.any():
+        _report_without_n(findings, values, without_n, primary_all, policy)
     report = {
         "min_count": policy.min_count,
         "min_respondents": policy.min_respondents,
         "round_to": policy.round_to,
+        "min_inhabitants_without_n": policy.min_inhabitants_without_n,
+        "withheld_without_n": int((primary_all & without_n).sum()),
         "primary": int(primary_all.sum()),
         "secondary": int(secondary_all.sum()),
         "unprotected": int(unprotected_all.sum()),
@@ -163,3 +209,33 @@ def suppress(
         },
     }
     return out, report
+
+
+def _without_n(values: pd.DataFrame, registry: Registry) -> np.ndarray:
+    """Survey values without a respondent count."""
+    survey = values.indicator.map({i.id: i.suppression == "survey" for i in registry}).fillna(False).astype(bool)
+    return np.asarray(survey & values.value.notna() & values.n.isna(), dtype=bool)
+
+
+def _report_without_n(
+    findings: Findings, values: pd.DataFrame, without_n: np.ndarray, primary: np.ndarray, policy: PrivacyPolicy
+) -> None:
+    """One ``survey_without_n`` warning per indicator: what is published, what is withheld, what is not derived."""
+    frame = values.assign(_without=without_n, _withheld=primary & without_n)
+    for ident, group in frame[frame._without].groupby("indicator", sort=True):
+        withheld = int(group._withheld.sum())
+        derived = group.source.str.contains(APPROXIMATION, regex=False)
+        periods = ", ".join(sorted(set(group.period)))
+        findings.warning(
+            "survey_without_n",
+            f"{len(group)} values of {ident} ({periods}) have no respondent count: published without an interval and "
+            f"marked 'n onbekend'; {withheld} withheld in areas with fewer than "
+            f"{policy.min_inhabitants_without_n} inhabitants (privacy.min_inhabitants_without_n); "
+            + (
+                f"{int(derived.sum())} higher-level values are an approximation weighted by inhabitants"
+                if derived.any()
+                else "not aggregated to higher levels (indicator_options weights: inwoners would, as an approximation)"
+            ),
+            indicator=str(ident),
+            count=len(group),
+        )

@@ -217,7 +217,7 @@ def evaluate(p: Prepared) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The values table of every area and level, with intervals and disclosure control; and the privacy report."""
     values = complete_values(p.raw, p.areas, p.registry, p.findings, p.spec.indicator_options)
     values = add_intervals(values, p.registry)
-    values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy)
+    values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy, p.findings)
     log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
     return values, privacy
 

@@ -19,6 +19,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.status import publishable, shown_statuses
 from atlas.crs import WEB
 from atlas.errors import NotFound
+from atlas.render.maps import N_UNKNOWN
 from atlas.render.selection import Selection
 
 FORMATS: dict[str, str] = {
@@ -64,6 +65,8 @@ def table(selection: Selection) -> pd.DataFrame:
     for column, name in OPTIONAL.items():
         if column in src.columns:
             out[name] = src[column].to_numpy()
+    unknown_n = (ind.suppression == "survey") & publishable(src) & src["n"].isna().to_numpy()
+    out["opmerking"] = np.where(unknown_n, f"n {N_UNKNOWN}", "")
     published = publishable(src)
     out["status"] = shown_statuses(src)
     for column in HIDDEN_WHEN_UNPUBLISHED:

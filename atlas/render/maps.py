@@ -137,9 +137,16 @@ def _finite(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
-def format_n(value: Any) -> str:
+N_UNKNOWN = "onbekend"
+"""What a published survey value without a respondent count shows as its n."""
+
+
+def format_n(value: Any, indicator: Indicator | None = None) -> str:
+    """A count the Dutch way (``1.234``); a survey indicator's unknown respondent count says :data:`N_UNKNOWN`."""
     number = _finite(value)
-    return "" if number is None else f"{round(number):,}".replace(",", ".")
+    if number is None:
+        return N_UNKNOWN if indicator is not None and indicator.suppression == "survey" else ""
+    return f"{round(number):,}".replace(",", ".")
 
 
 def format_ci(row: dict[Hashable, Any] | pd.Series, indicator: Indicator) -> str:
@@ -177,7 +184,7 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
         props.update(
             {
                 "waarde": format_value(value, ind) if shown else status.label,
-                "n": format_n(row.get("n")) if shown else "",
+                "n": format_n(row.get("n"), ind) if shown else "",
                 "bi": format_ci(row, ind) if shown else "",
                 "verschil": format_significance(row) if shown else "",
                 "status": status.label,

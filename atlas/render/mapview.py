@@ -102,7 +102,7 @@ def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
                 naam=str(row["naam"]),
                 value=value,
                 waarde=format_value(value, ind) if ok else "",
-                n=format_n(row.get("n")) if ok else "",
+                n=format_n(row.get("n"), ind) if ok else "",
                 ci=format_ci(row, ind) if ok else "",
                 verschil=format_significance(row) if ok else "",
                 status=shown_status(row.get("status"), row.get("value")).label,

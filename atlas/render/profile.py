@@ -140,7 +140,7 @@ def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, c
         year=year,
         value=format_value(value, ind) if value is not None else "",
         status=shown_status(last["status"], last["value"]).label,
-        n=format_n(last.get("n")) if value is not None else "",
+        n=format_n(last.get("n"), ind) if value is not None else "",
         ci=format_ci(last, ind) if value is not None else "",
         parent=format_value(parent_value, ind),
         city=format_value(city_value, ind),

@@ -22,6 +22,9 @@ class PrivacyPolicy:
     min_count: int = param(10, "aantallen van 1 tot dit aantal personen worden niet gepubliceerd", low=1)
     min_respondents: int = param(30, "uitkomsten van minder respondenten worden niet gepubliceerd", low=1)
     round_to: int = param(1, "gepubliceerde aantallen worden afgerond op een veelvoud hiervan (1: niet)", low=1)
+    min_inhabitants_without_n: int = param(
+        1000, "enquêtecijfers zonder aantal respondenten alleen voor gebieden met minstens zoveel inwoners", low=0
+    )
 
 
 def parse_privacy(file: Path, raw: Any) -> PrivacyPolicy:
