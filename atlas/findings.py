@@ -29,6 +29,7 @@ KINDS: Mapping[str, str] = {
     "secret_parent": "De bron houdt deze waarde geheim; de atlas toont de som van de onderliggende gebieden",
     "dropped_rows": "Rijen uit een invoerbestand zijn niet gebruikt",
     "unused_columns": "Kolommen of sleutels uit een invoerbestand zijn niet gebruikt",
+    "missing_columns": "Kolommen of sleutels die de registry noemt ontbreken in een invoerbestand",
     "geometry_mismatch": "De grenzen van de wijken passen niet bij die van hun buurten",
     "overlap": "Buurten overlappen elkaar",
     "gap": "Er liggen gaten tussen de buurten",

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from atlas.errors import SourcesError
-from atlas.layers.registry import load_registry
+from atlas.findings import Findings, Severity
+from atlas.layers.registry import Registry, load_registry
 from atlas.sources.kwb import KNOWN_UNITS, parse_cell, read_cbsodata, stem, unit_factor
 from atlas.sources.spec import IndicatorSource
 
-CBS = Path(__file__).resolve().parent / "fixtures" / "cbs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CBS = FIXTURES / "cbs"
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +111,7 @@ def test_a_bad_cell_names_file_record_and_key(folder, registry):
     records = json.loads(path.read_text())
     records[2]["AantalInwoners_5"] = "veel"
     path.write_text(json.dumps(records))
-    with pytest.raises(SourcesError, match=r"records_2024.json, row 3, field 'AantalInwoners'.*'veel'"):
+    with pytest.raises(SourcesError, match=r"records_2024.json, row 3, field 'AantalInwoners_5'.*'veel'"):
         read_cbsodata(_source(path, "85984NED"), registry)
 
 
@@ -158,3 +163,311 @@ def test_real_2024_zwolle_extract_imports_exactly(tmp_path, realdata, registry):
     inwoners = frame[frame.indicator == "inwoners"].set_index("code").value
     assert inwoners.to_dict() == {code: float(keys["AantalInwoners_5"]) for code, keys in real.items()}
     assert inwoners.drop("GM0193").sum() == 133135  # CBS rounds wijk counts to 5
+
+
+# --- a whole KWB table: every key, shared stems, findings ------------------------------------------------------------
+
+FULL = Path(__file__).resolve().parent / "fixtures" / "kwb_full"
+SHARED_STEMS = {
+    "Nederland": 2,
+    "EuropaExclusiefNederland": 3,
+    "BuitenEuropa": 3,
+    "Appartement": 2,
+    "Tussenwoning": 2,
+    "Hoekwoning": 2,
+    "TweeOnderEenKapWoning": 2,
+    "VrijstaandeWoning": 2,
+    "Huurwoning": 2,
+    "EigenWoning": 2,
+}
+"""The stems several keys of 85984NED share, with how many keys share each."""
+
+
+def _registry(tmp_path: Path, *indicators: dict) -> Registry:
+    """The small test registry plus KWB indicators (counts unless said otherwise)."""
+    data = yaml.safe_load((FIXTURES / "registry_small.yaml").read_text(encoding="utf-8"))
+    base = {"theme": "context", "unit": "count", "better": "neutral", "source": "CBS", "aggregate": "sum"}
+    data["indicators"] += [{"title": ind["id"], **base, **ind} for ind in indicators]
+    path = tmp_path / "layers.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_registry(path)
+
+
+@pytest.fixture
+def full(tmp_path: Path) -> Path:
+    """The whole-table fixture (records and DataProperties) in a folder of its own."""
+    folder = tmp_path / "kwb"
+    shutil.copytree(FULL, folder)
+    return folder / "kwb_85984NED.json"
+
+
+def _read(path: Path, registry: Registry, findings: Findings | None = None, table: str = "85984NED") -> pd.DataFrame:
+    return read_cbsodata(_source(path, table), registry, findings)
+
+
+def _record(path: Path, code: str) -> dict:
+    return next(r for r in json.loads(path.read_text()) if (r.get("Codering_3") or "").strip() == code)
+
+
+def test_the_full_fixture_has_every_topic_key_of_the_table():
+    properties = json.loads((FULL / "85984NED_DataProperties.json").read_text())
+    topics = [p["Key"] for p in properties if p["Type"] == "Topic"]
+    assert len(topics) == 128 and len(set(topics)) == 128
+    assert topics[:4] == ["Gemeentenaam_1", "SoortRegio_2", "Codering_3", "IndelingswijzigingGemeenteWijkBuurt_4"]
+    records = json.loads((FULL / "kwb_85984NED.json").read_text())
+    assert all(list(r) == ["ID", "WijkenEnBuurten", *topics] for r in records)
+    stems = Counter(stem(k) for k in topics)
+    assert {s: n for s, n in stems.items() if n > 1} == SHARED_STEMS
+
+
+@pytest.mark.realdata
+def test_the_full_fixture_follows_the_published_metadata(realdata):
+    """Keys, their order, units, data types and TopicGroups are those of the real DataProperties."""
+    real = json.loads((realdata / "cbs_85984NED_DataProperties.json").read_text(encoding="utf-8"))
+    ours = json.loads((FULL / "85984NED_DataProperties.json").read_text())
+
+    def shape(props: list[dict]) -> list[tuple]:
+        return [
+            (p["Type"], p.get("Key"), p.get("ParentID"), p.get("Unit", "").strip(), p.get("Datatype")) for p in props
+        ]
+
+    def groups(props: list[dict]) -> list[str]:
+        return [p["Title"].strip() for p in props if p["Type"] == "TopicGroup"]
+
+    assert shape(ours) == shape(real)
+    assert groups(ours) == groups(real)
+
+
+def test_a_whole_table_reads_with_the_shipped_registry(full, registry):
+    findings = Findings()
+    frame = _read(full, registry, findings)
+    zwolle = _record(full, "GM0193")
+    assert _value(frame, "inwoners", "GM0193") == zwolle["AantalInwoners_5"]
+    assert _value(frame, "woz_waarde", "GM0193") == zwolle["GemiddeldeWOZWaardeVanWoningen_39"] * 1000
+    assert _value(frame, "eenpersoonshuishoudens", "WK019302") == pytest.approx(
+        100 * _record(full, "WK019302")["Eenpersoonshuishoudens_30"] / _record(full, "WK019302")["HuishoudensTotaal_29"]
+    )
+    assert np.isnan(_value(frame, "gestandaardiseerd_inkomen", "BU01930102"))  # CBS secrecy stays missing
+    assert "NL00" not in set(frame.code) and "BU02000101" in set(frame.code)  # other gemeenten: the build's business
+    by_kind = {f.kind: f for f in findings}
+    assert set(by_kind) == {"dropped_rows", "unused_columns"}
+    assert by_kind["dropped_rows"].severity is Severity.INFO and by_kind["dropped_rows"].count == 1
+    assert "NL00" in by_kind["dropped_rows"].message
+    used = {k for i in registry for k in (i.cbs_key, i.cbs_denominator) if k}
+    unused = by_kind["unused_columns"]
+    assert unused.severity is Severity.INFO and unused.count == 124 - len(used) and unused.file == full.name
+    assert "of the 124 measures of table 85984NED" in unused.message and "Mannen_6" in unused.message
+
+
+def test_a_shared_stem_must_say_which_key_it_means(full, tmp_path):
+    reg = _registry(tmp_path, {"id": "herkomst_nl", "cbs_key": "Nederland"})
+    with pytest.raises(SourcesError) as caught:
+        _read(full, reg)
+    message = str(caught.value)
+    assert "field 'cbs_key'" in message and "indicator 'herkomst_nl' of layers.yaml" in message
+    assert "Nederland_17 (Bevolking > Bevolking naar herkomst > Herkomstland)" in message
+    assert "Nederland_20 (Bevolking > Bevolking naar herkomst > Geboren in Nederland)" in message
+    assert "cbs_key: {stem: Nederland, group: Herkomstland}" in message  # a suggestion that works
+
+
+def test_groups_pick_the_key(full, tmp_path):
+    reg = _registry(
+        tmp_path,
+        {"id": "herkomst_nl", "cbs_key": {"stem": "Nederland", "group": "Herkomstland"}},
+        {"id": "geboren_nl", "cbs_key": {"stem": "Nederland", "group": "geboren  IN nederland"}},
+        {"id": "buiten_eu", "cbs_key": {"stem": "BuitenEuropa", "group": "Geboren buiten Nederland"}},
+        {"id": "gas_appartement", "cbs_key": {"stem": "Appartement", "group": "aardgas"}},
+        {"id": "stroom_appartement", "cbs_key": {"stem": "Appartement", "group": "elektriciteit"}},
+        {
+            "id": "herkomst_nl_pct",
+            "unit": "percent",
+            "aggregate": "population_weighted_mean",
+            "cbs_key": {"stem": "Nederland", "group": "Herkomstland"},
+            "cbs_denominator": "AantalInwoners",
+        },
+    )
+    findings = Findings()
+    frame = _read(full, reg, findings)
+    record = _record(full, "WK019301")
+    assert _value(frame, "herkomst_nl", "WK019301") == record["Nederland_17"]
+    assert _value(frame, "geboren_nl", "WK019301") == record["Nederland_20"]
+    assert _value(frame, "buiten_eu", "WK019301") == record["BuitenEuropa_24"]
+    assert _value(frame, "gas_appartement", "WK019301") == record["Appartement_62"]
+    assert _value(frame, "stroom_appartement", "WK019301") == record["Appartement_54"]
+    assert _value(frame, "herkomst_nl_pct", "WK019301") == pytest.approx(
+        100 * record["Nederland_17"] / record["AantalInwoners_5"]
+    )
+    assert record["Nederland_17"] != record["Nederland_20"] and record["Appartement_54"] != record["Appartement_62"]
+    unused = next(f for f in findings if f.kind == "unused_columns")
+    assert "Nederland_17" not in unused.message and "Nederland_20" not in unused.message
+
+
+@pytest.mark.parametrize(
+    ("ref", "problem", "listed"),
+    [
+        (
+            {"stem": "EuropaExclusiefNederland", "group": "Nederland"},  # "Geboren in / buiten Nederland"
+            "2 keys with that stem lie in a group titled like 'Nederland'",
+            "EuropaExclusiefNederland_23 (Bevolking > Bevolking naar herkomst > Geboren buiten Nederland)",
+        ),
+        (
+            {"stem": "Appartement", "group": "Wonen en vastgoed"},
+            "no key with that stem lies in a group titled like 'Wonen en vastgoed'",
+            "Appartement_62 (Energie > Gemiddeld aardgasverbruik > Naar woningtype)",
+        ),
+    ],
+)
+def test_a_group_must_pick_exactly_one_key(full, tmp_path, ref, problem, listed):
+    reg = _registry(tmp_path, {"id": "x", "cbs_key": ref})
+    with pytest.raises(SourcesError, match=problem) as caught:
+        _read(full, reg)
+    assert listed in str(caught.value)
+
+
+def test_a_shared_stem_needs_the_dataproperties(full, tmp_path):
+    (full.parent / "85984NED_DataProperties.json").unlink()
+    reg = _registry(tmp_path, {"id": "gas", "cbs_key": {"stem": "Appartement", "group": "aardgas"}})
+    with pytest.raises(SourcesError, match=r"Appartement_54, Appartement_62.*put 85984NED_DataProperties.json beside"):
+        _read(full, reg)
+    # a stem of one key still reads; its group cannot be checked, and the build says so
+    reg = _registry(tmp_path, {"id": "inw", "cbs_key": {"stem": "AantalInwoners", "group": "Bevolking"}})
+    findings = Findings()
+    frame = _read(full, reg, findings)
+    assert _value(frame, "inw", "GM0193") == _record(full, "GM0193")["AantalInwoners_5"]
+    assert any(f.kind == "note" and "not checked" in f.message and f.indicator == "inw" for f in findings)
+
+
+def test_a_group_is_checked_even_for_a_stem_of_one_key(full, tmp_path):
+    reg = _registry(tmp_path, {"id": "inw", "cbs_key": {"stem": "AantalInwoners", "group": "Energie"}})
+    with pytest.raises(SourcesError, match=r"no key with that stem lies in a group titled like 'Energie'"):
+        _read(full, reg)
+
+
+def test_records_without_an_area_code_are_reported(full, registry):
+    records = json.loads(full.read_text())
+    records[3]["Codering_3"] = None
+    records[5]["Codering_3"] = "onbekend  "
+    records[5]["WijkenEnBuurten"] = "Onbekend"
+    full.write_text(json.dumps(records))
+    findings = Findings()
+    frame = _read(full, registry, findings)
+    assert "BU01930101" not in set(frame.code)
+    dropped = [f for f in findings if f.kind == "dropped_rows"]
+    assert [(f.severity, f.count) for f in dropped] == [(Severity.INFO, 1), (Severity.WARNING, 2)]
+    warning = dropped[1]
+    assert warning.file == full.name
+    assert "row 4: Codering_3 None, WijkenEnBuurten 'Binnenstad'" in warning.message
+    assert "row 6: Codering_3 'onbekend  ', WijkenEnBuurten 'Onbekend'" in warning.message
+
+
+def test_keys_the_registry_names_that_the_table_lacks_are_reported(full, tmp_path):
+    reg = _registry(
+        tmp_path,
+        {"id": "inw", "cbs_key": "AantalInwoners"},
+        {"id": "nieuw", "cbs_key": "NieuweMaatstaf"},
+        {
+            "id": "share",
+            "unit": "percent",
+            "aggregate": "population_weighted_mean",
+            "cbs_key": "Mannen",
+            "cbs_denominator": "Volwassenen",
+        },
+    )
+    findings = Findings()
+    frame = _read(full, reg, findings)
+    assert set(frame.indicator) == {"inw"}
+    missing = [f for f in findings if f.kind == "missing_columns"]
+    assert [(f.severity, f.indicator, f.field) for f in missing] == [
+        (Severity.WARNING, "nieuw", "NieuweMaatstaf"),
+        (Severity.WARNING, "share", "Volwassenen"),
+    ]
+    assert "table 85984NED has no key 'Volwassenen' (cbs_denominator) for indicator share" in missing[1].message
+
+
+def test_dataproperties_that_do_not_describe_a_key_are_reported(full, registry):
+    path = full.parent / "85984NED_DataProperties.json"
+    properties = [p for p in json.loads(path.read_text()) if p.get("Key") != "GemiddeldeWOZWaardeVanWoningen_39"]
+    path.write_text(json.dumps(properties))
+    findings = Findings()
+    frame = _read(full, registry, findings)
+    assert _value(frame, "woz_waarde", "GM0193") == _record(full, "GM0193")["GemiddeldeWOZWaardeVanWoningen_39"] * 1000
+    (warning,) = [f for f in findings if f.kind == "missing_columns"]
+    assert warning.file == path.name and warning.indicator == "woz_waarde" and "'x 1 000 euro'" in warning.message
+
+
+@pytest.mark.realdata
+def test_every_key_of_the_real_table_reads_and_every_shared_stem_resolves(tmp_path, realdata, registry):
+    """Records with every Topic key of the real 85984NED DataProperties (values made up here) read, and each key of
+    a shared stem is reached by a group title only that key has; without a group the error lists them all."""
+    properties = json.loads((realdata / "cbs_85984NED_DataProperties.json").read_text(encoding="utf-8"))
+    folder = tmp_path / "kwb"
+    folder.mkdir()
+    shutil.copy(realdata / "cbs_85984NED_DataProperties.json", folder / "85984NED_DataProperties.json")
+    topics = [p for p in properties if p["Type"] == "Topic"]
+    assert len(topics) == 128
+
+    def cell(topic: dict, k: int, a: int):
+        if topic["Key"].startswith("Codering"):
+            return ["GM0193", "WK019301", "BU01930101", "NL00"][a].ljust(10)
+        if topic["Datatype"] == "String":
+            return "tekst".ljust(10)
+        return None if (k + a) % 17 == 0 else 1000 * a + k + 1  # made up: unique per key and area
+
+    records = [
+        {"ID": a, "WijkenEnBuurten": f"Gebied {a}", **{t["Key"]: cell(t, k, a) for k, t in enumerate(topics)}}
+        for a in range(4)
+    ]
+    path = folder / "kwb_2024_GM0193.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+
+    findings = Findings()
+    frame = _read(path, registry, findings)
+    assert set(frame.code) == {"GM0193", "WK019301", "BU01930101"}
+    assert {i.id for i in registry if i.cbs_key} == set(frame.indicator)
+    assert [f.kind for f in findings] == ["dropped_rows", "unused_columns"]
+
+    shared = Counter(stem(t["Key"]) for t in topics)
+    assert {s: n for s, n in shared.items() if n > 1} == SHARED_STEMS
+    wanted = [t["Key"] for t in topics if shared[stem(t["Key"])] > 1]
+    indicators = []
+    for key in wanted:
+        reg = _registry(tmp_path, {"id": "probe", "cbs_key": stem(key)})
+        with pytest.raises(SourcesError) as caught:
+            _read(path, reg)
+        others = [k for k in wanted if stem(k) == stem(key)]
+        assert all(f"{k} (" in str(caught.value) for k in others)
+        # the group that only this key has, as the message would suggest it for the key
+        own = _group_of(properties, key, others)
+        indicators.append({"id": key.lower(), "cbs_key": {"stem": stem(key), "group": own}})
+    frame = _read(path, _registry(tmp_path, *indicators))
+    k_of = {t["Key"]: k for k, t in enumerate(topics)}
+    for key in wanted:
+        expected = cell(topics[k_of[key]], k_of[key], 1)
+        got = _value(frame, key.lower(), "WK019301")
+        assert (np.isnan(got) and expected is None) or got == expected, key
+
+
+def _group_of(properties: list[dict], key: str, others: list[str]) -> str:
+    by_id = {p["ID"]: p for p in properties}
+
+    def titles(k: str) -> list[str]:
+        entry = next(p for p in properties if p.get("Key") == k)
+        out = []
+        while entry.get("ParentID") is not None:
+            entry = by_id[entry["ParentID"]]
+            out.append(entry["Title"].strip())
+        return out
+
+    taken = {t for k in others if k != key for t in titles(k)}
+    return next(t for t in titles(key) if t not in taken)
+
+
+def test_the_readme_examples_pick_the_keys_they_say(full, tmp_path):
+    """The ``cbs_key`` lines of the README's CBS subsection, with the key each names in its comment."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^\s*(cbs_key: \{.*?\})\s+# (\w+_\d+)", text, flags=re.MULTILINE)
+    assert len(examples) >= 2
+    reg = _registry(tmp_path, *({"id": f"x{i}", **yaml.safe_load(line)} for i, (line, _) in enumerate(examples)))
+    frame = _read(full, reg)
+    record = _record(full, "GM0193")
+    assert [_value(frame, f"x{i}", "GM0193") for i in range(len(examples))] == [record[key] for _, key in examples]

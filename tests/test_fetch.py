@@ -9,12 +9,15 @@ import zipfile
 from pathlib import Path
 
 import cbsodata
+import pandas as pd
 import pyogrio
 import pytest
+import requests
 from click.testing import CliRunner
 
 from atlas.cli import main
 from atlas.layers.registry import load_registry
+from atlas.pipeline.run import build
 from atlas.sources import fetch
 from atlas.sources.kwb import read_cbsodata
 from atlas.sources.spec import load_sources
@@ -22,6 +25,7 @@ from atlas.sources.spec import load_sources
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CBS = FIXTURES / "cbs"
 GPKG = FIXTURES / "areas" / "wijkenbuurten_2023.gpkg"
+FULL = FIXTURES / "kwb_full"
 
 
 class Recorder:
@@ -115,7 +119,7 @@ def test_network_errors_are_clear(tmp_path, monkeypatch):
         raise ConnectionError("no route to host")
 
     monkeypatch.setattr(cbsodata, "get_data", offline)
-    with pytest.raises(fetch.FetchError, match="cannot download CBS table 85984NED"):
+    with pytest.raises(fetch.FetchError, match=r"no connection to CBS .*: cannot download table 85984NED"):
         fetch.fetch_cbs("GM0193", [2024], tmp_path)
     assert not list(tmp_path.glob("kwb_*"))
 
@@ -125,3 +129,82 @@ def test_parse_years():
     assert fetch.parse_years("2022, 2024") == [2022, 2024]
     with pytest.raises(Exception, match="not a year"):
         fetch.parse_years("vorig jaar")
+
+
+class WholeTable(Recorder):
+    """A recorded response of the whole 85984NED table: every key, shared stems, other gemeenten, the country."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records = json.loads((FULL / "kwb_85984NED.json").read_text())
+        self.properties = json.loads((FULL / "85984NED_DataProperties.json").read_text())
+
+
+def test_a_whole_table_goes_from_fetch_through_build(tmp_path, monkeypatch):
+    rec = WholeTable()
+    monkeypatch.setattr(cbsodata, "get_data", rec.get_data)
+    monkeypatch.setattr(cbsodata, "get_meta", rec.get_meta)
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", rec.urlopen)
+    snippet = fetch.fetch_cbs("GM0193", [2024], tmp_path / "cbs")
+    written = json.loads((tmp_path / "cbs" / "kwb_2024_GM0193.json").read_text())
+    assert len(written[0]) == 130  # every key as cbsodata gave it, shared stems and all
+
+    manifest = build(snippet, tmp_path / "build")
+    values = pd.read_parquet(tmp_path / "build" / "values.parquet")
+    given = {r["Codering_3"].strip(): r for r in rec.records}
+
+    def value(indicator: str, code: str) -> float:
+        row = values[(values.indicator == indicator) & (values.code == code) & (values.period == "2024")]
+        assert len(row) == 1, (indicator, code)
+        return float(row.value.iloc[0])
+
+    assert value("inwoners", "BU01930101") == given["BU01930101"]["AantalInwoners_5"]
+    assert value("inwoners", "GM0193") == given["GM0193"]["AantalInwoners_5"]
+    assert value("woz_waarde", "WK019302") == given["WK019302"]["GemiddeldeWOZWaardeVanWoningen_39"] * 1000
+    assert value("afstand_huisarts", "BU01930201") == given["BU01930201"]["AfstandTotHuisartsenpraktijk_117"]
+    assert "GM0200" not in set(values.code)  # the other gemeente was not fetched
+    checks = {c["kind"]: c for c in manifest["checks"]}
+    assert checks["unused_columns"]["severity"] == "info" and checks["unused_columns"]["file"] == "kwb_2024_GM0193.json"
+    assert "dropped_rows" not in checks  # fetch keeps only the gemeente's records
+
+
+def test_without_a_connection_fetch_says_so_in_one_line(tmp_path, monkeypatch):
+    def offline(*a, **kw):
+        raise requests.exceptions.ConnectionError(
+            "HTTPSConnectionPool(host='opendata.cbs.nl', port=443): Max retries exceeded with url: /ODataApi/OData/"
+            "85984NED (Caused by NameResolutionError(\"Failed to resolve 'opendata.cbs.nl'\"))"
+        )
+
+    monkeypatch.setattr(cbsodata, "get_data", offline)
+    result = CliRunner().invoke(
+        main, ["fetch", "cbs", "--gemeente", "GM0193", "--jaar", "2024", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    (line,) = lines
+    assert line.startswith("Error: no connection to CBS (opendata.cbs.nl): cannot download table 85984NED (2024).")
+    assert "85984NED_DataProperties.json" in line and "format: cbsodata, table: 85984NED" in line
+    assert "Max retries" not in line
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_an_answer_of_the_server_is_not_called_offline(tmp_path, monkeypatch):
+    def not_found(*a, **kw):
+        response = requests.models.Response()
+        response.status_code = 404
+        raise requests.exceptions.HTTPError("404 Client Error: Not Found for url", response=response)
+
+    monkeypatch.setattr(cbsodata, "get_data", not_found)
+    with pytest.raises(fetch.FetchError, match=r"^cannot download CBS table 85984NED \(2024\): 404 Client Error"):
+        fetch.fetch_cbs("GM0193", [2024], tmp_path)
+
+
+def test_the_kaart_offline_names_its_offline_route(tmp_path, recorder, monkeypatch):
+    def offline(url, timeout=None):
+        raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", offline)
+    with pytest.raises(fetch.FetchError, match=r"no connection: cannot download .*format: cbs-gpkg"):
+        fetch.fetch_cbs("GM0193", [2024], tmp_path)

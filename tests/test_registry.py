@@ -411,6 +411,55 @@ BROKEN = [
         "needs 'cbs_key'",
     ),
     (
+        "cbs-key-suffix",
+        _set("cbs_key", "AantalInwoners_5"),
+        "indicators[0] a",
+        "cbs_key",
+        "write the stem 'AantalInwoners'",
+    ),
+    (
+        "cbs-key-not-a-key",
+        _set("cbs_key", "Aantal inwoners"),
+        "indicators[0] a",
+        "cbs_key",
+        "is not a cbsodata key",
+    ),
+    (
+        "cbs-key-list",
+        _set("cbs_key", ["Nederland", "Herkomstland"]),
+        "indicators[0] a",
+        "cbs_key",
+        "must be a key stem such as AantalInwoners or {stem: ..., group: ...}",
+    ),
+    (
+        "cbs-key-unknown-field",
+        _set("cbs_key", {"stem": "Nederland", "grup": "Herkomstland"}),
+        "indicators[0] a",
+        "cbs_key.grup",
+        "did you mean 'group'?",
+    ),
+    (
+        "cbs-key-without-stem",
+        _set("cbs_key", {"group": "Herkomstland"}),
+        "indicators[0] a",
+        "cbs_key.stem",
+        "is required",
+    ),
+    (
+        "cbs-key-empty-group",
+        _set("cbs_key", {"stem": "Nederland", "group": " "}),
+        "indicators[0] a",
+        "cbs_key.group",
+        "non-empty text",
+    ),
+    (
+        "cbs-denominator-suffix",
+        lambda data: data["indicators"][0].update(cbs_key="Mannen", cbs_denominator={"stem": "AantalInwoners_5"}),
+        "indicators[0] a",
+        "cbs_denominator.stem",
+        "numeric suffix",
+    ),
+    (
         "overlay-unknown-indicator",
         _overlay_to_unknown,
         "overlays[0] o",
@@ -444,6 +493,20 @@ def test_broken_registry_names_file_entry_and_field(
     assert f"entry {entry!r}" in text
     assert f"field {field!r}" in text
     assert message in text
+
+
+def test_cbs_key_names_a_stem_and_optionally_its_group(tmp_path: Path) -> None:
+    data = _minimal()
+    data["indicators"][0].update(
+        cbs_key={"stem": "Nederland", "group": "Herkomstland"},
+        cbs_denominator={"stem": "AantalInwoners"},
+    )
+    indicator = load_registry(_write(tmp_path, data)).indicator("a")
+    assert (indicator.cbs_key, indicator.cbs_group) == ("Nederland", "Herkomstland")
+    assert (indicator.cbs_denominator, indicator.cbs_denominator_group) == ("AantalInwoners", None)
+    data["indicators"][0].update(cbs_key="AantalInwoners", cbs_denominator=None)
+    indicator = load_registry(_write(tmp_path, data)).indicator("a")
+    assert (indicator.cbs_key, indicator.cbs_group) == ("AantalInwoners", None)
 
 
 def test_denominator_needs_a_share_unit(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ knows where to look.
 from __future__ import annotations
 
 import hashlib
+import re
 import sysconfig
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ OVERLAY_KINDS: tuple[str, ...] = ("indicator", "points", "polygons")
 SHARE_UNITS: Mapping[str, float] = {"percent": 100.0, "per_1000": 1000.0}
 """Units a ``cbs_denominator`` may produce, with the factor: value = key / denominator × factor."""
 
+CBS_STEM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+"""What a cbsodata key stem looks like: ``AantalInwoners``, ``k_0Tot15Jaar``."""
+_CBS_SUFFIX = re.compile(r"_\d+$")
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -133,8 +138,13 @@ class Indicator:
     palette: str = "YlGnBu"
     decimals: int = 1
     cbs_key: str | None = None
+    """KWB key stem (the cbsodata key without its numeric suffix): ``AantalInwoners``."""
     cbs_denominator: str | None = None
     """KWB key stem that ``cbs_key`` is divided by when CBS publishes a count for a share."""
+    cbs_group: str | None = None
+    """For a stem several keys of a table share: (part of) the title of a TopicGroup above the key meant."""
+    cbs_denominator_group: str | None = None
+    """The same for ``cbs_denominator``."""
 
     @property
     def unit_label(self) -> str:
@@ -289,6 +299,33 @@ _INDICATOR_FIELDS = (
 )
 
 
+def _cbs_ref(c: Entry, name: str) -> tuple[str | None, str | None]:
+    """``cbs_key: Stem`` or ``cbs_key: {stem: Stem, group: TopicGroup title}``: the stem and the group (or None)."""
+    raw = c.data.get(name)
+    if raw is None:
+        return None, None
+    group = None
+    if isinstance(raw, dict):
+        sub = c.sub(name, ("stem", "group"))
+        assert sub is not None
+        stem, field = sub.text("stem", required=True), f"{name}.stem"
+        group = sub.text("group")
+    elif isinstance(raw, str) and raw.strip():
+        stem, field = raw.strip(), name
+    else:
+        raise c.fail(name, f"must be a key stem such as AantalInwoners or {{stem: ..., group: ...}}, got {raw!r}")
+    assert stem is not None
+    if not CBS_STEM.match(stem):
+        raise c.fail(field, f"{stem!r} is not a cbsodata key (letters, digits and underscores)")
+    if _CBS_SUFFIX.search(stem):
+        raise c.fail(
+            field,
+            f"{stem!r} carries the numeric suffix of one year's table; write the stem "
+            f"{_CBS_SUFFIX.sub('', stem)!r}, which matches every year",
+        )
+    return stem, group
+
+
 def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) -> Indicator:
     entry = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
     c = _checker(path, f"indicators[{index}] {entry}", raw, _INDICATOR_FIELDS)
@@ -297,8 +334,8 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
         raise c.fail("id", f"{ident!r} must be lower case letters, digits and underscores")
     theme = c.choice("theme", themes) if themes else c.string("theme", required=True)
     unit = c.choice("unit", UNITS)
-    cbs_key = c.string("cbs_key") or None
-    cbs_denominator = c.string("cbs_denominator") or None
+    cbs_key, cbs_group = _cbs_ref(c, "cbs_key")
+    cbs_denominator, cbs_denominator_group = _cbs_ref(c, "cbs_denominator")
     if cbs_denominator is not None:
         if cbs_key is None:
             raise c.fail("cbs_denominator", "needs 'cbs_key' (the count to divide)")
@@ -321,6 +358,8 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
         decimals=c.integer("decimals", 1, low=0, high=4) or 0,
         cbs_key=cbs_key,
         cbs_denominator=cbs_denominator,
+        cbs_group=cbs_group,
+        cbs_denominator_group=cbs_denominator_group,
     )
 
 

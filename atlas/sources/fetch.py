@@ -8,6 +8,9 @@ version that exists is taken), is cached as the zip, and the gemeente's part is 
 ``OUT/wijkbuurtkaart_<year>_<gemeente>.gpkg`` (layers ``buurten``, ``wijken``, ``gemeenten``, 2022 and later) or
 ``OUT/buurt_<year>_<gemeente>.shp`` (the shapefiles before 2022). A file already in the cache is not downloaded again
 (``refresh`` forces it). Finally ``OUT/sources.yaml`` is a ready sources snippet naming all of it.
+
+Without a connection the error says so in one line and names the offline route (:data:`OFFLINE_KWB`): the same files,
+got elsewhere, in a folder and named in the sources file.
 """
 
 from __future__ import annotations
@@ -42,6 +45,31 @@ Progress = Callable[[str, int, int | None], None]
 
 class FetchError(AtlasError):
     """A download failed (no internet, unknown table or year)."""
+
+
+OFFLINE_KWB = (
+    "Offline route: put the records of cbsodata.get_data('{table}') (a JSON list) and "
+    "{table}_DataProperties.json (cbsodata.get_meta('{table}', 'DataProperties')) in one folder and name the records "
+    "in sources.yaml: indicators: [{{path: <file>.json, format: cbsodata, table: {table}}}]"
+)
+OFFLINE_KAART = (
+    "Offline route: download {url} elsewhere and name its GeoPackage in sources.yaml: "
+    "areas: {{buurt: {{path: <file>.gpkg, format: cbs-gpkg}}}} (cbs-shp for the shapefiles before 2022)"
+)
+
+
+def is_offline(exc: BaseException) -> bool:
+    """Whether an error means the server could not be reached (no network, no DNS, a timeout), not that it answered.
+
+    ``requests``' ConnectionError and Timeout, ``urllib``'s URLError and socket errors are all ``OSError``s; an
+    HTTP error carries the server's ``response`` (requests) or ``code`` (urllib): the server answered.
+    """
+    answered = getattr(exc, "response", None) is not None or getattr(exc, "code", None) is not None
+    return isinstance(exc, OSError) and not answered
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def parse_years(text: str) -> list[int]:
@@ -92,7 +120,12 @@ def fetch_kwb(gemeente: str, year: int, out: Path, *, refresh: bool = False, pro
         records = cbsodata.get_data(table, filters=f"substringof('{digits}',WijkenEnBuurten)")
         meta = cbsodata.get_meta(table, "DataProperties")
     except Exception as exc:  # cbsodata raises requests' errors, and others
-        raise FetchError(f"cannot download CBS table {table} ({year}): {exc}") from None
+        if is_offline(exc):
+            raise FetchError(
+                f"no connection to CBS (opendata.cbs.nl): cannot download table {table} ({year}). "
+                + OFFLINE_KWB.format(table=table)
+            ) from None
+        raise FetchError(f"cannot download CBS table {table} ({year}): {_one_line(exc)}") from None
     mine = [r for r in records if in_gemeente(_record_code(r), gemeente)]
     if not mine:
         raise FetchError(f"CBS table {table} ({year}) has no rows for {gemeente}")
@@ -139,7 +172,9 @@ def _kaart_zip(year: int, cache: Path, refresh: bool, progress: Progress | None)
         except urllib.error.HTTPError as exc:
             errors.append(f"{url}: {exc.code}")
         except (urllib.error.URLError, OSError) as exc:
-            raise FetchError(f"cannot download {url}: {exc}") from None
+            if is_offline(exc):
+                raise FetchError(f"no connection: cannot download {url}. " + OFFLINE_KAART.format(url=url)) from None
+            raise FetchError(f"cannot download {url}: {_one_line(exc)}") from None
     raise FetchError("no wijk- en buurtkaart found: " + "; ".join(errors))
 
 
