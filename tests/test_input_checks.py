@@ -110,3 +110,24 @@ def test_the_build_lists_every_error_and_writes_nothing(tmp_path):
         r"error \[out_of_range\] .*cijfers.csv, row 2, field 'value': -1200 is a negative count", result.output
     )
     assert "2 error(s): 'atlas build' would stop and write nothing" in result.output
+
+
+def test_cbs_records_without_rows_or_with_negative_counts(tmp_path):
+    import json
+
+    from atlas.sources.kwb import read_cbsodata
+
+    path = tmp_path / "kwb_2024_GM0193.json"
+    path.write_text("[]", encoding="utf-8")
+    source = IndicatorSource(
+        entry="indicators[0]", path=path, format="cbsodata", table="85984NED", code="WijkenEnBuurten"
+    )
+    findings = Findings()
+    assert read_cbsodata(source, REGISTRY, findings).empty
+    assert [(f.kind, f.severity.value) for f in findings] == [("empty_input", "error")]
+    records = [{"ID": 0, "WijkenEnBuurten": "Binnenstad", "Codering_3": "BU01930101", "AantalInwoners_5": -20}]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    findings = Findings()
+    read_cbsodata(source, REGISTRY, findings)
+    [error] = findings.errors
+    assert error.kind == "out_of_range" and error.row == 1 and error.field == "AantalInwoners_5"

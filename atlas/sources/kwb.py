@@ -46,8 +46,9 @@ from atlas.codes import CBS_CODE
 from atlas.errors import SourcesError
 from atlas.findings import Findings
 from atlas.layers.registry import SHARE_UNITS, Indicator, Registry
+from atlas.sources.ranges import check_ranges
 from atlas.sources.spec.indicators import IndicatorSource
-from atlas.sources.tables import MISSING_MARKERS, RAW_COLUMNS, empty_raw
+from atlas.sources.tables import MISSING_MARKERS, RAW_COLUMNS, empty_raw, no_data_rows
 
 KWB_TABLES: dict[int, str] = {
     2019: "84583NED",
@@ -423,6 +424,9 @@ def read_cbsodata(source: IndicatorSource, registry: Registry, findings: Finding
     table = (source.table or "").upper()
     period = str(_year(source))
     records = read_records(path)
+    if not records:
+        no_data_rows(path, findings, what="records")
+        return empty_raw()
     kwb = KwbTable.read(path, table, records)
     measures = _measures(kwb, registry, findings)
     code_keys = [k for k in (kwb.first("Codering"), kwb.first(stem(source.code))) if k]
@@ -482,4 +486,7 @@ def read_cbsodata(source: IndicatorSource, registry: Registry, findings: Finding
     frame = pd.DataFrame(rows, columns=RAW_COLUMNS)
     frame["value"] = frame.value.astype(np.float64)
     frame["n"] = frame.n.astype(np.float64)
+    for m in measures:
+        part = frame[frame.indicator == m.indicator.id]
+        check_ranges(part, registry, findings, path, m.key, m.denominator)
     return frame
