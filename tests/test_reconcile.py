@@ -127,3 +127,20 @@ def test_indicator_options_are_checked(tmp_path):
         SourcesError, match=r"entry 'indicator_options', field 'inwonrs': unknown indicator .*'inwoners'"
     ):
         prepare(sources)
+
+
+def test_the_pages_of_the_indicator_and_the_area_state_the_warning(tmp_path):
+    from atlas.pipeline.run import build
+    from atlas.web import create_app
+    from tests.test_build import VALUES, _sources
+
+    sources = _sources(tmp_path, VALUES + "GM0193,inwoners,2023,2100,\n")  # the buurten add up to 2 045
+    manifest = build(sources, tmp_path / "out")
+    assert [c["kind"] for c in manifest["checks"] if c["severity"] == "warning"] == ["unmatched_codes", "sum_mismatch"]
+    client = create_app(tmp_path / "out", {"TESTING": True, "ATLAS_TILES": False}).test_client()
+    for url in ("/kaart/inwoners?niveau=wijk", "/gebied/GM0193"):
+        page = client.get(url).data.decode()
+        assert "Kanttekeningen bij" in page, url
+        assert "De waarde van de bron wijkt af van de som" in page and "the source gives 2 100" in page, url
+    assert "Kanttekeningen" not in client.get("/gebied/BU01930101").data.decode()
+    assert "Kanttekeningen" not in client.get("/kaart/vrijwilligerswerk?niveau=wijk").data.decode()
