@@ -65,7 +65,13 @@ def test_a_wide_file_names_its_own_columns(tmp_path):
     )
     findings = Findings()
     read_wide(source, REGISTRY, findings)
-    assert [(f.row, f.field) for f in findings] == [(2, "b_mivrij"), (3, "resp")]
+    assert [(f.row, f.field) for f in findings.errors] == [(2, "b_mivrij"), (3, "resp")]
+    path.write_text("buurtcode;b_mivrij;b_sceenz;resp\nBU01930101;10;20;40\n", encoding="utf-8")
+    findings = Findings()
+    read_wide(source, REGISTRY, findings)
+    [unused] = list(findings)
+    assert (unused.kind, unused.severity.value, unused.count) == ("unused_columns", "info", 1)
+    assert "1 of the 4 columns are not mapped to an indicator (b_sceenz)" in unused.message
 
 
 def test_a_file_with_only_a_header_is_an_error(tmp_path):

@@ -120,6 +120,16 @@ def read_wide(source: IndicatorSource, registry: Registry, findings: Findings | 
     if source.year_column:
         needed.append(source.year_column)
     _require(frame, list(dict.fromkeys(needed)), path, source.entry)
+    unused = [c for c in frame.columns if c not in needed]
+    if unused and findings is not None:
+        shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
+        findings.info(
+            "unused_columns",
+            f"{len(unused)} of the {len(frame.columns)} columns are not mapped to an indicator ({shown}); "
+            "map one under 'columns' to use it",
+            file=path.name,
+            count=len(unused),
+        )
     for column, mapping in source.columns.items():
         _check_indicator(registry, mapping.indicator, file=path, row=None, field=f"columns.{column}")
 
