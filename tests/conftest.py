@@ -105,7 +105,8 @@ def page(browser):
 
 
 def write_real_sources(folder: Path, realdata: Path) -> Path:
-    """A sources file for the real Zwolle boundaries and the real 2014 Buurt-voor-Buurt aggregate."""
+    """A sources file for the real Zwolle boundaries, the real 2014 Buurt-voor-Buurt aggregate (no respondent
+    counts) and the inhabitants per buurt 2015-2024 (cijfersoverzwolle)."""
     sources = folder / "sources.yaml"
     sources.write_text(
         f"""
@@ -123,6 +124,12 @@ indicators:
     source: Buurt-voor-Buurt 2014
     columns: {{b_mivrij: vrijwilligerswerk, b_sceenz: eenzaamheid, b_mimant: mantelzorg,
                b_shecht: verbonden_buurt, b_fbetrv: betrokken_openbare_ruimte}}
+  - path: {realdata / "zwolle_buurten_cijfersoverzwolle_demografie_2015_2024.csv"}
+    format: wide
+    code: buurtcode
+    year_column: jaar
+    source: cijfersoverzwolle.nl (BRP)
+    columns: {{inwoners_op_1_januari_personen: inwoners}}
 """,
         encoding="utf-8",
     )

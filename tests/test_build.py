@@ -175,4 +175,10 @@ def test_build_real_zwolle_boundaries(tmp_path, realdata):
     first = v[(v.indicator == "vrijwilligerswerk") & (v.code == "BU01931000")].iloc[0]
     assert first.value == pytest.approx(67.3449) and first.period == "2014"
     buurt = v[(v.indicator == "vrijwilligerswerk") & (v.level == "buurt")]
-    assert len(buurt) == 78 and 0 < buurt.value.isna().sum() < 10  # the file's NA stays missing
+    assert len(buurt) == 78 and 0 < (buurt.status == "missing").sum() < 10  # the file's NA stays missing
+    # no respondent counts: published only where a buurt has 1 000 inhabitants (2015, the nearest year with a count)
+    people = v[(v.indicator == "inwoners") & (v.period == "2015")].set_index("code").value
+    small = buurt[buurt.code.map(people) < 1000]
+    assert len(small) > 0 and (small.status != "ok").all()
+    assert (buurt[buurt.code.map(people) >= 1000].status != "suppressed").all()
+    assert any(c["kind"] == "survey_without_n" for c in manifest["checks"])

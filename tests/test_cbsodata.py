@@ -405,13 +405,20 @@ def test_every_key_of_the_real_table_reads_and_every_shared_stem_resolves(tmp_pa
     shutil.copy(realdata / "cbs_85984NED_DataProperties.json", folder / "85984NED_DataProperties.json")
     topics = [p for p in properties if p["Type"] == "Topic"]
     assert len(topics) == 128
+    denominators = {i.cbs_denominator for i in registry if i.cbs_denominator}
 
     def cell(topic: dict, k: int, a: int):
         if topic["Key"].startswith("Codering"):
             return ["GM0193", "WK019301", "BU01930101", "NL00"][a].ljust(10)
         if topic["Datatype"] == "String":
             return "tekst".ljust(10)
-        return None if (k + a) % 17 == 0 else 1000 * a + k + 1  # made up: unique per key and area
+        if (k + a) % 17 == 0:
+            return None
+        # made up: unique per key and area, and plausible: denominators large, every other measure between 1 and 2,
+        # so no share or percentage leaves 0-100
+        if stem(topic["Key"]) in denominators:
+            return 1_000_000 + 1000 * a + k
+        return round(1 + (1000 * a + k + 1) / 100_000, 5)
 
     records = [
         {"ID": a, "WijkenEnBuurten": f"Gebied {a}", **{t["Key"]: cell(t, k, a) for k, t in enumerate(topics)}}

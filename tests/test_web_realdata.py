@@ -63,6 +63,6 @@ def test_real_pages(real_client, url):
 
 
 def test_real_indicator_without_values_is_a_clear_404(real_client):
-    response = real_client.get("/kaart/inwoners")
+    response = real_client.get("/kaart/kroonbedekking")
     assert response.status_code == 404
     assert "geen cijfers" in response.data.decode()
