@@ -1,4 +1,4 @@
-"""The cbsodata importer on recorded responses in cbsodata's real structure (tests/fixtures/cbs)."""
+"""The cbsodata importer on made-up responses in cbsodata's real structure (tests/fixtures/cbs and kwb_full)."""
 
 from __future__ import annotations
 
@@ -54,9 +54,9 @@ def test_2024_records_import_exactly(folder, registry):
     records = {r["Codering_3"].strip(): r for r in json.loads((CBS / "kwb_2024_GM0193.json").read_text())}
     assert set(frame.code) == {"GM0193", "WK019310", "WK019311", "WK019312"}  # NL00 is not an area
     assert set(frame.period) == {"2024"}
-    # the real CBS counts
-    assert _value(frame, "inwoners", "GM0193") == 133141
-    assert _value(frame, "inwoners", "WK019310") == 4225
+    # the (made-up) counts as the typed records give them
+    assert _value(frame, "inwoners", "GM0193") == 118240
+    assert _value(frame, "inwoners", "WK019310") == 5130
     for code, r in records.items():
         if code == "NL00":
             continue
@@ -82,7 +82,7 @@ def test_other_year_suffixes_and_unit_table(folder, registry):
     frame = read_cbsodata(_source(folder / "kwb_2019_GM0193.json", "84583NED"), registry)
     assert set(frame.period) == {"2019"}
     assert set(frame.code) == {"GM0193", "WK019310", "WK019311"}
-    assert _value(frame, "inwoners", "GM0193") == round(133141 * 0.96)  # padded text in the record
+    assert _value(frame, "inwoners", "GM0193") == 113510  # padded text in the record: '113510      '
     # no DataProperties beside this file: the documented unit table says x 1 000 euro
     assert KNOWN_UNITS["GemiddeldeWOZWaardeVanWoningen"] == "x 1 000 euro"
     assert _value(frame, "woz_waarde", "GM0193") == 267_000
@@ -162,7 +162,35 @@ def test_real_2024_zwolle_extract_imports_exactly(tmp_path, realdata, registry):
     frame = read_cbsodata(_source(path, "85984NED"), registry)
     inwoners = frame[frame.indicator == "inwoners"].set_index("code").value
     assert inwoners.to_dict() == {code: float(keys["AantalInwoners_5"]) for code, keys in real.items()}
-    assert inwoners.drop("GM0193").sum() == 133135  # CBS rounds wijk counts to 5
+    # CBS rounds wijk counts to 5, so the wijken do not add up to the gemeente exactly (but within the rounding)
+    wijken = inwoners.drop("GM0193")
+    assert (wijken % 5 == 0).all()
+    assert wijken.sum() != inwoners["GM0193"] and abs(wijken.sum() - inwoners["GM0193"]) <= 2.5 * len(wijken)
+
+
+def test_the_cbs_dataproperties_say_nothing_but_the_key():
+    """The DataProperties of tests/fixtures/cbs are made from the keys (by make_cbs_fixtures.py), not copied."""
+    properties = json.loads((CBS / "85984NED_DataProperties.json").read_text())
+    assert [p["Type"] for p in properties] == ["GeoDetail"] + ["Topic"] * (len(properties) - 1)
+    for p in properties:
+        assert re.sub(r"\W", "", p["Title"]).lower() == stem(p["Key"]).replace("_", "").lower(), p["Key"]
+        assert p["Description"] == "", p["Key"]
+
+
+@pytest.mark.realdata
+def test_the_cbs_fixtures_carry_no_real_value(realdata):
+    """No measure of the real 2024 extract has its real value in tests/fixtures/cbs (the values there are made up)."""
+    real = json.loads((realdata / "cbs_kwb_2024_85984NED_zwolle_stripped.json").read_text())["data"]
+    compared = 0
+    for name in ("kwb_2024_GM0193.json", "kwb_2019_GM0193.json"):
+        for i, record in enumerate(json.loads((CBS / name).read_text())):
+            given = {stem(k): v for k, v in record.items()}
+            for key, value in real.get(record["Codering_3"].strip(), {}).items():
+                if stem(key) in given:
+                    cell = parse_cell(given[stem(key)], file=Path(name), row=i + 1, key=key)
+                    assert cell != value, (name, record["Codering_3"], key)
+                    compared += 1
+    assert compared == 2 * 4 * 4 - 4  # inhabitants, men, women, dwellings; 2019 has one wijk fewer
 
 
 # --- a whole KWB table: every key, shared stems, findings ------------------------------------------------------------

@@ -11,18 +11,18 @@ from atlas.findings import KINDS, Finding, Findings, Severity
 def test_findings_are_collected_reported_and_stored():
     findings = Findings()
     findings.info("note", "wijken dissolved from the buurten")
-    findings.warning("sum_mismatch", "given 133141, sum 133128", indicator="inwoners", code="GM0193", period="2024")
+    findings.warning("sum_mismatch", "given 118240, sum 118225", indicator="inwoners", code="GM0193", period="2024")
     findings.error("out_of_range", "-3 is not a count", file="cijfers.csv", row=4, field="value")
     assert findings.report() == [
         "error [out_of_range] cijfers.csv, row 4, field 'value': -3 is not a count",
-        "warning [sum_mismatch] given 133141, sum 133128",
+        "warning [sum_mismatch] given 118240, sum 118225",
         "info [note] wijken dissolved from the buurten",
     ]
     stored = findings.as_manifest()
     assert stored[1] == {
         "kind": "sum_mismatch",
         "severity": "warning",
-        "message": "given 133141, sum 133128",
+        "message": "given 118240, sum 118225",
         "indicator": "inwoners",
         "code": "GM0193",
         "period": "2024",
