@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atlas.checks import decode_utf8, resolve_inside
 from atlas.codes import CBS_CODE
 from atlas.errors import SourcesError
 from atlas.findings import Findings
@@ -92,8 +93,14 @@ def read_units(records: Path, table: str) -> dict[str, str]:
     path = properties_path(records, table)
     if not path.is_file():
         return dict(KNOWN_UNITS)
+    try:  # the records lie where the sources file allows; a link beside them must not lead elsewhere
+        path = resolve_inside(records.parent, path.name)
+    except ValueError:
+        raise SourcesError(
+            "leads outside the folder of the records (a symbolic link?); put the file itself beside them", file=path
+        ) from None
     try:
-        properties = json.loads(path.read_text(encoding="utf-8"))
+        properties = json.loads(decode_utf8(path.read_bytes(), path, SourcesError))
     except (OSError, ValueError) as exc:
         raise SourcesError(f"cannot read DataProperties: {exc}", file=path) from None
     if not isinstance(properties, list):
@@ -129,7 +136,7 @@ def parse_cell(value: Any, *, file: Path, row: int, key: str) -> float:
 def read_records(path: Path) -> list[dict[str, Any]]:
     """The JSON list of records, with key suffixes stripped."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(decode_utf8(path.read_bytes(), path, SourcesError))
     except (OSError, ValueError) as exc:
         raise SourcesError(f"cannot read cbsodata records: {exc}", file=path) from None
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
