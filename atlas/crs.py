@@ -40,6 +40,8 @@ def crs_problem(crs: Any, bounds: Sequence[float]) -> str | None:
     if not all(math.isfinite(b) for b in (xmin, ymin, xmax, ymax)):
         return f"CRS problem: the coordinates ({shown}) are not finite numbers in the declared CRS {label}"
     area = crs.area_of_use
+    if area is None and crs.to_epsg() is not None:  # a CRS read from WKT (rasterio) may lack its usage
+        area = CRS.from_epsg(crs.to_epsg()).area_of_use
     if area is None:
         return None
     if crs.is_geographic:

@@ -48,6 +48,10 @@ def _m2(area: float) -> str:
     return f"{area:,.0f} m²".replace(",", " ") if area < 1e6 else f"{area / 1e6:.2f} km²"
 
 
+def _count(n: int, word: str, plural: str) -> str:
+    return f"{n} {word if n == 1 else plural}"
+
+
 def _list(
     findings: Findings, severity: Severity, kind: str, items: Sequence[tuple[str, dict[str, Any]]], what: str
 ) -> None:
@@ -93,9 +97,10 @@ def check_buurten(
         k = slivers[0]
         findings.info(
             "overlap",
-            f"{len(slivers)} pairs of buurten overlap by slivers of at most {shared[k]:.2g} m² (the largest between "
-            f"{code[left[k]]} and {code[right[k]]}; {shared[slivers].sum():.2g} m² in all): below {OVERLAP_M2:g} m² "
-            f"and {100 * OVERLAP_SHARE:g} % of a buurt, accepted",
+            f"slivers of overlap between {_count(len(slivers), 'pair', 'pairs')} of buurten, of at most "
+            f"{shared[k]:.2g} m² (the largest between {code[left[k]]} and {code[right[k]]}; "
+            f"{shared[slivers].sum():.2g} m² in all): below {OVERLAP_M2:g} m² and {100 * OVERLAP_SHARE:g} % of a "
+            "buurt, accepted",
             file=name,
             count=len(slivers),
         )
@@ -132,8 +137,8 @@ def _check_holes(union: Any, geoms: np.ndarray, code: np.ndarray, file: str | No
     if len(small):
         findings.info(
             "gap",
-            f"{len(small)} holes between the buurten of at most {small.max():.2g} m² ({small.sum():.2g} m² in all): "
-            f"below {GAP_M2:g} m², accepted",
+            f"{_count(len(small), 'hole', 'holes')} between the buurten of at most {small.max():.2g} m² "
+            f"({small.sum():.2g} m² in all): below {GAP_M2:g} m², accepted",
             file=file,
             count=len(small),
         )
