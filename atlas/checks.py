@@ -10,6 +10,7 @@ pages that state them) and :func:`read_parameters` reads a section into the data
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import difflib
 import errno
@@ -36,7 +37,7 @@ UTF8_HINT = "save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: 
 def decode_utf8(raw: bytes, file: Path, error: type[InputError], *, separator: str | None = None) -> str:
     """The text of a UTF-8 file (a byte-order mark is dropped); else an error naming the line (``row``) and, for
     a table whose ``separator`` is known, the column of the first byte that is not UTF-8, with :data:`UTF8_HINT`.
-    The message never quotes the file's content.
+    The message quotes nothing of the file but that column's name.
     """
     try:
         return raw.decode("utf-8-sig")
@@ -44,12 +45,18 @@ def decode_utf8(raw: bytes, file: Path, error: type[InputError], *, separator: s
         line = raw.count(b"\n", 0, exc.start) + 1
         start = raw.rfind(b"\n", 0, exc.start) + 1
         field = None
-        if separator is not None and line > 1:
-            header = raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip().split(separator)
-            position = raw.count(separator.encode(), start, exc.start)
+        if separator is not None and line > 1:  # the column: count the cells before the byte (quotes respected)
+            header = next(
+                csv.reader([raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()], delimiter=separator),
+                [],
+            )
+            before = next(
+                csv.reader([raw[start : exc.start].decode("utf-8", errors="replace")], delimiter=separator), []
+            )
+            position = max(len(before) - 1, 0)
             field = header[position].strip() if position < len(header) else None
         raise error(
-            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at character {exc.start - start + 1} of this line); "
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start - start + 1} of the line); "
             + UTF8_HINT,
             file=file,
             row=line,
@@ -65,9 +72,11 @@ def load_yaml(path: Path, error: type[InputError]) -> tuple[Any, bytes]:
         raise error("file not found", file=path) from None
     except OSError as exc:
         raise error(f"cannot read: {exc.strerror}", file=path) from None
-    decode_utf8(raw, path, error)
     try:
         return yaml.safe_load(raw), raw
+    except yaml.reader.ReaderError:  # bytes that are not text in the file's encoding (UTF-8, or UTF-16 with a BOM)
+        decode_utf8(raw, path, error)  # names the line when the file is not UTF-8
+        raise error("not valid YAML: it holds a character YAML does not allow", file=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None

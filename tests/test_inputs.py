@@ -339,7 +339,7 @@ def test_encoding_error_names_row_and_column_and_suggests_utf8(tmp_path: Path) -
     message = one_line(err.value)
     assert "bvb.csv, row 3, field 'naam'" in message
     assert "not UTF-8" in message and "save it as UTF-8" in message
-    assert "position" not in message
+    assert "codec can't decode" not in message and "position 15 of the line" in message
 
 
 def test_encoding_error_in_the_stadsdelen_file(tmp_path: Path) -> None:
