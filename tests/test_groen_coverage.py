@@ -10,14 +10,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from atlas.artifact import Artifact
-from atlas.pipeline.groen import MIN_RASTER_COVERAGE
-from atlas.pipeline.groen.canopy import zonal_canopy
+from atlas.findings import Findings
+from atlas.pipeline.groen import MAX_COVERAGE_WARNINGS, MIN_RASTER_COVERAGE, _covered_cover
+from atlas.pipeline.groen.canopy import CanopySums, zonal_canopy
 from atlas.pipeline.run import build
 from tests.groen_scenes import X0, Y0, write_points, write_polygons, write_tif
 
@@ -116,3 +118,24 @@ def test_a_raster_that_covers_every_area_gives_no_warning(demo_build: Path) -> N
     art = Artifact.open(demo_build)
     assert not [c for c in art.manifest["checks"] if c["kind"] == "coverage"]
     assert art.manifest["groen"]["canopy"]["areas_not_covered"] == 0
+
+
+def test_many_uncovered_areas_are_counted_after_the_first_ones() -> None:
+    n = 2 * (MAX_COVERAGE_WARNINGS + 12)
+    zones = gpd.GeoDataFrame(
+        {"code": [f"BU0193{i:04d}" for i in range(n)], "naam": "x", "level": "buurt"},
+        geometry=[shapely.box(X0 + i, Y0, X0 + i + 1, Y0 + 1) for i in range(n)],
+        crs="EPSG:28992",
+    )
+    cells = np.full(n, 100.0)
+    valid = np.where(np.arange(n) % 2 == 0, 50.0, 100.0)  # every other area half covered
+    sums = CanopySums(canopy=valid / 2, valid=valid, pixels=cells, scale=1.0, cells=cells)
+    findings = Findings()
+    cover = _covered_cover(zones, sums, "c.tif", findings)
+    short = np.flatnonzero(np.arange(n) % 2 == 0)
+    assert cover.isna().to_numpy().nonzero()[0].tolist() == short.tolist()
+    assert (cover.dropna() == 50.0).all()
+    assert len(findings) == MAX_COVERAGE_WARNINGS + 1
+    last = list(findings)[-1]
+    assert last.count == len(short) - MAX_COVERAGE_WARNINGS and last.code is None
+    assert last.message.startswith(f"the canopy raster covers less than 95 % of the cells of {last.count} more areas")
