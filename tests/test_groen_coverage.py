@@ -111,7 +111,7 @@ def test_each_uncovered_area_is_a_coverage_warning(built: tuple[Artifact, dict])
     assert "covers 17 % of the cells of buurt BU01930202" in by_code["BU01930202"]["message"]
     assert all(c["indicator"] == "kroonbedekking" and c["file"] == "canopy.tif" for c in warnings)
     assert manifest["groen"]["canopy"]["areas_not_covered"] == 5
-    assert MIN_RASTER_COVERAGE == 0.95
+    assert manifest["groen"]["canopy"]["min_coverage"] == MIN_RASTER_COVERAGE
 
 
 def test_a_raster_that_covers_every_area_gives_no_warning(demo_build: Path) -> None:

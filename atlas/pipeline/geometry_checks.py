@@ -44,7 +44,7 @@ def _name(file: str) -> str | None:
 
 
 def _m2(area: float) -> str:
-    """An area for a message: m² below a hectare, else km²."""
+    """An area for a message: m² below 1 km², else km²."""
     return f"{area:,.0f} m²".replace(",", " ") if area < 1e6 else f"{area / 1e6:.2f} km²"
 
 

@@ -80,8 +80,6 @@ def _covered_cover(zones: gpd.GeoDataFrame, sums: CanopySums, file: str, finding
     coverage = sums.coverage()
     short = np.flatnonzero(coverage < MIN_RASTER_COVERAGE)
     cover = np.where(coverage < MIN_RASTER_COVERAGE, np.nan, sums.percent())
-    if len(short):
-        log.warning("groen: the canopy raster covers too little of %d areas; their canopy is missing", len(short))
     if findings is not None:
         levels = zones["level"].to_numpy(dtype=object)
         codes = zones["code"].astype(str).to_numpy(dtype=object)
