@@ -10,10 +10,12 @@ pages that state them) and :func:`read_parameters` reads a section into the data
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import difflib
+import errno
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +30,40 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
+UTF8_HINT = "save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set 'Unicode (UTF-8)')"
+"""What to do about a text file in another encoding: said by every reader of text files."""
+
+
+def decode_utf8(raw: bytes, file: Path, error: type[InputError], *, separator: str | None = None) -> str:
+    """The text of a UTF-8 file (a byte-order mark is dropped); else an error naming the line (``row``) and, for
+    a table whose ``separator`` is known, the column of the first byte that is not UTF-8, with :data:`UTF8_HINT`.
+    The message quotes nothing of the file but that column's name.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        field = None
+        if separator is not None and line > 1:  # the column: count the cells before the byte (quotes respected)
+            header = next(
+                csv.reader([raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()], delimiter=separator),
+                [],
+            )
+            before = next(
+                csv.reader([raw[start : exc.start].decode("utf-8", errors="replace")], delimiter=separator), []
+            )
+            position = max(len(before) - 1, 0)
+            field = header[position].strip() if position < len(header) else None
+        raise error(
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start - start + 1} of the line); "
+            + UTF8_HINT,
+            file=file,
+            row=line,
+            field=field,
+        ) from None
+
+
 def load_yaml(path: Path, error: type[InputError]) -> tuple[Any, bytes]:
     """Parse a YAML file; returns the data and the raw bytes (for hashing)."""
     try:
@@ -38,6 +74,9 @@ def load_yaml(path: Path, error: type[InputError]) -> tuple[Any, bytes]:
         raise error(f"cannot read: {exc.strerror}", file=path) from None
     try:
         return yaml.safe_load(raw), raw
+    except yaml.reader.ReaderError:  # bytes that are not text in the file's encoding (UTF-8, or UTF-16 with a BOM)
+        decode_utf8(raw, path, error)  # names the line when the file is not UTF-8
+        raise error("not valid YAML: it holds a character YAML does not allow", file=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
@@ -60,11 +99,14 @@ class Entry:
         *,
         error: type[InputError] = InputError,
         prefix: str = "",
+        roots: Sequence[Path] = (),
     ) -> None:
         self.file = file
         self.entry = entry
         self.error = error
         self.prefix = prefix
+        self.roots = tuple(roots)
+        """Folders besides the file's own whose files :meth:`path` may name (``allowed_roots``)."""
         allowed = tuple(allowed)
         if not isinstance(data, dict):
             raise error(f"expected a mapping, got {data!r}", file=file, entry=entry, field=prefix.rstrip(".") or None)
@@ -82,7 +124,9 @@ class Entry:
         value = self.data.get(name)
         if value is None:
             return None
-        return Entry(self.file, self.entry, value, allowed, error=self.error, prefix=f"{self.prefix}{name}.")
+        return Entry(
+            self.file, self.entry, value, allowed, error=self.error, prefix=f"{self.prefix}{name}.", roots=self.roots
+        )
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """A non-empty text (numbers are accepted as text, e.g. codes); None when absent."""
@@ -141,13 +185,57 @@ class Entry:
         return value
 
     def path(self, name: str = "path") -> Path:
-        """A path relative to the file, which must exist."""
+        """A path relative to the file, which must exist and lie inside the file's folder or one of ``roots``
+        after symbolic links are followed (:func:`resolve_inside`)."""
         value = self.text(name, required=True)
         assert value is not None
-        resolved = (self.file.parent / value).resolve()
-        if not resolved.exists():
-            raise self.fail(name, f"file not found: {resolved}")
-        return resolved
+        try:
+            return resolve_inside(self.file.parent, value, self.roots)
+        except ValueError as exc:
+            raise self.fail(name, str(exc)) from None
+
+
+def _resolve(path: Path) -> Path:
+    """``path`` with every symbolic link followed; ValueError for a link loop or an unreadable folder."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python 3.11: "Symlink loop from ..."
+        raise ValueError(f"{path} is a loop of symbolic links") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # Python 3.13 and later
+            raise ValueError(f"{path} is a loop of symbolic links") from None
+        raise ValueError(f"{path} cannot be resolved: {exc.strerror}") from None
+
+
+def resolve_roots(base: Path, given: Iterable[str]) -> tuple[Path, ...]:
+    """Folders named relative to ``base`` (or absolute), resolved; ValueError when one is not a folder."""
+    roots = []
+    for value in given:
+        root = _resolve(base / value)
+        if not root.is_dir():
+            raise ValueError(f"{value!r} is not a folder ({root})")
+        roots.append(root)
+    return tuple(roots)
+
+
+def resolve_inside(base: Path, value: str, roots: Sequence[Path] = ()) -> Path:
+    """The existing file ``value`` names (relative to folder ``base``, or absolute), with symbolic links followed.
+
+    It must lie inside ``base`` or one of ``roots`` (resolved folders): an input never escapes the folders the
+    sources file allows, by ``../``, an absolute path or a link. Checked before the file is opened, so nothing
+    of a file outside them is read or quoted. Raises ValueError with a one-line reason.
+    """
+    folders = (_resolve(base), *roots)
+    resolved = _resolve(base / value)
+    if not any(resolved.is_relative_to(folder) for folder in folders):
+        allowed = ", ".join(str(folder) for folder in folders)
+        raise ValueError(
+            f"{value!r} is {resolved}, outside the folders the sources file may read ({allowed}); move it there or "
+            "add its folder to 'allowed_roots:' in the sources file"
+        )
+    if not resolved.exists():
+        raise ValueError(f"file not found: {resolved}")
+    return resolved
 
 
 YEARS = (1900, 2100)

@@ -112,6 +112,7 @@ def write_real_sources(folder: Path, realdata: Path) -> Path:
         f"""
 gemeente: GM0193
 naam: Zwolle
+allowed_roots: [{realdata}, {ROOT / "geodata"}]
 areas:
   buurt: {{path: {realdata / "zwolle_buurten_gemeente_rd.geojson"}, code: buurtcode, name: buurtnaam, parent: wijkcode}}
   wijk: {{path: {realdata / "zwolle_wijken_gemeente_rd.geojson"}, code: wijkcode, name: wijknaam}}

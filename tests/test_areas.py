@@ -465,7 +465,7 @@ def test_duplicate_codes_name_both_rows(tmp_path: Path) -> None:
 def test_duplicate_wijk_codes_in_the_wijk_file(tmp_path: Path) -> None:
     wijken = gpd.GeoDataFrame(
         {"wk": ["WK019301", "WK019302", "WK019301"], "nm": ["A", "B", "C"]},
-        geometry=[shapely.box(0, 0, 1, 1)] * 3,
+        geometry=[shapely.box(200000, 500000, 200001, 500001)] * 3,
         crs=RD,
     )
     path = tmp_path / "wijken.gpkg"

@@ -40,6 +40,7 @@ def _sources(tmp_path: Path, values: str = VALUES) -> Path:
     sources.write_text(
         f"""
 gemeente: GM0193
+allowed_roots: [{AREAS}]
 areas:
   buurt: {{path: {AREAS / "wijkenbuurten_2023.gpkg"}, format: cbs-gpkg}}
   stadsdelen: {{path: {AREAS / "stadsdelen.csv"}}}

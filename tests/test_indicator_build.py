@@ -160,7 +160,8 @@ def test_a_code_that_comes_and_goes_is_reported(tmp_path):
     )
     sources = tmp_path / "sources.yaml"
     sources.write_text(
-        f"gemeente: GM0193\nareas:\n  buurt: {{path: {AREAS / 'wijkenbuurten_2023.gpkg'}, format: cbs-gpkg}}\n"
+        f"gemeente: GM0193\nallowed_roots: [{AREAS}]\n"
+        f"areas:\n  buurt: {{path: {AREAS / 'wijkenbuurten_2023.gpkg'}, format: cbs-gpkg}}\n"
         "indicators:\n  - {path: cijfers.csv, format: long}\nprivacy: {min_count: 5}\n",
         encoding="utf-8",
     )
@@ -175,7 +176,8 @@ def test_a_code_that_comes_and_goes_is_reported(tmp_path):
 def test_bad_privacy_section_stops_the_build(tmp_path):
     sources = tmp_path / "sources.yaml"
     sources.write_text(
-        f"gemeente: GM0193\nareas:\n  buurt: {{path: {AREAS / 'wijkenbuurten_2023.gpkg'}, format: cbs-gpkg}}\n"
+        f"gemeente: GM0193\nallowed_roots: [{AREAS}]\n"
+        f"areas:\n  buurt: {{path: {AREAS / 'wijkenbuurten_2023.gpkg'}, format: cbs-gpkg}}\n"
         "privacy: {min_count: nul}\n",
         encoding="utf-8",
     )

@@ -4,8 +4,10 @@
 returns one GeoDataFrame per level. CBS codes nest by prefix (``BU01930101`` lies in wijk
 ``WK019301``, which lies in gemeente ``GM0193``), so a parent column that disagrees with the code is
 an error, as are duplicate codes and buurten whose wijk is missing. Wijken are dissolved from the
-buurten when there is no wijk file; stadsdelen (a municipal grouping, not a CBS level) are the
-dissolve of their wijken; the gemeente is the dissolve of all buurten.
+buurten when there is no wijk file (or when the sources file says ``areas.wijk.geometry: dissolve``: then
+only the codes and names come from the wijk file); stadsdelen (a municipal grouping, not a CBS level) are the
+dissolve of their wijken; the gemeente is the dissolve of all buurten. Whether the polygons fit together
+(overlapping buurten, holes, wijken that are not their buurten) is checked by :mod:`.geometry_checks`.
 
 Every level has columns ``code``, ``naam``, ``parent`` (``""`` for the gemeente) and ``geometry``
 (the buurt level also ``water``), in EPSG:28992, sorted by code, with a RangeIndex. ``code``,
@@ -30,6 +32,7 @@ from atlas.codes import check_code, gemeente_code, gemeente_of, normalise_code, 
 from atlas.crs import RD_NEW
 from atlas.errors import AreaError
 from atlas.findings import Findings
+from atlas.pipeline.geometry_checks import check_buurten, check_wijken
 from atlas.sources.areas import RawAreas
 from atlas.sources.stadsdelen import stadsdeel_codes
 
@@ -238,6 +241,27 @@ def _wijken_from_file(
     return _frame(codes, names, [gemeente] * len(codes), raw.geometry)
 
 
+def _fit_wijken(
+    raw: gpd.GeoDataFrame,
+    wijk: gpd.GeoDataFrame,
+    buurt: gpd.GeoDataFrame,
+    gemeente: Any,
+    file: str,
+    findings: Findings,
+    notes: list[str],
+    *,
+    dissolve: bool,
+) -> gpd.GeoDataFrame:
+    """Check the wijk polygons against their buurten; with ``dissolve``, replace them by the buurten's union."""
+    rows = dict(zip((normalise_code(value) for value in raw["code"]), _rows(raw), strict=True))
+    unions = _dissolve(buurt.geometry, buurt["parent"])
+    check_wijken(wijk["code"], wijk.geometry.values, unions, gemeente, rows, file, findings, dissolve=dissolve)
+    if not dissolve:
+        return wijk
+    notes.append(f"{_where(file)}wijk polygons built from the buurten (areas.wijk.geometry: dissolve)")
+    return _frame(wijk["code"], wijk["naam"], wijk["parent"], [unions[code] for code in wijk["code"]])
+
+
 def _wijk_names(raw: pd.DataFrame, wijken: Iterable[str]) -> dict[str, str]:
     """Each wijk's name from the buurten's ``wijknaam`` (first by buurt code), else ``Wijk nn``."""
     found: dict[str, str] = {}
@@ -310,8 +334,11 @@ def build_hierarchy(
     ``naam`` names the gemeente (else ``raw.gemeente_naam``, else its code). ``source`` names the
     input in messages when ``raw`` does not carry its file names (e.g. areas made in code). The
     notes are ``raw.notes`` (reprojections, geometry repairs) followed by this step's (dissolved
-    wijken, names filled in).
+    wijken, names filled in). Overlaps, holes and wijken that do not fit their buurten go to
+    ``findings``; without a collector, such an error raises :class:`~atlas.errors.FindingsError`.
     """
+    own = findings is None
+    findings = Findings() if findings is None else findings
     gemeente = gemeente_code(gemeente)
     notes = list(raw.notes)
     files = _Files(
@@ -320,8 +347,11 @@ def build_hierarchy(
         stadsdelen=raw.stadsdelen_file or source,
     )
     buurt, buurt_rows = _buurten(raw.buurt, gemeente, files.buurt, notes)
+    geometry = check_buurten(buurt["code"], buurt.geometry.values, buurt_rows, files.buurt, findings)
     if raw.wijk is not None:
         wijk = _wijken_from_file(raw.wijk, buurt, buurt_rows, gemeente, files, notes)
+        dissolve = raw.wijk_geometry == "dissolve"
+        wijk = _fit_wijken(raw.wijk, wijk, buurt, geometry, files.wijk, findings, notes, dissolve=dissolve)
     else:
         wijk = _wijken_dissolved(raw.buurt, buurt, gemeente, files.buurt, notes)
 
@@ -330,6 +360,7 @@ def build_hierarchy(
         stadsdeel, parent_of = _stadsdelen(raw.stadsdelen, wijk, gemeente, files.stadsdelen)
         wijk = wijk.assign(parent=pd.Series([parent_of[code] for code in wijk["code"]], dtype=object))
 
-    geometry = shapely.union_all(list(buurt.geometry))
     gemeente_frame = _frame([gemeente], [naam or raw.gemeente_naam or gemeente], [""], [geometry])
+    if own:
+        findings.stop_on_errors()
     return Areas(buurt=buurt, wijk=wijk, stadsdeel=stadsdeel, gemeente=gemeente_frame), notes

@@ -34,7 +34,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from atlas.codes import code_column, gemeente_code, normalise_code, text
-from atlas.crs import RD_NEW
+from atlas.crs import RD_NEW, crs_problem
 from atlas.errors import AreaError
 from atlas.findings import Findings
 from atlas.sources.spec.areas import AreaSource, AreasSpec
@@ -57,7 +57,8 @@ class RawAreas:
     ``geometry``, or is None when there is no wijk file. ``stadsdelen`` has ``row`` (line number in
     the CSV), ``wijkcode``, ``stadsdeel`` and ``stadsdeelcode``. Geometries are valid polygons in
     EPSG:28992; codes are stripped, upper case and match the CBS patterns. ``*_file`` name the files
-    read, for messages.
+    read, for messages. ``wijk_geometry`` is ``areas.wijk.geometry``: ``dissolve`` when the wijk
+    polygons are to be built from the buurten (the wijk file gives only codes and names).
     """
 
     buurt: gpd.GeoDataFrame
@@ -68,6 +69,7 @@ class RawAreas:
     buurt_file: str = ""
     wijk_file: str = ""
     stadsdelen_file: str = ""
+    wijk_geometry: str = "file"
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,12 @@ class _Read:
 def _read_rows(path: Path, layer: str | None, cols: _Columns, gemeente: str, level: str) -> pd.DataFrame:
     """The attribute rows of ``gemeente`` (no geometry yet) with their 1-based feature number."""
     columns = list(dict.fromkeys(name for name in astuple(cols) if name is not None))
-    rows: pd.DataFrame = pyogrio.read_dataframe(
-        path, layer=layer, columns=columns, read_geometry=False, fid_as_index=True
-    )
+    try:
+        rows: pd.DataFrame = pyogrio.read_dataframe(
+            path, layer=layer, columns=columns, read_geometry=False, fid_as_index=True
+        )
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise AreaError(f"cannot read boundary file (damaged or incomplete?): {exc}", file=path) from None
     rows.insert(0, _ROW, np.arange(1, len(rows) + 1))
     if cols.gemeente is None:
         return rows
@@ -236,15 +241,18 @@ def _read_rows(path: Path, layer: str | None, cols: _Columns, gemeente: str, lev
 
 def _read_geometry(path: Path, layer: str | None, fids: pd.Index) -> gpd.GeoSeries:
     """The geometries of features ``fids``, in that order (by id: fast for a national file)."""
-    frame = pyogrio.read_dataframe(
-        path,
-        layer=layer,
-        columns=[],
-        fids=fids.to_numpy(),
-        fid_as_index=True,
-        force_2d=True,
-        on_invalid="fix",  # unclosed rings are closed; unreadable shapes become None, reported by row
-    )
+    try:
+        frame = pyogrio.read_dataframe(
+            path,
+            layer=layer,
+            columns=[],
+            fids=fids.to_numpy(),
+            fid_as_index=True,
+            force_2d=True,
+            on_invalid="fix",  # unclosed rings are closed; unreadable shapes become None, reported by row
+        )
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise AreaError(f"cannot read boundary file (damaged or incomplete?): {exc}", file=path) from None
     if not fids.isin(frame.index).all():
         raise AreaError("could not read the geometries by feature id", file=path)
     return frame.geometry.reindex(fids)
@@ -255,12 +263,26 @@ def _first_name(values: pd.Series) -> str | None:
     return names[0] if names else None
 
 
+def _check_crs(geometry: gpd.GeoSeries, crs: Any, path: Path, after: str = "") -> None:
+    """A CRS problem (coordinates that cannot be in ``crs``) as an error naming the file."""
+    present = geometry[~(geometry.isna() | geometry.is_empty)]
+    if present.empty:
+        return
+    problem = crs_problem(crs, present.total_bounds)
+    if problem is not None:
+        raise AreaError(f"{after}{problem}", file=path, field="geometry")
+
+
 def _to_rd(geometry: gpd.GeoSeries, level: str, path: Path, notes: list[str]) -> gpd.GeoSeries:
+    """The geometries in RD New; coordinates outside the area of use of their CRS (or of RD New) are an error."""
+    _check_crs(geometry, geometry.crs, path)
     if geometry.crs.equals(RD_NEW):
         return geometry
     source_crs = geometry.crs.to_string()
     notes.append(f"{path.name}: {level} geometries reprojected from {source_crs} to {RD_NEW}")
-    return geometry.to_crs(RD_NEW)
+    projected = geometry.to_crs(RD_NEW)
+    _check_crs(projected, RD_NEW, path, after=f"after reprojection from {source_crs} to {RD_NEW}: ")
+    return projected
 
 
 def polygonal(geometry: Any) -> Any:
@@ -410,4 +432,5 @@ def read_areas(spec: AreasSpec, gemeente: str, findings: Findings | None = None)
         buurt_file=str(spec.buurt.path),
         wijk_file=str(wijk_source.path) if wijk_source is not None else "",
         stadsdelen_file=str(spec.stadsdelen.path) if spec.stadsdelen is not None else "",
+        wijk_geometry=spec.wijk.geometry if spec.wijk is not None else "file",
     )

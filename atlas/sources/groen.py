@@ -19,7 +19,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from rasterio.errors import RasterioIOError
 
-from atlas.crs import RD_NEW
+from atlas.crs import RD_NEW, crs_problem
 from atlas.errors import SourcesError
 from atlas.sources.spec.groen import CanopyInput, VectorInput
 
@@ -38,6 +38,20 @@ def _read(vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise SourcesError("declares no coordinate reference system (CRS)", file=vector.path, entry=entry)
     return frame
+
+
+def _to_crs(frame: gpd.GeoDataFrame, crs: Any, vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
+    """``frame`` in ``crs``; coordinates outside the area of use of the file's CRS (or of ``crs``) are an error."""
+    if frame.empty:
+        return frame.to_crs(crs)
+    problem = crs_problem(frame.crs, frame.total_bounds)
+    out = frame.to_crs(crs) if problem is None else frame
+    if problem is None and not out.crs.equals(frame.crs):
+        problem = crs_problem(out.crs, out.total_bounds)
+        problem = problem and f"after reprojection from {frame.crs.to_string()} to {out.crs.to_string()}: {problem}"
+    if problem is not None:
+        raise SourcesError(problem, file=vector.path, entry=entry, field="geometry")
+    return out
 
 
 def _first_bad(mask: np.ndarray) -> int:
@@ -71,7 +85,7 @@ def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.GeoDa
     out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
     if vector.residents is not None:
         out["residents"] = _residents(frame, vector, entry)
-    return out.to_crs(crs)
+    return _to_crs(out, crs, vector, entry)
 
 
 def _residents(frame: pd.DataFrame, vector: VectorInput, entry: str) -> np.ndarray:
@@ -111,7 +125,7 @@ def read_polygons(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.Geo
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
     out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
-    return out.to_crs(crs)
+    return _to_crs(out, crs, vector, entry)
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,9 @@ def check_canopy(canopy: CanopyInput, entry: str = "groen.canopy") -> RasterInfo
             dtype = ds.dtypes[canopy.band - 1]
             if dtype.startswith("complex"):
                 raise SourcesError(f"has complex values ({dtype})", file=canopy.path, entry=entry)
+            problem = crs_problem(ds.crs, tuple(ds.bounds))
+            if problem is not None:
+                raise SourcesError(problem, file=canopy.path, entry=entry)
             nodata = ds.nodatavals[canopy.band - 1]
             if nodata == 0:
                 raise SourcesError(

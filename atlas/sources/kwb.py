@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atlas.checks import decode_utf8, resolve_inside
 from atlas.codes import CBS_CODE
 from atlas.errors import SourcesError
 from atlas.findings import Findings
@@ -142,8 +143,14 @@ def read_properties(records: Path, table: str) -> dict[str, KeyInfo] | None:
     path = properties_path(records, table)
     if not path.is_file():
         return None
+    try:  # the records lie where the sources file allows; a link beside them must not lead elsewhere
+        path = resolve_inside(records.parent, path.name)
+    except ValueError:
+        raise SourcesError(
+            "leads outside the folder of the records (a symbolic link?); put the file itself beside them", file=path
+        ) from None
     try:
-        properties = json.loads(path.read_text(encoding="utf-8"))
+        properties = json.loads(decode_utf8(path.read_bytes(), path, SourcesError))
     except (OSError, ValueError) as exc:
         raise SourcesError(f"cannot read DataProperties: {exc}", file=path) from None
     if not isinstance(properties, list) or not all(isinstance(p, dict) for p in properties):
@@ -195,7 +202,7 @@ def parse_cell(value: Any, *, file: Path, row: int, key: str) -> float:
 def read_records(path: Path) -> list[dict[str, Any]]:
     """The JSON list of records, keys as cbsodata gives them (suffixes kept: stems may be shared)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(decode_utf8(path.read_bytes(), path, SourcesError))
     except (OSError, ValueError) as exc:
         raise SourcesError(f"cannot read cbsodata records: {exc}", file=path) from None
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

@@ -9,14 +9,15 @@ import pandas as pd
 
 from atlas.codes import check_code, code_column, gemeente_code, normalise_code, stadsdeel_code, text
 from atlas.errors import AreaError
+from atlas.sources.tables import read_csv_text
 
 
 def _stadsdelen_table(path: Path) -> pd.DataFrame:
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AreaError("stadsdelen file not found", file=path) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        if not path.exists():
+            raise AreaError("stadsdelen file not found", file=path)
+        table = read_csv_text(path, AreaError)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise AreaError(f"cannot read the stadsdelen CSV: {exc}", file=path) from None
     table.columns = [str(column).strip() for column in table.columns]
     for column in ("wijkcode", "stadsdeel"):

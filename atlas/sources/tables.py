@@ -8,14 +8,20 @@ the row and the column.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
-from atlas.errors import SourcesError
+from atlas.checks import decode_utf8
+from atlas.errors import InputError, SourcesError
 from atlas.findings import Findings
 
 RAW_COLUMNS = ["indicator", "code", "period", "value", "n", "source", "file", "row"]
@@ -34,19 +40,56 @@ def empty_raw() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in RAW_COLUMNS})
 
 
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # the old Excel 97-2003 (.xls) container
+_BROKEN_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, InvalidFileException, ParseError)
+"""What openpyxl raises for a file that is not a whole .xlsx (a ZIP archive of XML parts)."""
+
+
+def _not_a_workbook(path: Path) -> str:
+    """Why a file named .xlsx could not be opened, judged from its first bytes (never quoting them)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(2048)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if head.startswith(_ZIP):
+        return "is a damaged or incomplete (truncated?) Excel workbook; save or copy it again"
+    if head.startswith(_OLE):
+        return "is an old Excel 97-2003 workbook (.xls); save it as .xlsx"
+    if head and b"\x00" not in head:
+        return "is not an Excel workbook but text (a CSV file named .xlsx?); rename it to .csv or save it as .xlsx"
+    return "is not an Excel workbook (.xlsx)"
+
+
+def read_csv_text(path: Path, error: type[InputError] = SourcesError, **options: Any) -> pd.DataFrame:
+    """A CSV file with every cell as text; the separator (comma, semicolon or tab) is taken from the header line.
+
+    The file must be UTF-8: otherwise the error names the line (``row``) and column and says how to save it.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", file=path) from None
+    header = raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    sep = max((",", ";", "\t"), key=header.count)
+    text = decode_utf8(raw, path, error, separator=sep)
+    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, **options)
+
+
 def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
     """Read a CSV (comma or semicolon separated) or an XLSX sheet with every cell as text."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+            try:
+                frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+            except _BROKEN_WORKBOOK:
+                raise SourcesError(_not_a_workbook(path), file=path) from None
             return frame.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
         if suffix in (".csv", ".txt", ".tsv"):
-            with path.open(encoding="utf-8-sig") as handle:
-                header = handle.readline()
-            sep = max((",", ";", "\t"), key=header.count)
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+            return read_csv_text(path)
+    except (ValueError, OSError) as exc:
         raise SourcesError(f"cannot read table: {exc}", file=path) from None
     raise SourcesError(f"unsupported file type {suffix!r}; use .csv or .xlsx", file=path)
 

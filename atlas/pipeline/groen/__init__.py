@@ -4,6 +4,9 @@
 every level straight from the raster (:mod:`.canopy`), the four 2-22-200 shares for every area from the
 addresses (:mod:`.addresses`), and returns them as given values for the values table, with the per-address
 results and the overlays (trees, parks, addresses) for the artifact.
+
+An area whose cells the raster covers with valid values for less than :data:`MIN_RASTER_COVERAGE` gets a
+``coverage`` warning, and its ``kroonbedekking``, ``groen_22kroon`` and ``groen_2_22_200`` are missing, never 0.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from atlas.codes import LEVELS
 from atlas.crs import RD_NEW
 from atlas.findings import Findings
 from atlas.pipeline.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
-from atlas.pipeline.groen.canopy import canopy_cover
+from atlas.pipeline.groen.canopy import CanopySums, area_index, canopy_cover, canopy_sums
 from atlas.sources.groen import check_canopy, read_points, read_polygons
 from atlas.sources.spec.groen import PARAMETERS, GroenSpec
 
@@ -29,6 +32,11 @@ log = logging.getLogger(__name__)
 
 SOURCE_CANOPY = "Kroonraster; berekend door de atlas"
 SOURCE_2_22_200 = "Bomen, parken, kroonraster en adressen; berekend door de atlas (2-22-200)"
+
+MIN_RASTER_COVERAGE = 0.95
+"""The share of an area's cells the canopy raster must cover with a valid value for its canopy cover to count."""
+MAX_COVERAGE_WARNINGS = 25
+"""Areas warned about one by one; beyond this, the rest are counted in one more warning."""
 
 __all__ = [
     "CRITERIA",
@@ -66,6 +74,41 @@ def _area_of(areas: Areas, buurt_codes: np.ndarray) -> dict[str, np.ndarray]:
     return area_of
 
 
+def _covered_cover(zones: gpd.GeoDataFrame, sums: CanopySums, file: str, findings: Findings | None) -> pd.Series:
+    """Percent cover per zone, missing (NaN) where the raster covers less than :data:`MIN_RASTER_COVERAGE` of
+    the zone's cells; each such zone is reported as a ``coverage`` warning."""
+    coverage = sums.coverage()
+    short = np.flatnonzero(coverage < MIN_RASTER_COVERAGE)
+    cover = np.where(coverage < MIN_RASTER_COVERAGE, np.nan, sums.percent())
+    if findings is not None:
+        levels = zones["level"].to_numpy(dtype=object)
+        codes = zones["code"].astype(str).to_numpy(dtype=object)
+        names = zones["naam"].astype(str).to_numpy(dtype=object) if "naam" in zones.columns else codes
+        limit = MIN_RASTER_COVERAGE * 100
+        for i in short[:MAX_COVERAGE_WARNINGS]:
+            findings.warning(
+                "coverage",
+                f"the canopy raster covers {100 * coverage[i]:.0f} % of the cells of {levels[i]} {codes[i]} "
+                f"({names[i]}), less than {limit:.0f} %: its kroonbedekking, groen_22kroon and groen_2_22_200 are "
+                "missing",
+                file=file,
+                code=str(codes[i]),
+                indicator="kroonbedekking",
+            )
+        rest = short[MAX_COVERAGE_WARNINGS:]
+        if len(rest):
+            shown = ", ".join(str(codes[i]) for i in rest[:10])
+            findings.warning(
+                "coverage",
+                f"the canopy raster covers less than {limit:.0f} % of the cells of {len(rest)} more areas "
+                f"(e.g. {shown}): their kroonbedekking, groen_22kroon and groen_2_22_200 are missing",
+                file=file,
+                indicator="kroonbedekking",
+                count=len(rest),
+            )
+    return pd.Series(cover, index=area_index(zones), name="kroonbedekking")
+
+
 def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = None) -> GroenResult:
     """Canopy cover and the 2-22-200 shares for every area of ``areas`` (EPSG:28992)."""
     params = spec.params
@@ -76,9 +119,14 @@ def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = Non
     log.info("groen: %d trees, %d parks, %d addresses", len(trees), len(parks), len(addresses))
 
     # every level in one pass over the raster: the zones may overlap
-    layers = [areas.level(level)[["code", "geometry"]] for level in LEVELS if not areas.level(level).empty]
+    layers = [
+        areas.level(level)[["code", "naam", "geometry"]].assign(level=level)
+        for level in LEVELS
+        if not areas.level(level).empty
+    ]
     zones = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry", crs=layers[0].crs)
-    cover = canopy_cover(zones, spec.canopy.path, values=spec.canopy.values, band=spec.canopy.band)
+    sums = canopy_sums(zones, spec.canopy.path, values=spec.canopy.values, band=spec.canopy.band)
+    cover = _covered_cover(zones, sums, spec.canopy.path.name, findings)
     level_areas = areas.level(params.canopy_level)
     per_address = groen_per_address(addresses, trees, parks, level_areas, cover, params)
     if params.canopy_level == LEVELS[0]:
@@ -116,6 +164,8 @@ def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = Non
             "nodata": raster.nodata,
             "values": spec.canopy.values,
             "membership": "pixel centre; nodata and cells outside the raster are not counted",
+            "min_coverage": MIN_RASTER_COVERAGE,
+            "areas_not_covered": int((sums.coverage() < MIN_RASTER_COVERAGE).sum()),
         },
         "counts": {
             "trees": len(trees),

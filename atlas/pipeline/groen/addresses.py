@@ -12,7 +12,9 @@ Per address (all in one metric CRS, EPSG:28992 in the build):
   the box distance shows the park can be the nearest (:class:`_NearestPolygon`); ``inf`` when no such park
   lies that close.
 
-``trees_ok``, ``canopy_ok``, ``park_ok`` and ``all_ok`` say whether each criterion (and all three) is met. One
+``trees_ok``, ``canopy_ok``, ``park_ok`` and ``all_ok`` say whether each criterion (and all three) is met;
+``canopy_known`` is False where the canopy cover of the address's area is unknown (missing: the raster does not
+cover it), and then neither ``canopy_ok`` nor ``all_ok`` counts in the shares (:func:`area_shares`). One
 address's result depends only on its own position and the trees, parks and canopy: moving it changes no other.
 That also makes the addresses independent work: the tree counts and park distances are split over ``workers``
 threads (the indexes are built once and shared; shapely and scipy release the GIL while they query). Locating
@@ -30,6 +32,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from atlas.errors import BuildError
+from atlas.pipeline.aggregate import MIN_COVERAGE
 from atlas.pipeline.groen.workers import thread_count
 from atlas.sources.spec.groen import GroenParams
 
@@ -40,6 +43,8 @@ CRITERIA = {
     "groen_2_22_200": "all_ok",
 }
 """Indicator id -> per-address column."""
+CANOPY_CRITERIA = frozenset({"canopy_ok", "all_ok"})
+"""The criteria that need the canopy cover of the address's area: unknown where that cover is missing."""
 MIN_CHUNK = 5_000
 """Addresses per thread at least: below that, a thread costs more than it saves."""
 
@@ -205,6 +210,7 @@ def groen_per_address(
             "park_m": park_m,
             "trees_ok": n_trees >= params.trees_min,
             "canopy_ok": np.nan_to_num(cover, nan=-1.0) >= params.canopy_min_pct,
+            "canopy_known": ~np.isnan(cover),
             "park_ok": park_m <= params.park_max_distance_m,
         },
         geometry=points,
@@ -219,10 +225,18 @@ def area_shares(per_address: pd.DataFrame, area_of: dict[str, np.ndarray]) -> pd
     """Resident-weighted % of addresses meeting each criterion, per area of every level.
 
     ``area_of[level]`` gives each address's area code at that level ("" = none). Returns ``indicator, code,
-    level, value, n, addresses`` with ``n`` the residents; areas without residents are left out (missing).
+    level, value, n, addresses`` with ``n`` the residents counted; areas without residents are left out (missing).
+    Addresses whose canopy is unknown (``canopy_known`` False) are not counted for the canopy criteria; an area
+    where the residents counted are fewer than :data:`~atlas.pipeline.aggregate.MIN_COVERAGE` of its residents
+    gets a missing value (NaN), never a share of the rest.
     """
     frames = []
     residents = per_address["residents"].to_numpy(dtype=np.float64)
+    canopy_known = (
+        per_address["canopy_known"].to_numpy(dtype=bool)
+        if "canopy_known" in per_address.columns
+        else np.ones(len(per_address), dtype=bool)
+    )
     for level, codes in area_of.items():
         inside = codes != ""
         if not inside.any():
@@ -230,17 +244,23 @@ def area_shares(per_address: pd.DataFrame, area_of: dict[str, np.ndarray]) -> pd
         base = pd.DataFrame({"code": codes[inside], "residents": residents[inside]})
         for indicator, column in CRITERIA.items():
             ok = per_address[column].to_numpy(dtype=bool)[inside]
-            grouped = base.assign(met=np.where(ok, base.residents, 0.0)).groupby("code", sort=True)
-            table = grouped.agg(met=("met", "sum"), n=("residents", "sum"), addresses=("residents", "size"))
-            table = table[table.n > 0]
+            known = canopy_known[inside] if column in CANOPY_CRITERIA else np.ones(len(ok), dtype=bool)
+            grouped = base.assign(
+                met=np.where(ok & known, base.residents, 0.0), counted=np.where(known, base.residents, 0.0)
+            ).groupby("code", sort=True)
+            table = grouped.agg(
+                met=("met", "sum"), n=("counted", "sum"), total=("residents", "sum"), addresses=("residents", "size")
+            )
+            table = table[table.total > 0]
+            enough = (table.n > 0) & (table.n >= MIN_COVERAGE * table.total)
             frames.append(
                 pd.DataFrame(
                     {
                         "indicator": indicator,
                         "code": table.index.astype(str),
                         "level": level,
-                        "value": (100.0 * table.met / table.n).to_numpy(),
-                        "n": table.n.to_numpy(),
+                        "value": np.where(enough, 100.0 * table.met / table.n.where(table.n > 0), np.nan),
+                        "n": np.where(enough, table.n, np.nan),
                         "addresses": table.addresses.to_numpy(),
                     }
                 )

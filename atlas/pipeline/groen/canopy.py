@@ -19,14 +19,19 @@ an area outside the raster are not counted either; an area with no valid pixel g
 the areas is only read where the areas are. Values are a 0/1 mask or a percentage (0-100) per cell
 (``values``: ``auto`` decides from the largest valid value: at most 1 means a mask).
 
+How much of an area the raster covers is ``valid / cells``: ``cells`` counts the cell centres inside the area on the
+raster's grid, extended beyond the raster's edges where the area reaches past them (counted by the same scanline,
+without reading anything). The build uses it for the ``coverage`` rule (:func:`canopy_sums`).
+
 Memory is bounded by :data:`STRIP_PIXELS` (the strip buffer) and ``GDAL_CACHEMAX``
-(:data:`GDAL_CACHE_MB`), whatever the raster's size.
+(:data:`GDAL_CACHE_MB`), whatever the raster's size. A raster that cannot be read (damaged, truncated) is a
+:class:`~atlas.errors.SourcesError` naming the file and the rows, not a traceback.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
+from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
 from atlas.errors import SourcesError
@@ -46,21 +52,30 @@ GDAL_CACHE_MB = 64
 """GDAL's block cache while the canopy is read (``GDAL_CACHEMAX``), in MB."""
 STRIP_PIXELS = 4_000_000
 """Pixels per strip at most (rounded to whole block rows where they fit): bounds the working memory."""
+COUNT_ROWS = 1024
+"""Rows per strip when the cells of areas that reach past the raster are counted (no pixels are read then)."""
 
 
 @dataclass(frozen=True)
 class CanopySums:
-    """Per zone: the canopy sum (in cell units), valid pixels counted, and the cell scale (1 or 100)."""
+    """Per zone: the canopy sum (in cell units), valid pixels counted, pixels inside the raster, the cell scale
+    (1 or 100), and the cells of the zone on the raster's grid extended past its edges (``cells >= pixels``)."""
 
     canopy: np.ndarray
     valid: np.ndarray
     pixels: np.ndarray
     scale: float
+    cells: np.ndarray
 
     def percent(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             cover = 100.0 * self.canopy / (self.valid * self.scale)
         return np.where(self.valid > 0, cover, np.nan)
+
+    def coverage(self) -> np.ndarray:
+        """The share (0-1) of each zone's cells that the raster covers with a valid value; 0 without cells."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.cells > 0, self.valid / self.cells, 0.0)
 
 
 def _strip_height(width: int, block_height: int, budget: int) -> int:
@@ -213,15 +228,59 @@ def _sum_strips(path: Path, plan: _Plan, edges: Edges, strips: list[tuple[int, n
                     continue
                 runs = (zone[keep], row[keep], a[keep], b[keep])
                 window = Window(plan.col_lo + c0, top, c1 - c0, h)
+                try:
+                    if raw is not None:
+                        buffer = raw[:h]
+                        buffer[:, c1 - c0 :] = 0
+                        data = buffer[:, : c1 - c0]
+                        ds.read(plan.band, window=window, out=data)
+                    else:
+                        data = ds.read(plan.band, window=window)
+                except RasterioError as exc:
+                    raise _unreadable(path, exc, f"rows {top}-{bottom - 1}") from None
                 if raw is not None:
-                    buffer = raw[:h]
-                    buffer[:, c1 - c0 :] = 0
-                    data = buffer[:, : c1 - c0]
-                    ds.read(plan.band, window=window, out=data)
                     _uint8_chunk(data, buffer, plan.nodata, runs, acc)
                 else:
-                    _generic_chunk(ds.read(plan.band, window=window), plan.nodata, runs, acc)
+                    _generic_chunk(data, plan.nodata, runs, acc)
     return acc
+
+
+def _unreadable(path: Path, exc: Exception, where: str) -> SourcesError:
+    """A raster GDAL cannot read (damaged or cut short), in one line: the file, the rows and GDAL's reason."""
+    reason = " ".join(str(exc.__cause__ or exc).split())
+    return SourcesError(
+        f"cannot read the raster at {where}: the file is damaged or incomplete (truncated?); GDAL says: {reason}",
+        file=path,
+        field="path",
+    )
+
+
+def _outside(geoms: np.ndarray, ds: Any) -> np.ndarray:
+    """Which zones reach past the raster's edges (their bounds are not inside the raster's)."""
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=bool)
+    xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
+    left, bottom, right, top = ds.bounds
+    inside = (xmin >= left) & (xmax <= right) & (ymin >= bottom) & (ymax <= top)
+    return ~inside
+
+
+def _grid_cells(edges: Edges, zones: np.ndarray, n: int) -> np.ndarray:
+    """Cell centres inside each of ``zones`` on the raster's grid extended without bounds (nothing is read)."""
+    counts = np.zeros(n)
+    pick = np.isin(edges.zone, zones)
+    if not pick.any():
+        return counts
+    sub = Edges(**{f.name: getattr(edges, f.name)[pick] for f in fields(Edges)})
+    u_all = np.concatenate([sub.u0, sub.u0 + (sub.r1 - sub.v0) * sub.slope])
+    col_lo, col_hi = int(np.floor(u_all.min())) - 1, int(np.ceil(u_all.max())) + 1
+    row0, row_hi = int(sub.r0.min()), int(sub.r1.max())
+    n_strips = -(-(row_hi - row0) // COUNT_ROWS)
+    for s, chosen in strip_edges(sub, row0, COUNT_ROWS, n_strips):
+        top = row0 + s * COUNT_ROWS
+        zone, _, start, stop = strip_runs(sub, chosen, top, min(top + COUNT_ROWS, row_hi), col_lo, col_hi)
+        counts += np.bincount(zone, weights=(stop - start).astype(np.float64), minlength=n)
+    return counts
 
 
 def zonal_canopy(
@@ -242,11 +301,17 @@ def zonal_canopy(
     """
     path = Path(raster_path)
     n = len(geoms)
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
-        edges = pixel_edges(np.asarray(geoms, dtype=object), ds.transform)
-        plan = _Plan.of(ds, edges, band, strip_pixels) if len(edges.r0) else None
+    geoms = np.asarray(geoms, dtype=object)
+    try:
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as ds:
+            edges = pixel_edges(geoms, ds.transform)
+            plan = _Plan.of(ds, edges, band, strip_pixels) if len(edges.r0) else None
+            outside = np.flatnonzero(_outside(geoms, ds))
+    except RasterioError as exc:
+        raise _unreadable(path, exc, "its header") from None
+    extended = _grid_cells(edges, outside, n)
     if plan is None:
-        return CanopySums(np.zeros(n), np.zeros(n), np.zeros(n), 1.0)
+        return CanopySums(np.zeros(n), np.zeros(n), np.zeros(n), 1.0, extended)
     strips = [(s, chosen) for s, chosen in strip_edges(edges, plan.row0, plan.height, plan.n_strips) if len(chosen)]
     n_threads = thread_count(len(strips), workers)
     shares = [strips[i::n_threads] for i in range(n_threads)]
@@ -256,7 +321,9 @@ def zonal_canopy(
         with ThreadPoolExecutor(n_threads) as pool:
             parts = list(pool.map(lambda share: _sum_strips(path, plan, edges, share, n), shares))
     total = _Accumulator.merge(parts)
-    return CanopySums(total.canopy, total.valid, total.pixels, _scale(values, total.biggest, path))
+    cells = total.pixels.copy()
+    cells[outside] = extended[outside]
+    return CanopySums(total.canopy, total.valid, total.pixels, _scale(values, total.biggest, path), cells)
 
 
 def _invalid(data: np.ndarray, nodata: float | None) -> np.ndarray | None:
@@ -291,10 +358,39 @@ def _scale(values: str, biggest: float, path: Path) -> float:
 
 
 def raster_crs(raster_path: str | Path) -> Any:
-    with rasterio.open(raster_path) as ds:
-        if ds.crs is None:
-            raise SourcesError("declares no coordinate reference system (CRS)", file=raster_path)
-        return ds.crs
+    try:
+        with rasterio.open(raster_path) as ds:
+            if ds.crs is None:
+                raise SourcesError("declares no coordinate reference system (CRS)", file=raster_path)
+            return ds.crs
+    except RasterioError as exc:
+        raise _unreadable(Path(raster_path), exc, "its header") from None
+
+
+def canopy_sums(
+    areas: gpd.GeoDataFrame,
+    raster_path: str | Path,
+    *,
+    values: str = "auto",
+    band: int = 1,
+    workers: int | None = None,
+) -> CanopySums:
+    """The canopy sums of every area (in their order): :func:`zonal_canopy` after reprojecting the areas (any CRS)
+    to the raster's CRS and repairing invalid polygons."""
+    if areas.crs is None:
+        raise SourcesError("the areas have no CRS; set one (e.g. areas.set_crs(28992))")
+    projected = areas.to_crs(raster_crs(raster_path))
+    geoms = projected.geometry.values
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    return zonal_canopy(np.asarray(geoms, dtype=object), raster_path, values=values, band=band, workers=workers)
+
+
+def area_index(areas: gpd.GeoDataFrame) -> pd.Index:
+    """The areas' ``code`` column as an index (or their index without one)."""
+    return pd.Index(areas["code"].astype(str), name="code") if "code" in areas.columns else areas.index
 
 
 def canopy_cover(
@@ -312,14 +408,5 @@ def canopy_cover(
     ``workers``: threads reading the raster's strips (default: the CPUs this process may use, at most
     :data:`~atlas.pipeline.groen.workers.MAX_DEFAULT`); the answer is the same for any number.
     """
-    if areas.crs is None:
-        raise SourcesError("the areas have no CRS; set one (e.g. areas.set_crs(28992))")
-    projected = areas.to_crs(raster_crs(raster_path))
-    geoms = projected.geometry.values
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
-    sums = zonal_canopy(np.asarray(geoms, dtype=object), raster_path, values=values, band=band, workers=workers)
-    index = pd.Index(areas["code"].astype(str), name="code") if "code" in areas.columns else areas.index
-    return pd.Series(sums.percent(), index=index, name="kroonbedekking")
+    sums = canopy_sums(areas, raster_path, values=values, band=band, workers=workers)
+    return pd.Series(sums.percent(), index=area_index(areas), name="kroonbedekking")

@@ -5,13 +5,16 @@ field::
 
     gemeente: GM0193
     naam: Zwolle                     # optional; else taken from the boundaries
+    allowed_roots: [../gedeeld]      # optional: folders besides this file's own that inputs may lie in
     areas: {...}                     # atlas.sources.spec.areas
     indicators: [...]                # atlas.sources.spec.indicators
     groen: {...}                     # optional; atlas.sources.spec.groen
     stapeling: {...}                 # optional; atlas.sources.spec.stapeling
     privacy: {...}                   # optional; atlas.sources.spec.privacy (defaults when absent)
 
-Each section has its own module; this one reads the top level and hands each section to its parser.
+Each section has its own module; this one reads the top level and hands each section to its parser. Every input
+path goes through :meth:`atlas.checks.Entry.path`: after symbolic links are followed it must lie inside the sources
+file's folder or one of ``allowed_roots`` (relative to the file, or absolute).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atlas.checks import Entry, load_yaml
+from atlas.checks import Entry, load_yaml, resolve_roots
 from atlas.codes import CODE_HINTS, CODE_PATTERNS
 from atlas.errors import SourcesError
 from atlas.sources.spec.areas import AREA_FORMATS, AreaSource, AreasSpec, StadsdelenSource, parse_areas
@@ -60,7 +63,14 @@ class SourcesSpec:
     groen: GroenSpec | None = None
     stapeling: StapelingSource | None = None
     privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
+    allowed_roots: tuple[Path, ...] = ()
+    """Folders (resolved) besides the sources file's own that its inputs may lie in."""
     indicator_options: dict[str, IndicatorOptions] = field(default_factory=dict)
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """Every folder the inputs may lie in: the sources file's, then ``allowed_roots``."""
+        return (self.path.parent, *self.allowed_roots)
 
     def options(self, indicator: str) -> IndicatorOptions:
         """The options of one indicator (the defaults when the sources file names none)."""
@@ -77,14 +87,42 @@ class SourcesSpec:
         return files
 
 
-_TOP = ("gemeente", "naam", "demo", "areas", "indicators", "indicator_options", "groen", "stapeling", "privacy")
+_TOP = (
+    "gemeente",
+    "naam",
+    "demo",
+    "allowed_roots",
+    "areas",
+    "indicators",
+    "indicator_options",
+    "groen",
+    "stapeling",
+    "privacy",
+)
+
+
+def _allowed_roots(top: Entry) -> tuple[Path, ...]:
+    """``allowed_roots``: a list of folders, relative to the sources file or absolute."""
+    given = top.data.get("allowed_roots")
+    if given is None:
+        return ()
+    if not isinstance(given, list) or not all(isinstance(item, str) and item.strip() for item in given):
+        raise top.fail("allowed_roots", f"must be a list of folders, got {given!r}")
+    try:
+        return resolve_roots(top.file.parent, [item.strip() for item in given])
+    except ValueError as exc:
+        raise top.fail("allowed_roots", str(exc)) from None
 
 
 def load_sources(path: str | Path) -> SourcesSpec:
     """Read and check a sources file; raises :class:`SourcesError` naming file, entry and field."""
-    file = Path(path).resolve()
+    try:
+        file = Path(path).resolve()
+    except (RuntimeError, OSError):  # a loop of symbolic links (RuntimeError before Python 3.13)
+        raise SourcesError("the sources file is a loop of symbolic links", file=path) from None
     data, _ = load_yaml(file, SourcesError)
     top = Entry(file, "(top level)", data, _TOP, error=SourcesError)
+    roots = _allowed_roots(top)
 
     gemeente = (top.text("gemeente", required=True) or "").upper()
     if not CODE_PATTERNS["gemeente"].match(gemeente):
@@ -106,10 +144,11 @@ def load_sources(path: str | Path) -> SourcesSpec:
         gemeente=gemeente,
         naam=top.text("naam"),
         demo=top.flag("demo", False),
-        areas=parse_areas(file, top.data.get("areas")),
-        indicators=tuple(parse_indicator(file, i, raw) for i, raw in enumerate(indicators_raw)),
-        groen=parse_groen(file, groen) if groen is not None else None,
-        stapeling=parse_stapeling(file, stapeling) if stapeling is not None else None,
+        areas=parse_areas(file, top.data.get("areas"), roots=roots),
+        indicators=tuple(parse_indicator(file, i, raw, roots=roots) for i, raw in enumerate(indicators_raw)),
+        groen=parse_groen(file, groen, roots=roots) if groen is not None else None,
+        stapeling=parse_stapeling(file, stapeling, roots=roots) if stapeling is not None else None,
         privacy=parse_privacy(file, section("privacy")),
+        allowed_roots=roots,
         indicator_options=parse_indicator_options(file, section("indicator_options")),
     )

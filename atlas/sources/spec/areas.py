@@ -7,11 +7,13 @@
       # or the CBS wijk- en buurtkaart:  {path: wijkenbuurten_2023_v1.gpkg, format: cbs-gpkg}
       #                 or before 2022:  {path: buurt_2021_v1.shp, format: cbs-shp}
       wijk: {path: wijken.geojson, code: wijkcode, name: wijknaam}      # optional
+      #  geometry: dissolve   builds the wijk polygons from the buurten and keeps the wijk file's codes and names
       stadsdelen: {path: stadsdelen.csv}
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,10 @@ from atlas.errors import SourcesError
 AREA_FORMATS = ("cbs-gpkg", "cbs-shp", "file")
 """``cbs-gpkg``: the CBS GeoPackage (2022 and later); ``cbs-shp``: the CBS shapefiles before 2022; ``file``: any
 vector file whose columns the entry names."""
+
+WIJK_GEOMETRY = ("file", "dissolve")
+"""``areas.wijk.geometry``: ``file`` takes the wijk polygons from the wijk file (checked against the buurten);
+``dissolve`` builds them from the buurten and takes only the codes and names from the wijk file."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class AreaSource:
     parent: str | None = None
     layer: str | None = None
     water: str | None = None
+    geometry: str = "file"
+    """Wijk files only: ``file`` or ``dissolve`` (:data:`WIJK_GEOMETRY`)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,10 @@ class AreasSpec:
         return files
 
 
-def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool) -> AreaSource:
-    e = Entry(file, entry, raw, ("path", "format", "code", "name", "parent", "layer", "water"), error=SourcesError)
+def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool, roots: Sequence[Path]) -> AreaSource:
+    keys = ("path", "format", "code", "name", "parent", "layer", "water")
+    wijk = not needs_parent
+    e = Entry(file, entry, raw, (*keys, "geometry") if wijk else keys, error=SourcesError, roots=roots)
     fmt = e.choice("format", AREA_FORMATS, "file")
     source = AreaSource(
         path=e.path(),
@@ -70,6 +80,7 @@ def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool) -> AreaSource
         parent=e.text("parent"),
         layer=e.text("layer"),
         water=e.text("water"),
+        geometry=e.choice("geometry", WIJK_GEOMETRY, "file") if wijk else "file",
     )
     if fmt == "file":
         for key in ("code", "name") + (("parent",) if needs_parent else ()):
@@ -78,15 +89,15 @@ def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool) -> AreaSource
     return source
 
 
-def parse_areas(file: Path, raw: Any) -> AreasSpec:
-    """The ``areas`` section of sources file ``file``."""
-    a = Entry(file, "areas", raw, ("buurt", "wijk", "stadsdelen"), error=SourcesError)
+def parse_areas(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> AreasSpec:
+    """The ``areas`` section of sources file ``file``; its paths must lie in the file's folder or ``roots``."""
+    a = Entry(file, "areas", raw, ("buurt", "wijk", "stadsdelen"), error=SourcesError, roots=roots)
     if a.data.get("buurt") is None:
         raise a.fail("buurt", "is required")
     wijk_raw = a.data.get("wijk")
     sd = a.sub("stadsdelen", ("path",))
     return AreasSpec(
-        buurt=_area(file, "areas.buurt", a.data["buurt"], needs_parent=True),
-        wijk=_area(file, "areas.wijk", wijk_raw, needs_parent=False) if wijk_raw is not None else None,
+        buurt=_area(file, "areas.buurt", a.data["buurt"], needs_parent=True, roots=roots),
+        wijk=_area(file, "areas.wijk", wijk_raw, needs_parent=False, roots=roots) if wijk_raw is not None else None,
         stadsdelen=StadsdelenSource(path=sd.path()) if sd is not None else None,
     )

@@ -18,6 +18,7 @@ them); a wrong value raises :class:`~atlas.errors.SourcesError` naming the sourc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,8 @@ class GroenSpec:
         return [self.canopy.path, self.trees.path, self.parks.path, self.addresses.path]
 
 
-def _section(file: Path, entry: str, data: Any, allowed: tuple[str, ...]) -> Entry:
-    return Entry(file, entry, data, allowed, error=SourcesError)
+def _section(file: Path, entry: str, data: Any, allowed: tuple[str, ...], roots: Sequence[Path] = ()) -> Entry:
+    return Entry(file, entry, data, allowed, error=SourcesError, roots=roots)
 
 
 def parse_params(file: Path, raw: Any) -> GroenParams:
@@ -104,19 +105,21 @@ def parse_params(file: Path, raw: Any) -> GroenParams:
     return read_parameters(s, GroenParams)
 
 
-def _vector(file: Path, entry: str, raw: Any, *, residents: bool = False) -> VectorInput:
+def _vector(file: Path, entry: str, raw: Any, roots: Sequence[Path], *, residents: bool = False) -> VectorInput:
     allowed = ("path", "layer", "residents") if residents else ("path", "layer")
-    s = _section(file, entry, raw, allowed)
+    s = _section(file, entry, raw, allowed, roots)
     return VectorInput(path=s.path(), layer=s.text("layer"), residents=s.text("residents") if residents else None)
 
 
-def _canopy(file: Path, raw: Any) -> CanopyInput:
-    s = _section(file, "groen.canopy", raw, ("path", *(p.name for p in parameters(CanopyInput))))
+def _canopy(file: Path, raw: Any, roots: Sequence[Path]) -> CanopyInput:
+    s = _section(file, "groen.canopy", raw, ("path", *(p.name for p in parameters(CanopyInput))), roots)
     return read_parameters(s, CanopyInput, path=s.path())
 
 
-def parse_groen(file: Path, raw: Any) -> GroenSpec:
-    """The ``groen:`` section of sources file ``file``; raises :class:`SourcesError` naming entry and field."""
+def parse_groen(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> GroenSpec:
+    """The ``groen:`` section of sources file ``file``; raises :class:`SourcesError` naming entry and field.
+
+    Its paths must lie in the file's folder or ``roots``."""
     s = _section(file, "groen", raw, ("year", "canopy", "trees", "parks", "addresses", "params"))
     year = s.year("year", required=True)
     assert year is not None
@@ -126,9 +129,9 @@ def parse_groen(file: Path, raw: Any) -> GroenSpec:
     return GroenSpec(
         file=file,
         year=year,
-        canopy=_canopy(file, s.data["canopy"]),
-        trees=_vector(file, "groen.trees", s.data["trees"]),
-        parks=_vector(file, "groen.parks", s.data["parks"]),
-        addresses=_vector(file, "groen.addresses", s.data["addresses"], residents=True),
+        canopy=_canopy(file, s.data["canopy"], roots),
+        trees=_vector(file, "groen.trees", s.data["trees"], roots),
+        parks=_vector(file, "groen.parks", s.data["parks"], roots),
+        addresses=_vector(file, "groen.addresses", s.data["addresses"], roots, residents=True),
         params=parse_params(file, s.data.get("params")),
     )

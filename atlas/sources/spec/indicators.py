@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,11 @@ def _columns(e: Entry) -> dict[str, ColumnMap]:
     return columns
 
 
-def parse_indicator(file: Path, index: int, raw: Any) -> IndicatorSource:
-    """Entry ``indicators[index]`` of sources file ``file``."""
+def parse_indicator(file: Path, index: int, raw: Any, *, roots: Sequence[Path] = ()) -> IndicatorSource:
+    """Entry ``indicators[index]`` of sources file ``file``; its path must lie in the file's folder or ``roots``."""
     entry = f"indicators[{index}]"
     allowed = ("path", "format", "source", "code", "year", "year_column", "n", "sheet", "table", "columns")
-    e = Entry(file, entry, raw, allowed, error=SourcesError)
+    e = Entry(file, entry, raw, allowed, error=SourcesError, roots=roots)
     fmt = e.choice("format", INDICATOR_FORMATS, "long")
     source = IndicatorSource(
         entry=entry,

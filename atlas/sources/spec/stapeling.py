@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,10 @@ class StapelingSource:
     peildata: tuple[dt.date, ...]
 
 
-def parse_stapeling(file: Path, raw: Any) -> StapelingSource:
-    """The ``stapeling`` section of sources file ``file``; ``path`` is relative to it."""
-    e = Entry(file, "stapeling", raw, ("path", "peildatum"), error=SourcesError)
+def parse_stapeling(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> StapelingSource:
+    """The ``stapeling`` section of sources file ``file``; ``path`` is relative to it (inside its folder or
+    ``roots``)."""
+    e = Entry(file, "stapeling", raw, ("path", "peildatum"), error=SourcesError, roots=roots)
     if e.data.get("path") is None:
         raise e.fail("path", "is required: the registrations file")
     path = e.path()
