@@ -20,6 +20,8 @@ from atlas.artifact.layout import (
     AREA_COLUMNS,
     AREAS_FILE,
     ARTIFACT_VERSION,
+    GROUPED_LEVELS,
+    GROUPING_COLUMN,
     MANIFEST_FILE,
     REGISTRY_FILE,
     VALUES_FILE,
@@ -62,6 +64,9 @@ class Artifact:
         for level, layer in layers.items():
             for column in AREA_COLUMNS:
                 layers[level][column] = layer[column].fillna("").astype(str)
+            if level in GROUPED_LEVELS:  # artifacts before the grouping status: not stated
+                grouping = layer[GROUPING_COLUMN] if GROUPING_COLUMN in layer.columns else None
+                layers[level][GROUPING_COLUMN] = "" if grouping is None else grouping.fillna("").astype(str)
         areas = Areas(**layers)
         return cls(path=path, manifest=manifest, registry=registry, values=values, areas=areas)
 

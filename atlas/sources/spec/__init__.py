@@ -5,6 +5,7 @@ field::
 
     gemeente: GM0193
     naam: Zwolle                     # optional; else taken from the boundaries
+    registry: [extra.yaml]           # optional; registry files that add themes and indicators to layers.yaml
     areas: {...}                     # atlas.sources.spec.areas
     indicators: [...]                # atlas.sources.spec.indicators
     groen: {...}                     # optional; atlas.sources.spec.groen
@@ -58,10 +59,12 @@ class SourcesSpec:
     groen: GroenSpec | None = None
     stapeling: StapelingSource | None = None
     privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
+    registry: tuple[Path, ...] = ()
+    """Extra registry files (``registry: [extra.yaml]``) whose themes and indicators are added to ``layers.yaml``."""
 
     def input_files(self) -> list[Path]:
         """Every file this spec names, for the manifest."""
-        files = [self.path, *self.areas.input_files()]
+        files = [self.path, *self.registry, *self.areas.input_files()]
         files.extend(source.path for source in self.indicators)
         if self.stapeling is not None:
             files.append(self.stapeling.path)
@@ -70,7 +73,26 @@ class SourcesSpec:
         return files
 
 
-_TOP = ("gemeente", "naam", "demo", "areas", "indicators", "groen", "stapeling", "privacy")
+_TOP = ("gemeente", "naam", "demo", "registry", "areas", "indicators", "groen", "stapeling", "privacy")
+
+
+def _registry_files(top: Entry) -> tuple[Path, ...]:
+    """``registry: [extra.yaml, ...]`` (or one path): extra registry files, relative to the sources file."""
+    raw = top.data.get("registry")
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        raise top.fail("registry", "must be a list of registry files, e.g. [extra.yaml]")
+    files = []
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise top.fail(f"registry[{i}]", f"must be the path of a registry file, got {item!r}")
+        path = (top.file.parent / item.strip()).resolve()
+        if not path.is_file():
+            raise top.fail(f"registry[{i}]", f"file not found: {path}")
+        files.append(path)
+    return tuple(files)
 
 
 def load_sources(path: str | Path) -> SourcesSpec:
@@ -104,4 +126,5 @@ def load_sources(path: str | Path) -> SourcesSpec:
         groen=parse_groen(file, groen) if groen is not None else None,
         stapeling=parse_stapeling(file, stapeling) if stapeling is not None else None,
         privacy=parse_privacy(file, section("privacy")),
+        registry=_registry_files(top),
     )
