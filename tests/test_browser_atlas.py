@@ -93,7 +93,7 @@ def test_index_chooser_and_search(page, live_server):
     _shot(page, "index")
     page.select_option("#k-indicator", "veilig_buurt")
     page.select_option("#k-niveau", "wijk")
-    page.select_option("#k-stadsdeel", label="Noord")
+    page.select_option("#k-stadsdeel", label="Noord (indeling indicatief)")
     page.click("form.chooser button[type=submit] >> nth=0")
     page.wait_for_selector("path.leaflet-interactive")
     assert re.search(r"/kaart/veilig_buurt\?niveau=wijk&stadsdeel=SD\d+", page.url), page.url

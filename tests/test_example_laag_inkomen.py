@@ -73,4 +73,6 @@ def test_the_profile_shows_2021_with_the_file_source(example: Path) -> None:
     page = html.unescape(client.get("/gebied/BU01931000").data.decode())
     row = re.search(r'<tr>\s*<td><a href="/kaart/laag_inkomen_105\?.*?</tr>', page, re.S).group(0)
     assert re.findall(r'<td class="num">([^<]*)</td>', row)[-1] == "2021"
-    assert f"bron: {SOURCE}</small>" in row and "geen gegevens" not in row
+    assert "geen gegevens" not in row
+    group = page.split("Bestaanszekerheid</h2>")[1].split("<table")[0]
+    assert f"Bron: {SOURCE}.</p>" in group

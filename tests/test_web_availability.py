@@ -221,9 +221,14 @@ def test_a_profile_shows_each_values_source_and_marks_a_change(web) -> None:
     spark = re.search(r'<svg class="spark".*?</svg>', row, re.S).group(0)
     assert spark.count('class="source-change"') == 1
     assert "andere bron vanaf 2023" in spark
-    other = _profile_row(_page(web, "/gebied/BU01931010"), SWITCH)
-    assert 'class="source-change"' not in other
-    assert "bron: CBS Kerncijfers wijken en buurten (synthetische demodata)</small>" in other
+    page = html.unescape(_page(web, f"/gebied/{BUURT}"))
+    group = page.split("Leeftijd, bevolking en huishoudens</h2>")[1].split("<table")[0]
+    assert "Bron: CBS Kerncijfers wijken en buurten (synthetische demodata), tenzij anders vermeld." in group
+    other = html.unescape(_page(web, "/gebied/BU01931010"))
+    row = _profile_row(other, SWITCH)
+    assert 'class="source-change"' not in row and "bron:" not in row  # the table's source, named once above it
+    group = other.split("Leeftijd, bevolking en huishoudens</h2>")[1].split("<table")[0]
+    assert "Bron: CBS Kerncijfers wijken en buurten (synthetische demodata).</p>" in group
 
 
 def test_the_legend_lists_the_values_sources(web) -> None:

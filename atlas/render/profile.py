@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,6 +70,12 @@ class ProfileGroup:
     title: str
     description: str
     rows: list[ProfileRow] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """The source most rows of the group share (named once above the table); rows with another say so."""
+        counts = Counter(row.source for row in self.rows if row.source and not row.sources)
+        return counts.most_common(1)[0][0] if counts else ""
 
 
 @dataclass(frozen=True)
