@@ -108,11 +108,6 @@ def indicators_with_data(artifact: Artifact) -> list[Indicator]:
     return [ind for ind in artifact.registry if ind.id in present]
 
 
-def years_of(artifact: Artifact, indicator_id: str, level: str | None = None) -> tuple[int, ...]:
-    """The years with data for an indicator (at ``level`` when given)."""
-    return availability(artifact, indicator_id).years(level)
-
-
 def years_text(years: Sequence[int]) -> str:
     """Years in words: ``2015–2021`` when consecutive, else ``2014, 2024`` (runs of three or more as a span)."""
     ordered = sorted(set(years))
