@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,69 @@ def code_column(values: Iterable[Any], rows: Sequence[int], level: str, path: Pa
     for code, row in zip(codes, rows, strict=True):
         check_code(code, level, file=path, row=row, field=column)
     return codes
+
+
+# --- how a wijk is grouped into its stadsdeel -----------------------------------------------------
+
+
+class Grouping(StrEnum):
+    """How certain the grouping of a wijk into its stadsdeel is: the ``indeling`` of the wijk and stadsdeel layers.
+
+    A stadsdeel is a municipal grouping, not a CBS level; the stadsdelen file may say per wijk whether its place
+    is documented or inferred. A stadsdeel is indicative when any of its wijken is; ``overig`` holds the wijken the
+    file gives no stadsdeel; the empty string means the file does not say.
+    """
+
+    DOCUMENTED = "gedocumenteerd"
+    INDICATIVE = "indicatief"
+    UNGROUPED = "overig"
+    UNSTATED = ""
+
+    @property
+    def label(self) -> str:
+        """How pages mark a stadsdeel of this grouping (empty: not marked)."""
+        return _GROUPING_LABELS.get(self, "")
+
+    @property
+    def explanation(self) -> str:
+        """One Dutch sentence for the pages that mark it."""
+        return _GROUPING_EXPLAINED.get(self, "")
+
+
+_GROUPING_LABELS: Mapping[Grouping, str] = {
+    Grouping.INDICATIVE: "indeling indicatief",
+    Grouping.UNGROUPED: "wijken zonder stadsdeel",
+}
+_GROUPING_EXPLAINED: Mapping[Grouping, str] = {
+    Grouping.INDICATIVE: (
+        "Indeling indicatief: de gemeente heeft niet vastgelegd dat (een deel van) deze wijken bij dit stadsdeel "
+        "horen; de indeling is afgeleid, bijvoorbeeld uit de wijknummers."
+    ),
+    Grouping.UNGROUPED: "Overig: wijken die in het bestand met stadsdelen geen stadsdeel hebben.",
+}
+
+GROUPING_WORDS: Mapping[Grouping, tuple[str, ...]] = {
+    Grouping.DOCUMENTED: ("gedocumenteerd", "documented", "officieel", "official", "vastgesteld", "bevestigd"),
+    Grouping.INDICATIVE: ("indicatief", "indicative", "inferred", "afgeleid", "voorlopig", "geschat"),
+}
+"""The words a status column of the stadsdelen file may hold (the cell's first word, any case), per grouping."""
+
+UNGROUPED_NAME = "overig"
+"""The name of the stadsdeel that holds the wijken the stadsdelen file gives no stadsdeel."""
+
+
+def grouping_of(cell: Any) -> Grouping | None:
+    """The grouping a status cell states (its first word, any case, per :data:`GROUPING_WORDS`); None if unknown."""
+    words = re.findall(r"[^\W\d_]+", text(cell).lower())
+    if not words:
+        return None
+    return next((g for g, known in GROUPING_WORDS.items() if words[0] in known), None)
+
+
+def grouping_of_stadsdeel(members: Iterable[Grouping]) -> Grouping:
+    """The grouping of a stadsdeel from those of its wijken: overig, else indicative if any is, else as stated."""
+    found = set(members)
+    for grouping in (Grouping.UNGROUPED, Grouping.INDICATIVE, Grouping.UNSTATED):
+        if grouping in found:
+            return grouping
+    return Grouping.DOCUMENTED if found else Grouping.UNSTATED

@@ -93,7 +93,7 @@ def test_index_chooser_and_search(page, live_server):
     _shot(page, "index")
     page.select_option("#k-indicator", "veilig_buurt")
     page.select_option("#k-niveau", "wijk")
-    page.select_option("#k-stadsdeel", label="Noord")
+    page.select_option("#k-stadsdeel", label="Noord (indeling indicatief)")
     page.click("form.chooser button[type=submit] >> nth=0")
     page.wait_for_selector("path.leaflet-interactive")
     assert re.search(r"/kaart/veilig_buurt\?niveau=wijk&stadsdeel=SD\d+", page.url), page.url
@@ -121,4 +121,24 @@ def test_trees_overlay_is_fetched_when_switched_on(page, live_server):
     assert page.locator("path.leaflet-interactive").count() == 78  # trees are drawn on a canvas, not as paths
     page.wait_for_timeout(300)
     _shot(page, "kaart_bomen")
+    assert page.console_errors == []
+
+
+def test_the_choosers_offer_only_levels_and_years_with_data(page, live_server):
+    """ervaren_gezondheid (GGD) has figures per wijk and up, not per buurt: the home form says so before submitting."""
+    page.goto(f"{live_server}/")
+    level = page.locator("#k-niveau")
+    assert level.locator("option").first.inner_text() == "fijnste met cijfers (buurt)"
+    page.select_option("#k-indicator", "ervaren_gezondheid")
+    assert level.locator("option[value=buurt]").is_disabled()
+    assert not level.locator("option[value=wijk]").is_disabled()
+    assert level.locator("option").first.inner_text() == "fijnste met cijfers (wijk)"
+    assert page.locator("#k-jaar option").first.inner_text() == "laatste jaar met cijfers (2024)"
+    page.select_option("#k-stadsdeel", "SD019302")
+    page.click("#kaart-kiezer button[type=submit]")
+    page.wait_for_selector("path.leaflet-interactive")
+    assert "per wijk, 2024, stadsdeel West (indeling indicatief)" in page.locator("h1").inner_text()
+    _shot(page, "kaart_gekozen_zonder_buurt")
+    page.select_option("#m-niveau", "stadsdeel")  # the year list follows the level
+    assert page.locator("#m-jaar option").all_inner_texts() == ["2024", "2023", "2022", "2021", "2020", "2019"]
     assert page.console_errors == []

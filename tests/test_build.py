@@ -137,7 +137,10 @@ def test_cli_build_and_validate(tmp_path):
     ("values", "message"),
     [
         (VALUES.replace("1200", "veel"), r"cijfers\.csv, row 2, field 'value': 'veel' is not a number"),
-        (VALUES.replace("inwoners,2023,45", "inwonrs,2023,45"), r"row 3, field 'indicator'.*did you mean 'inwoners'"),
+        (
+            VALUES.replace("inwoners,2023,45", "inwonrs,2023,45"),
+            r"row 3, field 'indicator'.*meant the existing 'inwoners'",
+        ),
     ],
 )
 def test_cli_bad_input_exits_nonzero_and_writes_nothing(tmp_path, values, message):

@@ -96,7 +96,7 @@ def test_wide_per_column_n_and_constant_year(tmp_path, small_registry):
     [
         (
             "code,indicator,year,value\nBU01930101,vrijwiligerswerk,2024,3\n",
-            r"row 2.*'indicator'.*did you mean 'vrijwilligerswerk'",
+            r"row 2.*'indicator'.*meant the existing 'vrijwilligerswerk'.*'registry: \[extra\.yaml\]'",
         ),
         (
             "code,indicator,year,value\nBU01930101,vrijwilligerswerk,2024,veel\n",

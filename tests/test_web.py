@@ -94,7 +94,7 @@ def test_api_errors_have_one_shape(client, url, status):
     response = client.get(url)
     assert response.status_code == status
     body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "message"}
+    assert set(body) == {"error"} and {"status", "message"} <= set(body["error"]) <= {"status", "message", "available"}
     assert body["error"]["status"] == status and body["error"]["message"]
 
 

@@ -40,8 +40,7 @@ def test_real_map_draws_every_buurt(real_client):
     "url",
     [
         "/",
-        "/kaart/vrijwilligerswerk?niveau=wijk&stadsdeel=Zuid",
-        "/kaart/mantelzorg?niveau=stadsdeel",
+        "/kaart/vrijwilligerswerk?niveau=buurt&stadsdeel=Zuid",
         "/gebied/BU01931000",
         "/gebied/WK019310",
         "/gebied/GM0193",
@@ -51,7 +50,7 @@ def test_real_map_draws_every_buurt(real_client):
         "/zoek?q=assendorp",
         "/download/vrijwilligerswerk.csv",
         "/download/vrijwilligerswerk.xlsx",
-        "/download/vrijwilligerswerk.geojson?niveau=wijk",
+        "/download/vrijwilligerswerk.geojson?niveau=buurt",
         "/download/vrijwilligerswerk.gpkg",
         "/api/values?indicator=vrijwilligerswerk",
         "/api/areas?niveau=buurt",
@@ -60,6 +59,25 @@ def test_real_map_draws_every_buurt(real_client):
 def test_real_pages(real_client, url):
     response = real_client.get(url)
     assert response.status_code == 200, response.data[:500]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/kaart/vrijwilligerswerk?niveau=wijk&stadsdeel=Zuid",
+        "/kaart/mantelzorg?niveau=stadsdeel",
+        "/download/vrijwilligerswerk.geojson?niveau=wijk",
+    ],
+)
+def test_real_survey_without_n_has_no_wijk_figures_and_says_where_they_are(real_client, url):
+    """The 2014 survey has no respondent counts, so nothing is aggregated: a wijk or stadsdeel map is a 404 that
+    links to the buurt figures of 2014."""
+    response = real_client.get(url)
+    assert response.status_code == 404
+    links = re.findall(r'<section class="alternatives".*?</section>', response.data.decode(), re.S)
+    targets = [u.replace("&amp;", "&") for u in re.findall(r'href="([^"]+)"', links[0])]
+    assert targets and all("niveau=buurt&jaar=2014" in u for u in targets)
+    assert real_client.get(targets[0]).status_code == 200
 
 
 def test_real_indicator_without_values_is_a_clear_404(real_client):

@@ -1,8 +1,9 @@
 """The areas of one gemeente, level by level: what the pipeline builds and the artifact holds.
 
 Every level has columns ``code``, ``naam``, ``parent`` (``""`` for the gemeente) and ``geometry`` (the buurt level
-also ``water``), in EPSG:28992, sorted by code, with a RangeIndex. ``code``, ``naam`` and ``parent`` hold Python
-``str`` (object dtype), never NaN.
+also ``water``; the wijk and stadsdeel levels also ``indeling``, how certain their grouping into stadsdelen is, an
+:class:`atlas.codes.Grouping` value), in EPSG:28992, sorted by code, with a RangeIndex. ``code``, ``naam`` and
+``parent`` hold Python ``str`` (object dtype), never NaN.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from atlas.codes import LEVELS, PREFIXES, normalise_code
+from atlas.codes import LEVELS, PREFIXES, Grouping, normalise_code
 from atlas.errors import NotFound
 
 
@@ -66,6 +67,20 @@ class Areas:
                 )
                 return child, parents
         return None
+
+    def grouping(self, code: str) -> Grouping:
+        """How certain the grouping of a wijk or stadsdeel into stadsdelen is (not stated for other areas)."""
+        level = self.level_of(code)
+        if level not in ("wijk", "stadsdeel"):
+            return Grouping.UNSTATED
+        layer = self.level(level)
+        if "indeling" not in layer.columns:
+            return Grouping.UNSTATED
+        found = layer.loc[layer["code"] == normalise_code(code), "indeling"]
+        try:
+            return Grouping(str(found.iloc[0])) if len(found) else Grouping.UNSTATED
+        except ValueError:
+            return Grouping.UNSTATED
 
     def codes(self) -> set[str]:
         """Every area code of every level."""

@@ -2,7 +2,8 @@
 
 ::
 
-    DIR/areas.gpkg                 layers buurt, wijk, stadsdeel, gemeente; columns code, naam, parent; EPSG:28992
+    DIR/areas.gpkg                 layers buurt, wijk, stadsdeel, gemeente; columns code, naam, parent (wijk and
+                                   stadsdeel also indeling); EPSG:28992
     DIR/values.parquet             indicator, code, level, period, value, n, source, status (+ ci_low, ci_high,
                                    significant)
     DIR/manifest.json              inputs with hashes, registry hash, creation time, counts, reports
@@ -30,6 +31,11 @@ OVERLAYS_FILE = "overlays.gpkg"
 
 AREA_COLUMNS = ["code", "naam", "parent"]
 """Columns of every layer of ``areas.gpkg`` (the buurt layer also has ``water``)."""
+GROUPING_COLUMN = "indeling"
+"""Column of the wijk and stadsdeel layers (and their web GeoJSON): how certain the grouping into stadsdelen is, an
+:class:`atlas.codes.Grouping` value (``gedocumenteerd``, ``indicatief``, ``overig``, or empty: not stated)."""
+GROUPED_LEVELS = ("wijk", "stadsdeel")
+"""The levels that carry :data:`GROUPING_COLUMN`."""
 
 VALUE_COLUMNS = ["indicator", "code", "level", "period", "value", "n", "source", "status"]
 """Columns of ``values.parquet`` (DESIGN.md §4)."""

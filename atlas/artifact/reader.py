@@ -20,13 +20,15 @@ from atlas.artifact.layout import (
     AREA_COLUMNS,
     AREAS_FILE,
     ARTIFACT_VERSION,
+    GROUPED_LEVELS,
+    GROUPING_COLUMN,
     MANIFEST_FILE,
     REGISTRY_FILE,
     VALUES_FILE,
     web_level_file,
     web_overlay_file,
 )
-from atlas.artifact.status import published_view
+from atlas.artifact.status import has_data, published_view
 from atlas.codes import LEVELS
 from atlas.errors import ArtifactError
 from atlas.layers.registry import Registry, load_registry
@@ -43,6 +45,7 @@ class Artifact:
     """The values table: only published values have a number (see :mod:`atlas.artifact.status`)."""
     areas: Areas
     _web: dict[str, str] = field(default_factory=dict, repr=False)
+    _available: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
@@ -62,8 +65,27 @@ class Artifact:
         for level, layer in layers.items():
             for column in AREA_COLUMNS:
                 layers[level][column] = layer[column].fillna("").astype(str)
+            if level in GROUPED_LEVELS:  # artifacts before the grouping status: not stated
+                grouping = layer[GROUPING_COLUMN] if GROUPING_COLUMN in layer.columns else None
+                layers[level][GROUPING_COLUMN] = "" if grouping is None else grouping.fillna("").astype(str)
         areas = Areas(**layers)
         return cls(path=path, manifest=manifest, registry=registry, values=values, areas=areas)
+
+    @property
+    def available(self) -> pd.DataFrame:
+        """Where data exists: one row per ``indicator``, ``level`` and ``year`` (int) that has a value, published or
+        withheld (:func:`~atlas.artifact.status.has_data`), sorted."""
+        if self._available is None:
+            rows = self.values[has_data(self.values)]
+            frame = pd.DataFrame(
+                {
+                    "indicator": rows["indicator"].astype(str).to_numpy(),
+                    "level": rows["level"].astype(str).to_numpy(),
+                    "year": rows["period"].astype(str).str[:4].astype(int).to_numpy(),
+                }
+            )
+            self._available = frame.drop_duplicates().sort_values(["indicator", "level", "year"]).reset_index(drop=True)
+        return self._available
 
     @property
     def is_demo(self) -> bool:

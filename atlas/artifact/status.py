@@ -103,6 +103,15 @@ def present(frame: pd.DataFrame) -> list[Status]:
     return [s for s in Status if s.value in found]
 
 
+def has_data(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: does the source have a figure here, published or withheld? (Not: the status a reader sees is missing.)
+
+    This is the rule by which pages decide where data exists: menus offer an indicator, a map offers a level and a
+    year, and a profile takes its latest year, only where some row has data.
+    """
+    return np.asarray(shown_statuses(frame) != Status.MISSING.value, dtype=bool) if len(frame) else np.zeros(0, bool)
+
+
 def status_of_values(values: pd.Series) -> np.ndarray:
     """The status of freshly computed values: ``ok`` where there is a value, ``missing`` where not."""
     return np.where(values.notna().to_numpy(), Status.PUBLISHED.value, Status.MISSING.value).astype(object)

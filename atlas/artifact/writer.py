@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from atlas.artifact.layout import (
     AREAS_FILE,
     ARTIFACT_VERSION,
     EXTRA_VALUE_COLUMNS,
+    GROUPING_COLUMN,
     MANIFEST_FILE,
     OVERLAYS_FILE,
     REGISTRY_FILE,
@@ -64,7 +64,7 @@ def file_sha256(path: Path) -> str:
 
 def web_geometry(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """EPSG:4326 geometry for the web, simplified as a coverage so neighbours keep shared edges."""
-    out = layer[[*AREA_COLUMNS, "geometry"]].copy()
+    out = layer[[*_columns(layer, with_water=False), "geometry"]].copy()
     if not out.empty:
         simplified = shapely.coverage_simplify(out.geometry.values, WEB_SIMPLIFY_M)
         out = out.set_geometry(gpd.GeoSeries(simplified, crs=layer.crs, index=out.index))
@@ -95,13 +95,14 @@ def _write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
 
 
+def _columns(layer: gpd.GeoDataFrame, *, with_water: bool) -> list[str]:
+    """The contract columns a layer has: code, naam, parent, then water (buurt) and indeling (wijk, stadsdeel)."""
+    extra = (["water"] if with_water else []) + [GROUPING_COLUMN]
+    return [*AREA_COLUMNS, *(c for c in extra if c in layer.columns)]
+
+
 def _area_layers(areas: Areas) -> dict[str, gpd.GeoDataFrame]:
-    out = {}
-    for level in LEVELS:
-        layer = areas.level(level)
-        columns = [*AREA_COLUMNS, *(["water"] if "water" in layer.columns else []), "geometry"]
-        out[level] = layer[columns]
-    return out
+    return {level: areas.level(level)[[*_columns(areas.level(level), with_water=True), "geometry"]] for level in LEVELS}
 
 
 def _web_overlay(frame: gpd.GeoDataFrame) -> str:
@@ -133,7 +134,7 @@ def write_artifact(
         _write_gpkg(tmp / AREAS_FILE, _area_layers(areas))
         extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
         values[VALUE_COLUMNS + extra_columns].to_parquet(tmp / VALUES_FILE, index=False)
-        shutil.copyfile(registry.path, tmp / REGISTRY_FILE)
+        (tmp / REGISTRY_FILE).write_bytes(registry.text or registry.path.read_bytes())
         (tmp / WEB_DIR).mkdir()
         for level in LEVELS:
             layer = web_geometry(areas.level(level))

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sysconfig
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from atlas.checks import Entry, load_yaml
 from atlas.codes import LEVELS
@@ -46,6 +48,9 @@ UNITS: Mapping[str, Unit] = {
     "per_household": Unit("per huishouden"),
 }
 """Units an indicator may have: the label legends show and how a value is written with it."""
+
+OTHER_UNIT = "other"
+"""The unit of anything :data:`UNITS` does not list (m³, kWh, GJ): the indicator names it in ``unit_label``."""
 
 BETTER: tuple[str, ...] = ("higher", "lower", "neutral")
 
@@ -145,14 +150,24 @@ class Indicator:
     """For a stem several keys of a table share: (part of) the title of a TopicGroup above the key meant."""
     cbs_denominator_group: str | None = None
     """The same for ``cbs_denominator``."""
+    unit_name: str | None = None
+    """The free label of a unit ``other`` (``unit_label`` in the registry: m³, kWh, GJ); None for the fixed units."""
+
+    @property
+    def unit_spec(self) -> Unit:
+        """How this indicator's values are labelled and written: a fixed unit, or ``{} m³`` for a unit ``other``."""
+        if self.unit == OTHER_UNIT:
+            label = self.unit_name or ""
+            return Unit(label, f"{{}} {label}" if label else "{}")
+        return UNITS[self.unit]
 
     @property
     def unit_label(self) -> str:
-        return UNITS[self.unit].label
+        return self.unit_spec.label
 
     def with_unit(self, number: str) -> str:
-        """A formatted number with this indicator's unit, as the pages write it (``12,5%``, ``€ 41.700``)."""
-        return UNITS[self.unit].write(number)
+        """A formatted number with this indicator's unit, as the pages write it (``12,5%``, ``€ 41.700``, ``3 GJ``)."""
+        return self.unit_spec.write(number)
 
 
 @dataclass(frozen=True)
@@ -184,13 +199,31 @@ class Goal:
 
 
 @dataclass(frozen=True)
-class Registry:
+class RegistryFile:
+    """One file a registry was read from: the built-in ``layers.yaml`` or an extra file named by a sources file."""
+
     path: Path
     sha256: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    """The first file: ``layers.yaml`` (or the file passed to ``--registry``)."""
+    sha256: str
+    """SHA-256 of :attr:`text`, the registry as an artifact stores it."""
     themes: Mapping[str, Theme]
     goals: Mapping[int, Goal]
     indicators: Mapping[str, Indicator]
     overlays: Mapping[str, Overlay]
+    files: tuple[RegistryFile, ...] = ()
+    """Every file read, in order: ``layers.yaml`` first, then the extra files."""
+    text: bytes = b""
+    """The registry as one YAML file: the bytes of ``layers.yaml`` itself, or the merge of it and the extra files."""
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """The parsed YAML of :attr:`text` (top-level key -> list), which an extra file is merged into."""
+    origins: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Where each id was defined (``indicator a`` -> ``layers.yaml, entry 'indicators[3] a'``), for clash messages."""
 
     def indicator(self, indicator_id: str) -> Indicator:
         try:
@@ -207,6 +240,11 @@ class Registry:
 
     def theme_indicators(self, theme: str) -> list[Indicator]:
         return [ind for ind in self.indicators.values() if ind.theme == theme]
+
+    @property
+    def file_names(self) -> str:
+        """The files in words, for messages: ``layers.yaml`` or ``layers.yaml + extra.yaml``."""
+        return " + ".join(f.path.name for f in self.files) or self.path.name
 
 
 def installed_data_dir() -> Path:
@@ -227,11 +265,11 @@ def _checker(path: Path, entry: str | None, data: Any, allowed: tuple[str, ...])
     return Entry(path, entry, data, allowed, error=RegistryError)
 
 
-def _load_yaml(path: Path) -> tuple[dict[str, Any], str]:
+def _load_yaml(path: Path) -> tuple[dict[str, Any], bytes]:
     data, raw = load_yaml(path, RegistryError)
     if not isinstance(data, dict):
         raise RegistryError("expected a mapping with 'indicators' at the top", file=path)
-    return data, hashlib.sha256(raw).hexdigest()
+    return data, raw
 
 
 def _entries(path: Path, data: dict[str, Any], key: str, *, required: bool) -> list[Any]:
@@ -296,6 +334,7 @@ _INDICATOR_FIELDS = (
     "decimals",
     "cbs_key",
     "cbs_denominator",
+    "unit_label",
 )
 
 
@@ -333,7 +372,15 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
     if not ident.isidentifier() or ident != ident.lower():
         raise c.fail("id", f"{ident!r} must be lower case letters, digits and underscores")
     theme = c.choice("theme", themes) if themes else c.string("theme", required=True)
-    unit = c.choice("unit", UNITS)
+    unit = c.choice("unit", (*UNITS, OTHER_UNIT))
+    unit_name = c.text("unit_label")
+    if unit == OTHER_UNIT and unit_name is None:
+        raise c.fail("unit_label", "is required with unit 'other': the unit as legends write it, e.g. m³, kWh, GJ")
+    if unit != OTHER_UNIT and unit_name is not None:
+        raise c.fail(
+            "unit_label",
+            f"only with unit 'other'; unit {unit!r} is written {UNITS[unit].label!r} (use unit: other for another)",
+        )
     cbs_key, cbs_group = _cbs_ref(c, "cbs_key")
     cbs_denominator, cbs_denominator_group = _cbs_ref(c, "cbs_denominator")
     if cbs_denominator is not None:
@@ -360,103 +407,171 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
         cbs_denominator=cbs_denominator,
         cbs_group=cbs_group,
         cbs_denominator_group=cbs_denominator_group,
+        unit_name=unit_name,
     )
 
 
-def load_registry(path: str | Path | None = None) -> Registry:
-    """Load and validate ``layers.yaml``.
+TOP_LEVEL: tuple[str, ...] = ("themes", "hoofddoelen", "indicators", "overlays")
+"""The top-level keys of a registry file (an extra file may have the same; only ``layers.yaml`` needs indicators)."""
 
-    Raises :class:`RegistryError` naming the file, the entry and the field.
+
+class _Loader:
+    """Reads registry files one after the other into one registry; an id defined twice is an error naming both."""
+
+    def __init__(self) -> None:
+        self.themes: dict[str, Theme] = {}
+        self.goals: dict[int, Goal] = {}
+        self.indicators: dict[str, Indicator] = {}
+        self.overlays: dict[str, Overlay] = {}
+        self.origins: dict[str, str] = {}
+        self.data: dict[str, list[Any]] = {}
+        self.files: list[RegistryFile] = []
+
+    def _claim(self, kind: str, ident: object, path: Path, entry: str, field_name: str, plural: str) -> None:
+        key = f"{kind} {ident}"
+        if key in self.origins:
+            first = self.origins[key]
+            message = f"duplicate {kind} {field_name} {ident!r}"
+            if not first.startswith(f"{path},"):
+                message += (
+                    f": already defined in {first}; give it another {field_name} (an extra registry file adds "
+                    f"{plural}, it cannot replace those of another file)"
+                )
+            raise RegistryError(message, file=path, entry=entry, field=field_name)
+        self.origins[key] = f"{path}, entry {entry!r}"
+
+    def read(self, path: Path, data: dict[str, Any], *, extra: bool) -> None:
+        for key in data:
+            if key not in TOP_LEVEL:
+                raise RegistryError(
+                    f"unknown top-level key; expected {', '.join(TOP_LEVEL)}",
+                    file=path,
+                    field=str(key),
+                )
+        if extra and not any(data.get(key) for key in TOP_LEVEL):
+            raise RegistryError(f"an extra registry file must add something: {', '.join(TOP_LEVEL)}", file=path)
+
+        for i, raw in enumerate(_entries(path, data, "themes", required=False)):
+            entry = _entry_name("themes", i, raw)
+            c = _checker(path, entry, raw, ("id", "title", "description"))
+            theme = Theme(c.string("id", required=True), c.string("title", required=True), c.string("description"))
+            self._claim("theme", theme.id, path, entry, "id", "themes")
+            self.themes[theme.id] = theme
+
+        for i, raw in enumerate(_entries(path, data, "hoofddoelen", required=False)):
+            entry = f"hoofddoelen[{i}]"
+            c = _checker(path, entry, raw, ("number", "title", "subgoals", "factors", "key_factors"))
+            number = c.integer("number", None, low=1, high=6)
+            if number is None:
+                raise c.fail("number", "is required")
+            self._claim("hoofddoel", number, path, entry, "number", "hoofddoelen")
+            self.goals[number] = Goal(
+                number,
+                c.string("title", required=True),
+                _texts(c, "subgoals"),
+                c.string("factors"),
+                _texts(c, "key_factors"),
+            )
+
+        for i, raw in enumerate(_entries(path, data, "indicators", required=not extra)):
+            ind = _indicator(path, i, raw, self.themes)
+            entry = f"indicators[{i}] {ind.id}"
+            self._claim("indicator", ind.id, path, entry, "id", "indicators")
+            if ind.hoofddoel is not None and self.goals and ind.hoofddoel not in self.goals:
+                raise RegistryError(
+                    f"hoofddoel {ind.hoofddoel} is not listed under 'hoofddoelen'",
+                    file=path,
+                    entry=entry,
+                    field="hoofddoel",
+                )
+            self.indicators[ind.id] = ind
+
+        for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
+            entry = _entry_name("overlays", i, raw)
+            c = _checker(path, entry, raw, ("id", "title", "kind", "indicator", "layer", "description", "color"))
+            kind = c.choice("kind", OVERLAY_KINDS)
+            overlay = Overlay(
+                id=c.string("id", required=True),
+                title=c.string("title", required=True),
+                kind=kind,
+                indicator=c.string("indicator") or None,
+                layer=c.string("layer") or None,
+                description=c.string("description"),
+                color=c.string("color", "#1b7837"),
+            )
+            if kind == "indicator" and overlay.indicator not in self.indicators:
+                raise c.fail("indicator", f"{overlay.indicator!r} is not an indicator of this registry")
+            if kind != "indicator" and not overlay.layer:
+                raise c.fail("layer", f"is required for a {kind} overlay")
+            self._claim("overlay", overlay.id, path, entry, "id", "overlays")
+            self.overlays[overlay.id] = overlay
+
+        for key in TOP_LEVEL:
+            if data.get(key):
+                self.data.setdefault(key, []).extend(data[key])
+
+    def registry(self, text: bytes) -> Registry:
+        return Registry(
+            path=self.files[0].path,
+            sha256=hashlib.sha256(text).hexdigest(),
+            themes=dict(self.themes),
+            goals=dict(self.goals),
+            indicators=dict(self.indicators),
+            overlays=dict(self.overlays),
+            files=tuple(self.files),
+            text=text,
+            data=dict(self.data),
+            origins=dict(self.origins),
+        )
+
+
+def _merged_text(data: Mapping[str, Any], files: Sequence[RegistryFile]) -> bytes:
+    """One YAML file holding the merged registry, with a header that names the files it came from."""
+    header = (
+        "# Wijkatlas layer registry, merged by the build from: "
+        + ", ".join(f"{f.path.name} (sha256 {f.sha256[:12]})" for f in files)
+        + "\n# The indicators of each extra file follow those of layers.yaml; see layers.yaml for the fields.\n"
+    )
+    body = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=110)
+    return (header + body).encode("utf-8")
+
+
+def load_registry(path: str | Path | None = None, extra: Sequence[str | Path] = ()) -> Registry:
+    """Load and validate ``layers.yaml`` (or ``path``) and the ``extra`` registry files that add to it.
+
+    An extra file has the same form as ``layers.yaml`` (themes, indicators, overlays, hoofddoelen) and adds its
+    entries; an id that is already defined is an error naming both files. Raises :class:`RegistryError` naming the
+    file, the entry and the field.
     """
     path = Path(path) if path is not None else default_registry_path()
-    data, digest = _load_yaml(path)
-    for key in data:
-        if key not in ("themes", "hoofddoelen", "indicators", "overlays"):
-            raise RegistryError(
-                "unknown top-level key; expected themes, hoofddoelen, indicators, overlays",
-                file=path,
-                field=str(key),
-            )
+    loader = _Loader()
+    data, raw = _load_yaml(path)
+    loader.files.append(RegistryFile(path, hashlib.sha256(raw).hexdigest()))
+    loader.read(path, data, extra=False)
+    if not extra:
+        return loader.registry(raw)
+    return _extend(loader, extra)
 
-    themes: dict[str, Theme] = {}
-    for i, raw in enumerate(_entries(path, data, "themes", required=False)):
-        c = _checker(path, _entry_name("themes", i, raw), raw, ("id", "title", "description"))
-        theme = Theme(c.string("id", required=True), c.string("title", required=True), c.string("description"))
-        if theme.id in themes:
-            raise c.fail("id", f"duplicate theme {theme.id!r}")
-        themes[theme.id] = theme
 
-    goals: dict[int, Goal] = {}
-    for i, raw in enumerate(_entries(path, data, "hoofddoelen", required=False)):
-        c = _checker(
-            path,
-            f"hoofddoelen[{i}]",
-            raw,
-            ("number", "title", "subgoals", "factors", "key_factors"),
-        )
-        number = c.integer("number", None, low=1, high=6)
-        if number is None:
-            raise c.fail("number", "is required")
-        if number in goals:
-            raise c.fail("number", f"duplicate hoofddoel {number}")
-        goals[number] = Goal(
-            number,
-            c.string("title", required=True),
-            _texts(c, "subgoals"),
-            c.string("factors"),
-            _texts(c, "key_factors"),
-        )
+def _extend(loader: _Loader, extra: Sequence[str | Path]) -> Registry:
+    for item in extra:
+        extra_path = Path(item)
+        data, raw = _load_yaml(extra_path)
+        loader.files.append(RegistryFile(extra_path, hashlib.sha256(raw).hexdigest()))
+        loader.read(extra_path, data, extra=True)
+    return loader.registry(_merged_text(loader.data, loader.files))
 
-    indicators: dict[str, Indicator] = {}
-    for i, raw in enumerate(_entries(path, data, "indicators", required=True)):
-        ind = _indicator(path, i, raw, themes)
-        if ind.id in indicators:
-            raise RegistryError(
-                f"duplicate indicator id {ind.id!r}",
-                file=path,
-                entry=f"indicators[{i}] {ind.id}",
-                field="id",
-            )
-        if ind.hoofddoel is not None and goals and ind.hoofddoel not in goals:
-            raise RegistryError(
-                f"hoofddoel {ind.hoofddoel} is not listed under 'hoofddoelen'",
-                file=path,
-                entry=f"indicators[{i}] {ind.id}",
-                field="hoofddoel",
-            )
-        indicators[ind.id] = ind
 
-    overlays: dict[str, Overlay] = {}
-    for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
-        c = _checker(
-            path,
-            _entry_name("overlays", i, raw),
-            raw,
-            ("id", "title", "kind", "indicator", "layer", "description", "color"),
-        )
-        kind = c.choice("kind", OVERLAY_KINDS)
-        overlay = Overlay(
-            id=c.string("id", required=True),
-            title=c.string("title", required=True),
-            kind=kind,
-            indicator=c.string("indicator") or None,
-            layer=c.string("layer") or None,
-            description=c.string("description"),
-            color=c.string("color", "#1b7837"),
-        )
-        if kind == "indicator" and overlay.indicator not in indicators:
-            raise c.fail("indicator", f"{overlay.indicator!r} is not an indicator of this registry")
-        if kind != "indicator" and not overlay.layer:
-            raise c.fail("layer", f"is required for a {kind} overlay")
-        if overlay.id in overlays:
-            raise c.fail("id", f"duplicate overlay {overlay.id!r}")
-        overlays[overlay.id] = overlay
-
-    return Registry(
-        path=path,
-        sha256=digest,
-        themes=themes,
-        goals=goals,
-        indicators=indicators,
-        overlays=overlays,
-    )
+def extend_registry(base: Registry, extra: Sequence[str | Path]) -> Registry:
+    """``base`` with the entries of the ``extra`` registry files added (see :func:`load_registry`)."""
+    if not extra:
+        return base
+    loader = _Loader()
+    loader.themes.update(base.themes)
+    loader.goals.update(base.goals)
+    loader.indicators.update(base.indicators)
+    loader.overlays.update(base.overlays)
+    loader.origins.update(base.origins)
+    loader.data.update({key: list(items) for key, items in base.data.items()})
+    loader.files.extend(base.files or (RegistryFile(base.path, base.sha256),))
+    return _extend(loader, extra)

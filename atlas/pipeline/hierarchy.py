@@ -8,11 +8,14 @@ buurten when there is no wijk file (or when the sources file says ``areas.wijk.g
 only the codes and names come from the wijk file); stadsdelen (a municipal grouping, not a CBS level) are the
 dissolve of their wijken; the gemeente is the dissolve of all buurten. Whether the polygons fit together
 (overlapping buurten, holes, wijken that are not their buurten) is checked by :mod:`.geometry_checks`.
+Wijken the stadsdelen file gives no stadsdeel go to a stadsdeel ``overig``, with a ``grouping`` warning.
 
 Every level has columns ``code``, ``naam``, ``parent`` (``""`` for the gemeente) and ``geometry``
-(the buurt level also ``water``), in EPSG:28992, sorted by code, with a RangeIndex. ``code``,
-``naam`` and ``parent`` hold Python ``str`` (object dtype), never NaN. Geometries are valid
-Polygons, or MultiPolygons for areas of several parts (whatever the input format wrote).
+(the buurt level also ``water``; the wijk and stadsdeel levels also ``indeling``, how certain the
+grouping into stadsdelen is: an :class:`atlas.codes.Grouping` value), in EPSG:28992, sorted by
+code, with a RangeIndex. ``code``, ``naam``, ``parent`` and ``indeling`` hold Python ``str``
+(object dtype), never NaN. Geometries are valid Polygons, or MultiPolygons for areas of several
+parts (whatever the input format wrote).
 """
 
 from __future__ import annotations
@@ -28,7 +31,18 @@ import pandas as pd
 import shapely
 
 from atlas.artifact.areas import Areas
-from atlas.codes import check_code, gemeente_code, gemeente_of, normalise_code, stadsdeel_code, text, wijk_of
+from atlas.codes import (
+    UNGROUPED_NAME,
+    Grouping,
+    check_code,
+    gemeente_code,
+    gemeente_of,
+    grouping_of_stadsdeel,
+    normalise_code,
+    stadsdeel_code,
+    text,
+    wijk_of,
+)
 from atlas.crs import RD_NEW
 from atlas.errors import AreaError
 from atlas.findings import Findings
@@ -37,9 +51,11 @@ from atlas.sources.areas import RawAreas
 from atlas.sources.stadsdelen import stadsdeel_codes
 
 COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "geometry")
-"""The columns of every level but the buurt level."""
+"""The columns of the gemeente level."""
 BUURT_COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "water", "geometry")
 """The columns of the buurt level."""
+GROUPED_COLUMNS: tuple[str, ...] = ("code", "naam", "parent", "indeling", "geometry")
+"""The columns of the wijk and stadsdeel levels."""
 _MULTIPOLYGON = 6  # shapely type id
 
 
@@ -142,6 +158,7 @@ def _frame(
     parents: Iterable[str],
     geometry: Iterable[Any],
     water: Iterable[bool] | None = None,
+    indeling: Iterable[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """One level: the standard columns, sorted by code, RangeIndex, object dtype for the texts."""
     data: dict[str, Any] = {
@@ -149,13 +166,19 @@ def _frame(
         "naam": pd.Series(list(names), dtype=object),
         "parent": pd.Series(list(parents), dtype=object),
     }
+    columns = COLUMNS
     if water is not None:
         data["water"] = pd.Series(list(water), dtype=bool)
+        columns = BUURT_COLUMNS
+    if indeling is not None:
+        data["indeling"] = pd.Series([str(v) for v in indeling], dtype=object)
+        columns = GROUPED_COLUMNS
     frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(_single_parts(geometry), crs=RD_NEW), crs=RD_NEW)
     frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
-    for column in ("code", "naam", "parent"):  # sorting may re-infer pandas' own string dtype
-        frame[column] = frame[column].astype(object)
-    return frame[list(BUURT_COLUMNS if water is not None else COLUMNS)]
+    for column in ("code", "naam", "parent", "indeling"):  # sorting may re-infer pandas' own string dtype
+        if column in frame.columns:
+            frame[column] = frame[column].astype(object)
+    return frame[list(columns)]
 
 
 def _single_parts(geometry: Iterable[Any]) -> Any:
@@ -238,7 +261,7 @@ def _wijken_from_file(
         _check_wijk_parents(codes, parents, gemeente, rows, files.wijk)
     _check_buurt_wijken(buurt, buurt_rows, codes, rows, files)
     names = _names(raw, codes, "wijk", files.wijk, notes)
-    return _frame(codes, names, [gemeente] * len(codes), raw.geometry)
+    return _frame(codes, names, [gemeente] * len(codes), raw.geometry, indeling=[Grouping.UNSTATED] * len(codes))
 
 
 def _fit_wijken(
@@ -259,7 +282,9 @@ def _fit_wijken(
     if not dissolve:
         return wijk
     notes.append(f"{_where(file)}wijk polygons built from the buurten (areas.wijk.geometry: dissolve)")
-    return _frame(wijk["code"], wijk["naam"], wijk["parent"], [unions[code] for code in wijk["code"]])
+    return _frame(
+        wijk["code"], wijk["naam"], wijk["parent"], [unions[code] for code in wijk["code"]], indeling=wijk["indeling"]
+    )
 
 
 def _wijk_names(raw: pd.DataFrame, wijken: Iterable[str]) -> dict[str, str]:
@@ -281,21 +306,46 @@ def _wijken_dissolved(
     geometry = _dissolve(buurt.geometry, buurt["parent"])
     names = _wijk_names(raw, geometry)
     notes.append(f"{_where(file)}{len(geometry)} wijken dissolved from the buurten (no wijk file)")
-    return _frame(geometry, [names[w] for w in geometry], [gemeente] * len(geometry), geometry.values())
+    return _frame(
+        geometry,
+        [names[w] for w in geometry],
+        [gemeente] * len(geometry),
+        geometry.values(),
+        indeling=[Grouping.UNSTATED] * len(geometry),
+    )
+
+
+def _ungrouped_code(names: dict[str, str], gemeente: str, file: str) -> str:
+    """The code of the stadsdeel ``overig``: the file's own when it names one so, else ``SD....99`` or the highest
+    free ordinal."""
+    for code, name in names.items():
+        if name.lower() == UNGROUPED_NAME:
+            return code
+    used = set(names)
+    for ordinal in range(99, 0, -1):
+        code = stadsdeel_code(gemeente, ordinal)
+        if code not in used:
+            return code
+    raise AreaError("no stadsdeel code left for 'overig': the file uses all 99", file=file or None)
 
 
 def _stadsdelen(
-    mapping: pd.DataFrame, wijk: gpd.GeoDataFrame, gemeente: str, file: str
-) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
-    """The stadsdeel level (dissolve of its wijken), and each wijk's stadsdeel code."""
+    mapping: pd.DataFrame, wijk: gpd.GeoDataFrame, gemeente: str, file: str, findings: Findings | None, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, dict[str, str], dict[str, str]]:
+    """The stadsdeel level (dissolve of its wijken), each wijk's stadsdeel code and each wijk's grouping."""
     rows = _rows(mapping)
     wijkcodes = _codes(mapping, "wijkcode", "wijk", file)
     _check_unique(wijkcodes, rows, "wijk", file)
     names = [text(value) for value in mapping["stadsdeel"]]
     if "stadsdeelcode" in mapping.columns:
-        sd_codes = _codes(mapping, "stadsdeelcode", "stadsdeel", file)
+        given = zip(mapping["stadsdeelcode"], names, strict=True)
+        sd_codes = [normalise_code(value) if name else "" for value, name in given]
+        for code, name, row in zip(sd_codes, names, rows, strict=True):
+            if name:
+                check_code(code, "stadsdeel", file=file or None, row=row, field="stadsdeelcode")
     else:
         sd_codes = stadsdeel_codes(wijkcodes, names, gemeente)
+    stated = list(mapping["indeling"]) if "indeling" in mapping.columns else [Grouping.UNSTATED.value] * len(rows)
     known = set(wijk["code"])
     for code, sd, row in zip(wijkcodes, sd_codes, rows, strict=True):
         if code not in known:
@@ -305,25 +355,55 @@ def _stadsdelen(
                 row=row,
                 field="wijkcode",
             )
-        if gemeente_of(sd) != gemeente:
+        if sd and gemeente_of(sd) != gemeente:
             raise AreaError(
                 f"stadsdeel {sd} does not nest in gemeente {gemeente} (expected {stadsdeel_code(gemeente, 1)[:-2]}nn)",
                 file=file or None,
                 row=row,
                 field="stadsdeelcode",
             )
-    missing = sorted(known - set(wijkcodes))
-    if missing:
-        raise AreaError(
-            f"every wijk needs a stadsdeel; missing: {', '.join(missing)}",
-            file=file or None,
-            field="wijkcode",
+    grouped = [(w, sd, Grouping(g)) for w, sd, g in zip(wijkcodes, sd_codes, stated, strict=True) if sd]
+    parent_of = {w: sd for w, sd, _ in grouped}
+    grouping_of_wijk = {w: g for w, _, g in grouped}
+    name_of = {sd: name for sd, name in zip(sd_codes, names, strict=True) if sd}
+    ungrouped = sorted(known - set(parent_of))
+    if ungrouped:
+        overig = _ungrouped_code(name_of, gemeente, file)
+        name_of.setdefault(overig, UNGROUPED_NAME)
+        for code in ungrouped:
+            parent_of[code] = overig
+            grouping_of_wijk[code] = Grouping.UNGROUPED
+        message = (
+            f"{len(ungrouped)} of {len(known)} wijken have no stadsdeel in {_label(file, 'the stadsdelen file')} "
+            f"and are shown together as stadsdeel {name_of[overig]!r} ({overig}): {', '.join(ungrouped)}"
         )
-    parent_of = dict(zip(wijkcodes, sd_codes, strict=True))
-    name_of = dict(zip(sd_codes, names, strict=True))
+        if findings is not None:
+            findings.warning("grouping", message, file=_label(file, "") or None, code=overig, count=len(ungrouped))
+        else:
+            notes.append(message)
     geometry = _dissolve(wijk.geometry, [parent_of[code] for code in wijk["code"]])
-    frame = _frame(geometry, [name_of[sd] for sd in geometry], [gemeente] * len(geometry), geometry.values())
-    return frame, parent_of
+    members: dict[str, list[Grouping]] = {}
+    for code, sd in parent_of.items():
+        members.setdefault(sd, []).append(grouping_of_wijk[code])
+    indeling = {sd: grouping_of_stadsdeel(groups) for sd, groups in members.items()}
+    indicative = sorted(name_of[sd] for sd, g in indeling.items() if g is Grouping.INDICATIVE)
+    if indicative and findings is not None:
+        count = sum(g is Grouping.INDICATIVE for g in grouping_of_wijk.values())
+        findings.info(
+            "grouping",
+            f"{count} wijken are placed in their stadsdeel indicatively in {_label(file, 'the stadsdelen file')}; "
+            f"the pages mark stadsdeel {', '.join(indicative)} as 'indeling indicatief'",
+            file=_label(file, "") or None,
+            count=count,
+        )
+    frame = _frame(
+        geometry,
+        [name_of[sd] for sd in geometry],
+        [gemeente] * len(geometry),
+        geometry.values(),
+        indeling=[indeling[sd] for sd in geometry],
+    )
+    return frame, parent_of, {code: str(g) for code, g in grouping_of_wijk.items()}
 
 
 def build_hierarchy(
@@ -355,10 +435,13 @@ def build_hierarchy(
     else:
         wijk = _wijken_dissolved(raw.buurt, buurt, gemeente, files.buurt, notes)
 
-    stadsdeel = _frame([], [], [], [])
+    stadsdeel = _frame([], [], [], [], indeling=[])
     if raw.stadsdelen is not None:
-        stadsdeel, parent_of = _stadsdelen(raw.stadsdelen, wijk, gemeente, files.stadsdelen)
-        wijk = wijk.assign(parent=pd.Series([parent_of[code] for code in wijk["code"]], dtype=object))
+        stadsdeel, parent_of, grouping = _stadsdelen(raw.stadsdelen, wijk, gemeente, files.stadsdelen, findings, notes)
+        wijk = wijk.assign(
+            parent=pd.Series([parent_of[code] for code in wijk["code"]], dtype=object),
+            indeling=pd.Series([grouping[code] for code in wijk["code"]], dtype=object),
+        )
 
     gemeente_frame = _frame([gemeente], [naam or raw.gemeente_naam or gemeente], [""], [geometry])
     if own:

@@ -21,7 +21,7 @@ from atlas.checks import describe_parameters, did_you_mean
 from atlas.codes import LEVELS
 from atlas.errors import SourcesError
 from atlas.findings import Findings
-from atlas.layers.registry import Registry, load_registry
+from atlas.layers.registry import Registry, extend_registry, load_registry
 from atlas.pipeline.aggregate import complete_values
 from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web_overlay_layers
 from atlas.pipeline.hierarchy import build_hierarchy
@@ -103,6 +103,17 @@ def _off_level(raw: pd.DataFrame, areas: Areas, registry: Registry) -> list[dict
     ]
 
 
+def _registry_report(registry: Registry, base: Path) -> dict[str, Any]:
+    """The registry in the manifest: the hash of the artifact's ``layers.yaml`` and the files it was merged from."""
+    report: dict[str, Any] = {"sha256": registry.sha256, "indicators": len(registry.indicators)}
+    if len(registry.files) > 1:
+        report["files"] = [
+            {"path": f.path.name if i == 0 else _relative(f.path, base), "sha256": f.sha256}
+            for i, f in enumerate(registry.files)
+        ]
+    return report
+
+
 def _counts(areas: Areas, values: pd.DataFrame) -> dict[str, Any]:
     return {
         "areas": {level: len(areas.level(level)) for level in LEVELS},
@@ -181,7 +192,7 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     """
     findings = Findings()
     spec = load_sources(sources)
-    registry = registry or load_registry()
+    registry = extend_registry(registry or load_registry(), spec.registry)
     for ident in spec.indicator_options:
         if ident not in registry.indicators:
             raise SourcesError(
@@ -231,6 +242,7 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> t
     evaluate(p)
     lines = [
         f"{p.spec.path}: read",
+        f"registry: {p.registry.file_names}: {len(p.registry.indicators)} indicators",
         "areas: " + ", ".join(f"{len(p.areas.level(level))} {level}" for level in LEVELS),
         f"values: {len(p.raw)} from {len(p.spec.indicators)} files",
     ]
@@ -259,7 +271,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         "gemeente": {"code": p.spec.gemeente, "naam": str(gemeente.naam)},
         "sources_file": p.spec.path.name,
         "inputs": _inputs(p.spec),
-        "registry": {"sha256": p.registry.sha256, "indicators": len(p.registry.indicators)},
+        "registry": _registry_report(p.registry, p.spec.path.parent),
         "counts": _counts(p.areas, values),
         "checks": p.findings.as_manifest(),
         "notes": p.notes,

@@ -6,6 +6,7 @@ Every chart carries a <title> and an aria-label that say in words what it shows.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Callable, Sequence
 
@@ -31,20 +32,46 @@ def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]
     return lambda v: a + (v - lo) * (b - a) / (hi - lo)
 
 
-def sparkline(points: Sequence[tuple[int, float | None]], label: str, *, width: int = 110, height: int = 28) -> str:
-    """A tiny trend line over the years; the last value is marked. Empty when fewer than two known values."""
-    known = _finite(points)
+def sparkline(
+    points: Sequence[tuple[int, float | None]],
+    label: str,
+    *,
+    sources: Sequence[str | None] | None = None,
+    width: int = 110,
+    height: int = 28,
+) -> str:
+    """A tiny trend line over the years; the last value is marked. Empty when fewer than two known values.
+
+    ``sources`` (one per point) mark where the source changes between two known values: a dashed vertical line
+    between those years, named in the chart's title, so a jump from one source to another does not read as a trend.
+    """
+    sources = list(sources) if sources is not None else [None] * len(points)
+    known = [
+        (x, float(y), src) for (x, y), src in zip(points, sources, strict=True) if y is not None and math.isfinite(y)
+    ]
     if len(known) < 2:
         return ""
     xs, ys = [p[0] for p in known], [p[1] for p in known]
     sx = _scale(min(xs), max(xs), 3, width - 3)
     sy = _scale(min(ys), max(ys), height - 3, 3)
-    path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in known)
+    changes = [(a, b) for a, b in itertools.pairwise(known) if a[2] and b[2] and a[2] != b[2]]
+    marks = []
+    for (x0, _, before), (x1, _, after) in changes:
+        mx = (sx(x0) + sx(x1)) / 2
+        title = f"Andere bron vanaf {x1}: {after} (tot {x0}: {before})"
+        marks.append(
+            f'<line class="source-change" x1="{mx:.1f}" y1="1" x2="{mx:.1f}" y2="{height - 1}" stroke="{CITY}" '
+            f'stroke-width="1.5" stroke-dasharray="2 2"><title>{_esc(title)}</title></line>'
+        )
+    if changes:
+        label += "; andere bron vanaf " + ", ".join(str(b[0]) for _, b in changes)
+    path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y, _ in known)
     lx, ly = sx(xs[-1]), sy(ys[-1])
     return (
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{_esc(label)}"><title>{_esc(label)}</title>'
-        f'<polyline fill="none" stroke="{LINE}" stroke-width="1.5" points="{path}"/>'
+        + "".join(marks)
+        + f'<polyline fill="none" stroke="{LINE}" stroke-width="1.5" points="{path}"/>'
         f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="{LINE}"/></svg>'
     )
 

@@ -43,8 +43,12 @@ class Download:
     filename: str
 
 
-def table(selection: Selection) -> pd.DataFrame:
-    """One row per area: the published values, with unpublished ones left empty."""
+def table(selection: Selection, artifact: Artifact | None = None) -> pd.DataFrame:
+    """One row per area: the published values, with unpublished ones left empty.
+
+    ``bron`` is each value's own source; per stadsdeel (with ``artifact``) ``indeling`` says how certain the grouping
+    into stadsdelen is (``gedocumenteerd``, ``indicatief``, ``overig`` or empty).
+    """
     ind = selection.indicator
     src = selection.values
     out = pd.DataFrame(
@@ -67,6 +71,8 @@ def table(selection: Selection) -> pd.DataFrame:
             out[name] = src[column].to_numpy()
     unknown_n = (ind.suppression == "survey") & publishable(src) & src["n"].isna().to_numpy()
     out["opmerking"] = np.where(unknown_n, f"n {N_UNKNOWN}", "")
+    if artifact is not None and selection.level == "stadsdeel":
+        out["indeling"] = [str(artifact.areas.grouping(code)) for code in out["code"]]
     published = publishable(src)
     out["status"] = shown_statuses(src)
     for column in HIDDEN_WHEN_UNPUBLISHED:
@@ -88,7 +94,7 @@ def export(artifact: Artifact, selection: Selection, fmt: str) -> Download:
     """The selection as a file in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt not in FORMATS:
         raise NotFound(f"onbekend formaat {fmt[:20]!r}; kies uit {', '.join(FORMATS)}")
-    frame = table(selection)
+    frame = table(selection, artifact)
     name = f"{selection.indicator.id}_{selection.level}_{selection.year}.{fmt}"
     if fmt == "csv":
         body = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")

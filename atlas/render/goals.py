@@ -24,6 +24,8 @@ class GoalIndicator:
     spread: str
     """SVG: the latest value of every wijk against the city."""
     spread_level: str
+    has_data: bool = True
+    """Whether the artifact has any figure for this indicator (else the card names it without a map link)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndica
         trend=trend_chart(points, trend_title, fmt),
         spread=spread_chart(items, city_latest, spread_title, fmt),
         spread_level=level,
+        has_data=bool((artifact.available.indicator == ind.id).any()),
     )
 
 

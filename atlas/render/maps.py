@@ -21,8 +21,9 @@ import pandas as pd
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
+from atlas.codes import Grouping
 from atlas.layers.registry import Indicator
-from atlas.render.selection import Selection, format_value
+from atlas.render.selection import Selection, format_value, source_text
 
 PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (BRT-Achtergrondkaart)'
@@ -181,6 +182,10 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
             style = UNPUBLISHED_STYLES.get(status, UNPUBLISHED_STYLES[Status.MISSING])
         source = row.get("source")
         shown = value is not None
+        try:
+            grouping = Grouping(str(props.get("indeling") or ""))
+        except ValueError:
+            grouping = Grouping.UNSTATED
         props.update(
             {
                 "waarde": format_value(value, ind) if shown else status.label,
@@ -188,12 +193,22 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
                 "bi": format_ci(row, ind) if shown else "",
                 "verschil": format_significance(row) if shown else "",
                 "status": status.label,
-                "bron": source if isinstance(source, str) and source else ind.source,
+                "bron": source_text(source, ind.source),
                 "jaar": str(selection.year),
+                "indeling": GROUPING_TOOLTIP[grouping],
                 "style": style,
             }
         )
     return geo
+
+
+GROUPING_TOOLTIP: dict[Grouping, str] = {
+    Grouping.DOCUMENTED: "gedocumenteerd",
+    Grouping.INDICATIVE: "indicatief (afgeleid, niet vastgesteld)",
+    Grouping.UNGROUPED: "wijken zonder stadsdeel",
+    Grouping.UNSTATED: "",
+}
+"""How a stadsdeel's grouping reads in the tooltip of a map per stadsdeel."""
 
 
 def new_map(bounds: np.ndarray, assets: MapAssets, *, tiles: bool) -> folium.Map:
@@ -217,9 +232,14 @@ def new_map(bounds: np.ndarray, assets: MapAssets, *, tiles: bool) -> folium.Map
     return fmap
 
 
-def choropleth_layer(geo: dict[str, Any], indicator: Indicator, *, with_ci: bool) -> folium.GeoJson:
+def choropleth_layer(
+    geo: dict[str, Any], indicator: Indicator, *, with_ci: bool, with_grouping: bool = False
+) -> folium.GeoJson:
     fields = ["naam", "waarde", "n"]
     aliases = ["Gebied", indicator.title, "Aantal (n)"]
+    if with_grouping:
+        fields += ["indeling"]
+        aliases += ["Indeling in stadsdelen"]
     if with_ci:
         fields += ["bi", "verschil"]
         aliases += ["95%-betrouwbaarheidsinterval", "Verschil"]

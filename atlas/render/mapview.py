@@ -8,7 +8,7 @@ from typing import Any
 import folium
 
 from atlas.artifact import Artifact
-from atlas.artifact.status import present, publishable, shown_status, shown_value
+from atlas.artifact.status import has_data, present, publishable, shown_status, shown_value
 from atlas.crs import WEB
 from atlas.findings import Finding
 from atlas.render.findings import page_findings
@@ -26,7 +26,8 @@ from atlas.render.maps import (
     new_map,
 )
 from atlas.render.overlays import OverlayInfo, add_overlays
-from atlas.render.selection import Selection, codes_within, format_value
+from atlas.render.selection import Selection, codes_within, format_value, source_text
+from atlas.render.stadsdelen import StadsdeelChoice, grouping_notes, stadsdeel_choice
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class LegendItem:
 class TableRow:
     code: str
     naam: str
+    grouping: str
+    """For a stadsdeel whose grouping the pages mark: ``indeling indicatief`` or ``wijken zonder stadsdeel``."""
     value: float | None
     waarde: str
     n: str
@@ -58,8 +61,12 @@ class MapView:
     overlays: list[OverlayInfo]
     rows: list[TableRow]
     has_ci: bool
-    stadsdeel: tuple[str, str] | None
-    """(code, naam) of the stadsdeel zoomed to."""
+    stadsdeel: StadsdeelChoice | None
+    """The stadsdeel zoomed to."""
+    sources: list[str]
+    """The sources of the figures shown (the values' own ``source``), most used first."""
+    grouping: list[str]
+    """Explanations of the stadsdeel groupings the page marks (indicative, 'overig'), when it shows stadsdelen."""
     groen: list[tuple[str, str]]
     """The 2-22-200 parameters of the build, as (name, value), for groen indicators."""
     findings: list[Finding]
@@ -88,7 +95,18 @@ def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[
     return items, notes
 
 
-def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
+def value_sources(selection: Selection) -> list[str]:
+    """The distinct ``source`` of the rows with data, most used first; the registry's source when there are none."""
+    rows = selection.values[has_data(selection.values)] if len(selection.values) else selection.values
+    if "source" in rows.columns:
+        shown = rows["source"].map(source_text)
+        found = [s for s in shown.value_counts(sort=True).index.tolist() if s]
+        if found:
+            return found
+    return [selection.indicator.source]
+
+
+def _rows(artifact: Artifact, selection: Selection, within: set[str] | None) -> list[TableRow]:
     ind = selection.indicator
     out = []
     for row in selection.values.to_dict("records"):
@@ -100,6 +118,7 @@ def _rows(selection: Selection, within: set[str] | None) -> list[TableRow]:
             TableRow(
                 code=str(row["code"]),
                 naam=str(row["naam"]),
+                grouping=artifact.areas.grouping(str(row["code"])).label if selection.level == "stadsdeel" else "",
                 value=value,
                 waarde=format_value(value, ind) if ok else "",
                 n=format_n(row.get("n"), ind) if ok else "",
@@ -165,16 +184,20 @@ def map_view(
     bounds = layer.to_crs(WEB).total_bounds
     fmap = new_map(bounds, assets, tiles=tiles)
     has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
-    choropleth_layer(geo, ind, with_ci=has_ci).add_to(fmap)
-    sd_name = None
-    if stadsdeel:
-        sd_name = str(layer.naam.iloc[0])
+    groupings = (
+        [artifact.areas.grouping(str(code)) for code in selection.values.code] if selection.level == "stadsdeel" else []
+    )
+    with_grouping = any(g.label for g in groupings)
+    choropleth_layer(geo, ind, with_ci=has_ci, with_grouping=with_grouping).add_to(fmap)
+    choice = stadsdeel_choice(artifact, stadsdeel) if stadsdeel else None
+    if choice is not None:
         folium.GeoJson(
             layer.to_crs(WEB)[["code", "naam", "geometry"]].to_json(),
-            name=f"Grens stadsdeel {sd_name}",
+            name=f"Grens stadsdeel {choice.naam}",
             style_function=lambda feature: {"fill": False, "color": "#000000", "weight": 4},
             interactive=False,
         ).add_to(fmap)
+        groupings.append(choice.grouping)
     overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     legend, notes = _legend(selection, classes)
@@ -184,9 +207,11 @@ def map_view(
         legend=legend,
         notes=notes,
         overlays=overlays,
-        rows=_rows(selection, codes_within(artifact, selection.level, stadsdeel)),
+        rows=_rows(artifact, selection, codes_within(artifact, selection.level, stadsdeel)),
         has_ci=has_ci,
-        stadsdeel=(stadsdeel, sd_name) if stadsdeel and sd_name else None,
+        stadsdeel=choice,
         groen=groen_parameters(artifact) if ind.theme == "groen" else [],
         findings=page_findings(artifact, indicator=ind.id),
+        sources=value_sources(selection),
+        grouping=grouping_notes(groupings),
     )

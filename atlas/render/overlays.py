@@ -17,7 +17,7 @@ from branca.element import Template
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
-from atlas.render.selection import default_level, format_value, years_of
+from atlas.render.selection import WEB_LEVELS, availability, format_value
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,13 @@ def _indicator_layer(
     ind = artifact.registry.indicators.get(overlay.indicator or "")
     if ind is None:
         return None
-    years = years_of(artifact, ind.id)
-    if not years:
+    available = availability(artifact, ind.id)
+    levels = [lv for lv in WEB_LEVELS if lv in ind.levels and available.years(lv)]
+    if not levels:
         return None
+    level_used = level if level in levels else levels[0]
+    years = available.years(level_used)
     year_used = max((y for y in years if y <= year), default=years[-1])
-    level_used = level if level in ind.levels else default_level(ind)
     v = artifact.values
     rows = v[(v.indicator == ind.id) & (v.level == level_used) & (v.period.str[:4] == str(year_used))]
     shown = rows[publishable(rows)]

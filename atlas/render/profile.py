@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from atlas.artifact import Artifact
-from atlas.artifact.status import publishable, shown_status, shown_value
+from atlas.artifact.status import Status, has_data, publishable, shown_status, shown_value
+from atlas.codes import Grouping
 from atlas.errors import NotFound
 from atlas.findings import Finding
 from atlas.layers.registry import Indicator
@@ -16,7 +18,7 @@ from atlas.render.charts import sparkline
 from atlas.render.findings import page_findings
 from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
-from atlas.render.selection import format_value
+from atlas.render.selection import format_value, source_text
 
 STAPELING_PREFIXES = ("gebruik_", "stapeling_")
 
@@ -29,9 +31,23 @@ class Area:
 
 
 @dataclass(frozen=True)
+class SourceRun:
+    """One source over consecutive years of a profile row's series."""
+
+    source: str
+    first: int
+    last: int
+
+    @property
+    def years(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
+
+
+@dataclass(frozen=True)
 class ProfileRow:
     indicator: Indicator
     year: int | None
+    """The latest year with data for this area (published or withheld); None when the area has none."""
     value: str
     status: str
     n: str
@@ -43,6 +59,10 @@ class ProfileRow:
     tone: str
     """``good``, ``bad`` or ``""`` for the comparison's colour."""
     spark: str
+    source: str = ""
+    """The source of the value shown (the values' own ``source``, e.g. the sources file's ``source:``)."""
+    sources: tuple[SourceRun, ...] = ()
+    """Every source of the series, with its years, when there is more than one."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,12 @@ class ProfileGroup:
     title: str
     description: str
     rows: list[ProfileRow] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """The source most rows of the group share (named once above the table); rows with another say so."""
+        counts = Counter(row.source for row in self.rows if row.source and not row.sources)
+        return counts.most_common(1)[0][0] if counts else ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,12 @@ class Profile:
     stapeling: list[ProfileRow]
     findings: list[Finding] = field(default_factory=list)
     """The build's warnings about this area's figures."""
+    stadsdeel: Area | None = None
+    """The stadsdeel a wijk or buurt lies in."""
+    grouping: Grouping = Grouping.UNSTATED
+    """How certain the stadsdeel grouping is: of the stadsdeel itself, or of the wijk (of a buurt) in its stadsdeel."""
+    stadsdeel_grouping: Grouping = Grouping.UNSTATED
+    """The grouping of :attr:`stadsdeel` as a whole (indicative when any of its wijken is), for its figures."""
 
 
 def find_area(artifact: Artifact, code: str) -> Area:
@@ -118,11 +150,23 @@ def _series(frame: pd.DataFrame, indicator: str, code: str) -> pd.DataFrame:
     return rows.sort_values("year")
 
 
-def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, city: Area) -> ProfileRow | None:
+def _runs(years: list[int], sources: list[str]) -> tuple[SourceRun, ...]:
+    runs: list[SourceRun] = []
+    for year, source in zip(years, sources, strict=True):
+        if runs and runs[-1].source == source:
+            runs[-1] = SourceRun(source, runs[-1].first, year)
+        else:
+            runs.append(SourceRun(source, year, year))
+    return tuple(runs)
+
+
+def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, city: Area) -> ProfileRow:
+    """The latest year with data for this area (an empty row, without year, when it has none)."""
     own = _series(frame, ind.id, area.code)
-    if own.empty:
-        return None
-    last = own.iloc[-1]
+    data = own[has_data(own)] if len(own) else own
+    if data.empty:
+        return ProfileRow(ind, None, "", Status.MISSING.label, "", "", "", "", "", "", "")
+    last = data.iloc[-1]
     year = int(last["year"])
     value = shown_value(last["status"], last["value"])
 
@@ -134,7 +178,9 @@ def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, c
     parent_value = at(parent.code) if parent is not None and parent.code != city.code else None
     city_value = at(city.code) if area.code != city.code else None
     comparison, tone = _compare(ind, value, city_value) if value is not None else ("", "")
-    points = [(int(y), shown_value(s, v)) for y, v, s in zip(own.year, own.value, own.status, strict=True)]
+    sources = [source_text(s, ind.source) for s in data.source]
+    points = [(int(y), shown_value(s, v)) for y, v, s in zip(data.year, data.value, data.status, strict=True)]
+    runs = _runs([int(y) for y in data.year], sources)
     return ProfileRow(
         indicator=ind,
         year=year,
@@ -146,7 +192,9 @@ def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, c
         city=format_value(city_value, ind),
         comparison=comparison,
         tone=tone,
-        spark=sparkline(points, f"{ind.title} in {area.naam}, {points[0][0]}–{points[-1][0]}"),
+        spark=sparkline(points, f"{ind.title} in {area.naam}, {points[0][0]}–{points[-1][0]}", sources=sources),
+        source=sources[-1],
+        sources=runs if len(runs) > 1 else (),
     )
 
 
@@ -166,6 +214,15 @@ def _minimap(artifact: Artifact, area: Area, parent: Area | None) -> str:
     return area_svg(artifact, area.level, area.code, context)
 
 
+def _stadsdeel_of(artifact: Artifact, area: Area, parent: Area | None) -> Area | None:
+    """The stadsdeel a wijk or buurt lies in (None without stadsdelen)."""
+    wijk = area if area.level == "wijk" else parent if area.level == "buurt" else None
+    if wijk is None or wijk.level != "wijk":
+        return None
+    up = _parent(artifact, wijk)
+    return up if up is not None and up.level == "stadsdeel" else None
+
+
 def profile(artifact: Artifact, code: str) -> Profile:
     """The profile of the buurt, wijk, stadsdeel or gemeente ``code``."""
     area = find_area(artifact, code)
@@ -174,14 +231,13 @@ def profile(artifact: Artifact, code: str) -> Profile:
     city = Area(str(gemeente.code.iloc[0]), str(gemeente.naam.iloc[0]), "gemeente")
     codes = {area.code, city.code} | ({parent.code} if parent is not None else set())
     frame = artifact.values[artifact.values.code.isin(codes)]
+    with_data = set(artifact.available.indicator[artifact.available.level == area.level])
     groups: dict[str, ProfileGroup] = {}
     stapeling: list[ProfileRow] = []
     for ind in artifact.registry:
-        if area.level not in ind.levels:
+        if area.level not in ind.levels or ind.id not in with_data:
             continue
         row = _row(ind, frame, area, parent, city)
-        if row is None:
-            continue
         if ind.id.startswith(STAPELING_PREFIXES):
             stapeling.append(row)
             continue
@@ -192,6 +248,8 @@ def profile(artifact: Artifact, code: str) -> Profile:
         )
         group.rows.append(row)
     order = {theme: i for i, theme in enumerate(artifact.registry.themes)}
+    stadsdeel = _stadsdeel_of(artifact, area, parent)
+    wijk = area.code if area.level in ("wijk", "stadsdeel") else parent.code if parent is not None else area.code
     return Profile(
         area=area,
         parent=parent,
@@ -201,4 +259,7 @@ def profile(artifact: Artifact, code: str) -> Profile:
         groups=[groups[t] for t in sorted(groups, key=lambda t: order.get(t, len(order)))],
         stapeling=stapeling,
         findings=page_findings(artifact, code=area.code),
+        stadsdeel=stadsdeel,
+        grouping=artifact.areas.grouping(wijk) if area.level != "gemeente" else Grouping.UNSTATED,
+        stadsdeel_grouping=artifact.areas.grouping(stadsdeel.code) if stadsdeel is not None else Grouping.UNSTATED,
     )

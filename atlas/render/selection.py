@@ -6,7 +6,10 @@ raise :class:`NotFound` / :class:`BadRequest` with a Dutch message that is safe 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -21,13 +24,57 @@ WEB_LEVELS = LEVELS[:-1]
 
 
 @dataclass(frozen=True)
+class Availability:
+    """Where one indicator has data in the artifact (:func:`~atlas.artifact.status.has_data`): years per level."""
+
+    indicator: str
+    by_level: Mapping[str, tuple[int, ...]]
+    """Level -> the years with data at that level (ascending); only levels with data, in :data:`LEVELS` order."""
+
+    def years(self, level: str | None = None) -> tuple[int, ...]:
+        """The years with data at ``level`` (any level when None)."""
+        if level is not None:
+            return self.by_level.get(level, ())
+        return tuple(sorted({y for years in self.by_level.values() for y in years}))
+
+    def levels(self, year: int | None = None) -> tuple[str, ...]:
+        """The levels with data in ``year`` (in any year when None), finest first."""
+        return tuple(lv for lv, years in self.by_level.items() if year is None or year in years)
+
+    def options(self, levels: Sequence[str] = LEVELS) -> tuple[tuple[str, int], ...]:
+        """Every (level, year) with data among ``levels``: finest level first, latest year first."""
+        return tuple((lv, y) for lv in levels for y in reversed(self.years(lv)))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_level)
+
+
+class NoData(NotFound):
+    """A request for a combination without data (HTTP 404); ``options`` are the (level, year) pairs that have data,
+    so the error page can link to them."""
+
+    def __init__(self, message: str, indicator: Indicator | None = None, options: Sequence[tuple[str, int]] = ()):
+        super().__init__(message)
+        self.indicator = indicator
+        self.options = tuple(options)
+
+
+@dataclass(frozen=True)
 class Selection:
     indicator: Indicator
     level: str
     year: int
     years: tuple[int, ...]
+    """The years with data at this level (the map's year chooser)."""
     values: pd.DataFrame
     """Rows of values.parquet for this selection, with the area name ``naam``; one row per area."""
+    available: Availability = field(default_factory=lambda: Availability("", {}))
+    """Where this indicator has data, for the choosers and the links to other combinations."""
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The levels a map of this indicator can show that have data (any year), finest first."""
+        return tuple(lv for lv in WEB_LEVELS if lv in self.available.by_level and lv in self.indicator.levels)
 
 
 def parse_level(text: str | None, default: str = "buurt") -> str:
@@ -46,37 +93,95 @@ def parse_year(text: str | None) -> int | None:
     return int(text)
 
 
-def years_of(artifact: Artifact, indicator_id: str) -> tuple[int, ...]:
-    periods = artifact.values.loc[artifact.values.indicator == indicator_id, "period"].unique()
-    return tuple(sorted({int(str(p)[:4]) for p in periods}))
+def availability(artifact: Artifact, indicator_id: str) -> Availability:
+    """Where ``indicator_id`` has data: the years per level, published or withheld."""
+    rows = artifact.available[artifact.available.indicator == indicator_id]
+    by_level = {
+        level: tuple(int(y) for y in rows.year[rows.level == level]) for level in LEVELS if (rows.level == level).any()
+    }
+    return Availability(indicator_id, by_level)
 
 
-def default_level(indicator: Indicator) -> str:
-    """The finest level a map of this indicator can show."""
-    return next((level for level in WEB_LEVELS if level in indicator.levels), indicator.levels[0])
+def indicators_with_data(artifact: Artifact) -> list[Indicator]:
+    """The registry's indicators that have data in the artifact (any level, any year), in registry order."""
+    present = set(artifact.available.indicator)
+    return [ind for ind in artifact.registry if ind.id in present]
 
 
-def select(artifact: Artifact, indicator_id: str, level: str | None, year: int | None) -> Selection:
-    """One indicator at one level (its finest when None) for one year (the latest when None)."""
+def years_text(years: Sequence[int]) -> str:
+    """Years in words: ``2015–2021`` when consecutive, else ``2014, 2024`` (runs of three or more as a span)."""
+    ordered = sorted(set(years))
+    runs: list[list[int]] = []
+    for year in ordered:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]}–{run[-1]}")
+        else:
+            parts.extend(str(y) for y in run)
+    return ", ".join(parts)
+
+
+def _plural(level: str) -> str:
+    return {"buurt": "buurten", "wijk": "wijken", "stadsdeel": "stadsdelen"}.get(level, level)
+
+
+def select(
+    artifact: Artifact,
+    indicator_id: str,
+    level: str | None,
+    year: int | None,
+    *,
+    levels: Sequence[str] = LEVELS,
+) -> Selection:
+    """One indicator at one level and year, chosen among ``levels`` where data exists.
+
+    Without a level and year: the latest year with data, at the finest level that has data in it. With only a
+    level: its latest year with data; with only a year: the finest level with data in it. A combination without
+    data raises :class:`NoData` with the combinations that have data.
+    """
     indicator = artifact.registry.indicator(indicator_id)
-    if level is None:
-        level = default_level(indicator)
-    if level not in indicator.levels:
-        raise NotFound(f"{indicator.title} bestaat niet op niveau {level}")
-    if artifact.areas.level(level).empty:
-        raise NotFound(f"deze atlas heeft geen gebieden op niveau {level}")
-    years = years_of(artifact, indicator.id)
-    if not years:
-        raise NotFound(f"er zijn geen cijfers voor {indicator.title}")
-    if year is None:
-        year = years[-1]
-    elif year not in years:
-        raise NotFound(f"geen cijfers voor {indicator.title} in {year}; wel in {', '.join(map(str, years))}")
+    available = availability(artifact, indicator.id)
+    shown = [lv for lv in levels if lv in indicator.levels and not artifact.areas.level(lv).empty]
+    options = available.options(shown)
+    title = indicator.title
+    if not available:
+        raise NoData(f"deze atlas heeft geen cijfers voor {title}", indicator)
+    if not options:
+        where = ", ".join(f"per {lv}" if lv != "gemeente" else "voor de hele gemeente" for lv in available.levels())
+        raise NoData(f"{title} heeft in deze atlas alleen cijfers {where}", indicator)
+    if level is not None:
+        if level not in indicator.levels:
+            raise NoData(f"{title} bestaat niet per {level}", indicator, options)
+        if artifact.areas.level(level).empty:
+            raise NoData(f"deze atlas heeft geen {_plural(level)}", indicator, options)
+        here = available.years(level)
+        if not here:
+            raise NoData(f"geen cijfers voor {title} per {level}", indicator, options)
+        if year is None:
+            year = here[-1]
+        elif year not in here:
+            raise NoData(
+                f"geen cijfers voor {title} per {level} in {year}; wel in {', '.join(map(str, here))}",
+                indicator,
+                options,
+            )
+    else:
+        if year is None:
+            year = max(y for _, y in options)
+        in_year = [lv for lv, y in options if y == year]
+        if not in_year:
+            raise NoData(f"geen cijfers voor {title} in {year}", indicator, options)
+        level = in_year[0]
     v = artifact.values
     rows = v[(v.indicator == indicator.id) & (v.level == level) & (v.period.str[:4] == str(year))]
     names = artifact.areas.level(level)[["code", "naam"]]
     rows = published_view(names.merge(rows, on="code", how="left"))
-    return Selection(indicator, level, year, years, rows.reset_index(drop=True))
+    return Selection(indicator, level, year, available.years(level), rows.reset_index(drop=True), available)
 
 
 def parse_stadsdeel(artifact: Artifact, text: str | None) -> str | None:
@@ -114,3 +219,15 @@ def format_value(value: float | None, indicator: Indicator) -> str:
         return ""
     text = f"{value:,.{indicator.decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
     return indicator.with_unit(text)
+
+
+_DERIVED = re.compile(r"(?P<first> \(berekend uit [^()]+\))(?: \(berekend uit [^()]+\))+$")
+
+
+def source_text(source: Any, fallback: str = "") -> str:
+    """A value's ``source`` as pages show it: ``fallback`` when empty, and a chain of derivations
+    (``… (berekend uit buurten) (berekend uit wijken)``) shortened to the first, which names the level the source
+    delivered."""
+    if not isinstance(source, str) or not source.strip():
+        return fallback
+    return _DERIVED.sub(lambda m: m.group("first"), source.strip())

@@ -55,7 +55,8 @@ class RawAreas:
     ``parent`` (wijk code), ``water`` (bool), ``wijknaam`` (only when the buurt file has one) and
     ``geometry``. ``wijk`` has ``row``, ``code``, ``naam``, ``parent`` (gemeente code) and
     ``geometry``, or is None when there is no wijk file. ``stadsdelen`` has ``row`` (line number in
-    the CSV), ``wijkcode``, ``stadsdeel`` and ``stadsdeelcode``. Geometries are valid polygons in
+    the CSV), ``wijkcode``, ``stadsdeel`` and ``stadsdeelcode`` ("" for a wijk the file gives no stadsdeel) and
+    ``indeling`` (an :class:`atlas.codes.Grouping` value). Geometries are valid polygons in
     EPSG:28992; codes are stripped, upper case and match the CBS patterns. ``*_file`` name the files
     read, for messages. ``wijk_geometry`` is ``areas.wijk.geometry``: ``dissolve`` when the wijk
     polygons are to be built from the buurten (the wijk file gives only codes and names).
@@ -422,7 +423,7 @@ def read_areas(spec: AreasSpec, gemeente: str, findings: Findings | None = None)
     wijk = _read_level(wijk_source, "wijk", gemeente, notes) if wijk_source is not None else None
     naam = _gemeente_naam_from_layer(spec.buurt.path, gemeente) if spec.buurt.format == "cbs-gpkg" else None
     naam = naam or buurt.gemeente_naam or (wijk.gemeente_naam if wijk is not None else None)
-    stadsdelen = read_stadsdelen(spec.stadsdelen.path, gemeente) if spec.stadsdelen is not None else None
+    stadsdelen = read_stadsdelen(spec.stadsdelen, gemeente) if spec.stadsdelen is not None else None
     return RawAreas(
         buurt=buurt.frame,
         wijk=wijk.frame if wijk is not None else None,

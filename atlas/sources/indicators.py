@@ -68,11 +68,20 @@ def _years(frame: pd.DataFrame, column: str, path: Path) -> list[str]:
     return years
 
 
+def unknown_indicator_hint(registry: Registry, ident: str) -> str:
+    """What to do about an indicator id the registry does not have: add it in an extra registry file."""
+    close = difflib.get_close_matches(ident, list(registry.indicators), n=1)
+    similar = f"; if you meant the existing {close[0]!r}, use that id" if close else ""
+    return (
+        f"unknown indicator {ident!r} (not in {registry.file_names}){similar}. To add a new indicator, describe it "
+        "(id, title, theme, unit, source, aggregate) in an extra registry file and name that file in the sources "
+        "file: 'registry: [extra.yaml]' (see the README, 'Adding an indicator')"
+    )
+
+
 def _check_indicator(registry: Registry, ident: str, *, file: Path, row: int | None, field: str) -> None:
     if ident not in registry.indicators:
-        hint = difflib.get_close_matches(ident, list(registry.indicators), n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise SourcesError(f"unknown indicator {ident!r} (not in layers.yaml){extra}", file=file, row=row, field=field)
+        raise SourcesError(unknown_indicator_hint(registry, ident), file=file, row=row, field=field)
 
 
 def read_long(source: IndicatorSource, registry: Registry, findings: Findings | None = None) -> pd.DataFrame:

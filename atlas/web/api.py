@@ -11,7 +11,7 @@ from atlas.artifact.status import shown_status, shown_value
 from atlas.codes import LEVELS
 from atlas.errors import BadRequest, NotFound
 from atlas.render.overlays import overlay_file
-from atlas.render.selection import parse_level, parse_year, select, years_of
+from atlas.render.selection import availability, parse_level, parse_year, select
 from atlas.web.cache import cached
 from atlas.web.current import artifact
 from atlas.web.openapi import openapi_document
@@ -39,8 +39,10 @@ def openapi() -> Response:
 @cached
 def indicators() -> Response:
     art = artifact()
-    return jsonify(
-        [
+    out = []
+    for ind in art.registry:
+        available = availability(art, ind.id)
+        out.append(
             {
                 "id": ind.id,
                 "title": ind.title,
@@ -48,15 +50,16 @@ def indicators() -> Response:
                 "hoofddoel": ind.hoofddoel,
                 "theme": ind.theme,
                 "unit": ind.unit,
+                "unit_label": ind.unit_label,
                 "better": ind.better,
                 "source": ind.source,
                 "levels": list(ind.levels),
                 "aggregate": ind.aggregate,
-                "years": list(years_of(art, ind.id)),
+                "years": list(available.years()),
+                "available": {level: list(years) for level, years in available.by_level.items()},
             }
-            for ind in art.registry
-        ]
-    )
+        )
+    return jsonify(out)
 
 
 @bp.get("/areas")
@@ -88,6 +91,7 @@ def values() -> Response:
             "n": _number(r.get("n")) if published else None,
             "status": str(shown_status(r.get("status"), r.get("value"))),
             "period": r["period"] if isinstance(r.get("period"), str) else str(sel.year),
+            "source": r["source"] if isinstance(r.get("source"), str) else None,
         }
         for column in extra:
             raw = r.get(column)

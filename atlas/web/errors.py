@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from atlas.errors import ArtifactError, AtlasError, BadRequest, NotFound
+from atlas.render.selection import NoData
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +20,30 @@ STATUS: dict[type[AtlasError], int] = {NotFound: 404, BadRequest: 400, ArtifactE
 TITLES = {400: "Ongeldige vraag", 404: "Niet gevonden", 405: "Methode niet toegestaan", 500: "Fout"}
 
 
-def error_response(status: int, message: str) -> Response:
-    """The one JSON error shape of the API, or an HTML error page."""
+def _alternatives(exc: NoData) -> list[dict[str, Any]]:
+    """The same request for every (level, year) that has data: ``{niveau, jaar, url}``."""
+    out = []
+    for level, year in exc.options:
+        args = {k: v for k, v in request.args.items() if k not in ("niveau", "jaar") and v}
+        args.update(niveau=level, jaar=str(year))
+        out.append({"niveau": level, "jaar": year, "url": f"{request.path}?{urlencode(args)}"})
+    return out
+
+
+def error_response(status: int, message: str, alternatives: list[dict[str, Any]] | None = None) -> Response:
+    """The one JSON error shape of the API, or an HTML error page; ``alternatives`` link to what does exist."""
     if request.path.startswith("/api/"):
-        response = jsonify({"error": {"status": status, "message": message}})
+        error: dict[str, Any] = {"status": status, "message": message}
+        if alternatives is not None:
+            error["available"] = alternatives
+        response = jsonify({"error": error})
     else:
-        body = render_template("error.html", status=status, title=TITLES.get(status, "Fout"), message=message)
+        by_level: dict[str, list[dict[str, Any]]] = {}
+        for item in alternatives or []:
+            by_level.setdefault(item["niveau"], []).append(item)
+        body = render_template(
+            "error.html", status=status, title=TITLES.get(status, "Fout"), message=message, alternatives=by_level
+        )
         response = Response(body, mimetype="text/html")
     response.status_code = status
     return response
@@ -34,7 +55,7 @@ def init_app(app: Flask) -> None:
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 500)
         if status >= 500:
             log.exception("request failed")
-        return error_response(status, str(exc))
+        return error_response(status, str(exc), _alternatives(exc) if isinstance(exc, NoData) else None)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

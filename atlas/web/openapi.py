@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from atlas.artifact import Artifact, Status
-from atlas.codes import LEVELS
+from atlas.codes import LEVELS, Grouping
 
 ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -19,6 +19,11 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
     layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind != "indicator" and o.layer})
     niveau = _param("niveau", "Gebiedsniveau", {"type": "string", "enum": list(LEVELS)})
     jaar = _param("jaar", "Jaar; standaard het laatste jaar met cijfers", {"type": "integer", "minimum": 1900})
+    niveau_values = _param(
+        "niveau",
+        "Gebiedsniveau; standaard het fijnste niveau met cijfers in het gekozen jaar",
+        {"type": "string", "enum": list(LEVELS)},
+    )
     nullable_number = {"type": ["number", "null"]}
     return {
         "openapi": "3.1.0",
@@ -66,7 +71,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                     "operationId": "values",
                     "parameters": [
                         _param("indicator", "Id van de indicator", {"type": "string", "enum": ids}, required=True),
-                        niveau,
+                        niveau_values,
                         jaar,
                     ],
                     "responses": {
@@ -126,7 +131,23 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                             "type": "object",
                             "required": ["status", "message"],
                             "additionalProperties": False,
-                            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "message": {"type": "string"},
+                                "available": {
+                                    "description": "Bij een combinatie zonder cijfers: de combinaties die er wel zijn",
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["niveau", "jaar", "url"],
+                                        "properties": {
+                                            "niveau": {"type": "string", "enum": list(LEVELS)},
+                                            "jaar": {"type": "integer"},
+                                            "url": {"type": "string"},
+                                        },
+                                    },
+                                },
+                            },
                         }
                     },
                 },
@@ -140,11 +161,21 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "hoofddoel": {"type": ["integer", "null"], "minimum": 1, "maximum": 6},
                         "theme": {"type": "string"},
                         "unit": {"type": "string"},
+                        "unit_label": {"type": "string", "description": "De eenheid zoals legenda's haar schrijven"},
                         "better": {"type": "string", "enum": ["higher", "lower", "neutral"]},
                         "source": {"type": "string"},
                         "levels": {"type": "array", "items": {"type": "string", "enum": list(LEVELS)}},
                         "aggregate": {"type": "string"},
-                        "years": {"type": "array", "items": {"type": "integer"}},
+                        "years": {
+                            "description": "Jaren met cijfers (gepubliceerd of afgeschermd) op enig niveau",
+                            "type": "array",
+                            "items": {"type": "integer"},
+                        },
+                        "available": {
+                            "description": "Per niveau de jaren met cijfers",
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+                        },
                     },
                 },
                 "FeatureCollection": {
@@ -167,6 +198,12 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                                             "code": {"type": "string"},
                                             "naam": {"type": "string"},
                                             "parent": {"type": "string"},
+                                            "indeling": {
+                                                "description": "Wijk en stadsdeel: hoe zeker de indeling in "
+                                                "stadsdelen is",
+                                                "type": "string",
+                                                "enum": [g.value for g in Grouping],
+                                            },
                                         },
                                     },
                                 },
@@ -184,6 +221,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "n": nullable_number,
                         "status": {"type": "string", "enum": [s.value for s in Status]},
                         "period": {"type": "string"},
+                        "source": {"type": ["string", "null"], "description": "De bron van deze waarde"},
                         "ci_low": nullable_number,
                         "ci_high": nullable_number,
                         "significant": {"type": "string", "enum": ["hoger", "lager", ""]},

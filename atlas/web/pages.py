@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -12,7 +13,17 @@ from atlas.render.goals import goal_card
 from atlas.render.mapview import map_view
 from atlas.render.profile import profile
 from atlas.render.search import search_areas
-from atlas.render.selection import WEB_LEVELS, parse_level, parse_stadsdeel, parse_year, select, years_of
+from atlas.render.selection import (
+    WEB_LEVELS,
+    availability,
+    indicators_with_data,
+    parse_level,
+    parse_stadsdeel,
+    parse_year,
+    select,
+    years_text,
+)
+from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
@@ -34,22 +45,32 @@ def favicon() -> Response:
 def index() -> Response:
     art = artifact()
     reg = art.registry
-    themes = [(theme, reg.theme_indicators(theme.id)) for theme in reg.themes.values()]
+    present = indicators_with_data(art)
+    ids = {ind.id for ind in present}
+    themes = [(theme, [i for i in reg.theme_indicators(theme.id) if i.id in ids]) for theme in reg.themes.values()]
     goals = [(goal, reg.goal_indicators(goal.number)) for goal in reg.goals.values()]
-    years = sorted({y for ind in reg for y in years_of(art, ind.id)})
+    levels_of = {}
+    for ind in present:
+        by_level = availability(art, ind.id).by_level
+        levels_of[ind.id] = {lv: list(by_level[lv]) for lv in WEB_LEVELS if lv in by_level and lv in ind.levels}
+    years = sorted({y for by_level in levels_of.values() for years in by_level.values() for y in years})
     areas = [
         (level, art.areas.level(level).sort_values("naam")[["code", "naam"]].itertuples(index=False))
         for level in ("stadsdeel", "wijk", "buurt")
     ]
+    stadsdelen = stadsdeel_choices(art)
     return _html(
         render_template(
             "index.html",
             art=art,
             themes=[t for t in themes if t[1]],
             goals=goals,
+            with_data=ids,
+            available={ident: json.dumps(by_level, separators=(",", ":")) for ident, by_level in levels_of.items()},
             years=years,
-            levels=WEB_LEVELS,
-            stadsdelen=art.areas.level("stadsdeel").sort_values("naam"),
+            levels=[lv for lv in WEB_LEVELS if any(lv in by_level for by_level in levels_of.values())],
+            stadsdelen=stadsdelen,
+            grouping=grouping_notes(sd.grouping for sd in stadsdelen),
             areas=areas,
         )
     )
@@ -77,7 +98,7 @@ def kaart(indicator: str) -> Response:
     if level == "gemeente":
         raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
     stadsdeel = parse_stadsdeel(art, request.args.get("stadsdeel"))
-    sel = select(art, indicator, level, parse_year(request.args.get("jaar")))
+    sel = select(art, indicator, level, parse_year(request.args.get("jaar")), levels=WEB_LEVELS)
     view = map_view(art, sel, map_assets(), stadsdeel=stadsdeel, tiles=settings().tiles)
     return _html(
         render_template(
@@ -86,8 +107,11 @@ def kaart(indicator: str) -> Response:
             view=view,
             sel=sel,
             ind=sel.indicator,
-            levels=[lv for lv in WEB_LEVELS if lv in sel.indicator.levels],
-            stadsdelen=art.areas.level("stadsdeel").sort_values("naam"),
+            levels=sel.levels,
+            level_years={lv: " ".join(map(str, sel.available.years(lv))) for lv in sel.levels},
+            options={lv: list(reversed(sel.available.years(lv))) for lv in sel.levels},
+            spans={lv: years_text(sel.available.years(lv)) for lv in sel.levels},
+            stadsdelen=stadsdeel_choices(art),
         )
     )
 

@@ -6,6 +6,7 @@ field::
     gemeente: GM0193
     naam: Zwolle                     # optional; else taken from the boundaries
     allowed_roots: [../gedeeld]      # optional: folders besides this file's own that inputs may lie in
+    registry: [extra.yaml]           # optional; registry files that add themes and indicators to layers.yaml
     areas: {...}                     # atlas.sources.spec.areas
     indicators: [...]                # atlas.sources.spec.indicators
     groen: {...}                     # optional; atlas.sources.spec.groen
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atlas.checks import Entry, load_yaml, resolve_roots
+from atlas.checks import Entry, load_yaml, resolve_inside, resolve_roots
 from atlas.codes import CODE_HINTS, CODE_PATTERNS
 from atlas.errors import SourcesError
 from atlas.sources.spec.areas import AREA_FORMATS, AreaSource, AreasSpec, StadsdelenSource, parse_areas
@@ -65,6 +66,8 @@ class SourcesSpec:
     privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
     allowed_roots: tuple[Path, ...] = ()
     """Folders (resolved) besides the sources file's own that its inputs may lie in."""
+    registry: tuple[Path, ...] = ()
+    """Extra registry files (``registry: [extra.yaml]``) whose themes and indicators are added to ``layers.yaml``."""
     indicator_options: dict[str, IndicatorOptions] = field(default_factory=dict)
 
     @property
@@ -78,7 +81,7 @@ class SourcesSpec:
 
     def input_files(self) -> list[Path]:
         """Every file this spec names, for the manifest."""
-        files = [self.path, *self.areas.input_files()]
+        files = [self.path, *self.registry, *self.areas.input_files()]
         files.extend(source.path for source in self.indicators)
         if self.stapeling is not None:
             files.append(self.stapeling.path)
@@ -92,6 +95,7 @@ _TOP = (
     "naam",
     "demo",
     "allowed_roots",
+    "registry",
     "areas",
     "indicators",
     "indicator_options",
@@ -112,6 +116,25 @@ def _allowed_roots(top: Entry) -> tuple[Path, ...]:
         return resolve_roots(top.file.parent, [item.strip() for item in given])
     except ValueError as exc:
         raise top.fail("allowed_roots", str(exc)) from None
+
+
+def _registry_files(top: Entry, roots: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``registry: [extra.yaml, ...]`` (or one path): extra registry files, relative to the sources file."""
+    raw = top.data.get("registry")
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        raise top.fail("registry", "must be a list of registry files, e.g. [extra.yaml]")
+    files = []
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise top.fail(f"registry[{i}]", f"must be the path of a registry file, got {item!r}")
+        try:
+            files.append(resolve_inside(top.file.parent, item.strip(), roots))
+        except ValueError as exc:
+            raise top.fail(f"registry[{i}]", str(exc)) from None
+    return tuple(files)
 
 
 def load_sources(path: str | Path) -> SourcesSpec:
@@ -151,4 +174,5 @@ def load_sources(path: str | Path) -> SourcesSpec:
         privacy=parse_privacy(file, section("privacy")),
         allowed_roots=roots,
         indicator_options=parse_indicator_options(file, section("indicator_options")),
+        registry=_registry_files(top, roots),
     )

@@ -8,7 +8,8 @@
       #                 or before 2022:  {path: buurt_2021_v1.shp, format: cbs-shp}
       wijk: {path: wijken.geojson, code: wijkcode, name: wijknaam}      # optional
       #  geometry: dissolve   builds the wijk polygons from the buurten and keeps the wijk file's codes and names
-      stadsdelen: {path: stadsdelen.csv}
+      stadsdelen: {path: stadsdelen.csv}   # columns wijkcode, stadsdeel (and stadsdeelcode, status) by default
+      # or name the columns: {path: indeling.csv, wijk: wijk_code, stadsdeel: naam_stadsdeel, status: zekerheid}
 """
 
 from __future__ import annotations
@@ -47,9 +48,18 @@ class AreaSource:
 
 @dataclass(frozen=True)
 class StadsdelenSource:
-    """CSV with columns ``wijkcode,stadsdeel`` (and optionally ``stadsdeelcode``)."""
+    """The stadsdelen CSV and which of its columns hold the wijk code, the stadsdeel and, optionally, its code and
+    the status of the grouping (``gedocumenteerd`` / ``indicatief``; see :data:`atlas.codes.GROUPING_WORDS`).
+
+    ``code`` and ``status`` are None when the entry does not name them: the columns ``stadsdeelcode`` and ``status``
+    are then used when the file has them.
+    """
 
     path: Path
+    wijk: str = "wijkcode"
+    stadsdeel: str = "stadsdeel"
+    code: str | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +105,18 @@ def parse_areas(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> AreasSpe
     if a.data.get("buurt") is None:
         raise a.fail("buurt", "is required")
     wijk_raw = a.data.get("wijk")
-    sd = a.sub("stadsdelen", ("path",))
+    sd = a.sub("stadsdelen", ("path", "wijk", "stadsdeel", "code", "status"))
+    stadsdelen = None
+    if sd is not None:
+        stadsdelen = StadsdelenSource(
+            path=sd.path(),
+            wijk=sd.string("wijk", "wijkcode"),
+            stadsdeel=sd.string("stadsdeel", "stadsdeel"),
+            code=sd.text("code"),
+            status=sd.text("status"),
+        )
     return AreasSpec(
         buurt=_area(file, "areas.buurt", a.data["buurt"], needs_parent=True, roots=roots),
         wijk=_area(file, "areas.wijk", wijk_raw, needs_parent=False, roots=roots) if wijk_raw is not None else None,
-        stadsdelen=StadsdelenSource(path=sd.path()) if sd is not None else None,
+        stadsdelen=stadsdelen,
     )

@@ -34,4 +34,57 @@
   });
   var print = document.getElementById("print-button");
   if (print) { print.addEventListener("click", function () { window.print(); }); }
+
+  // Choosers offer only the levels and years with data (the server answers any other combination with a 404 that
+  // links to those that exist; this only saves the trip).
+  var LEVELS = ["buurt", "wijk", "stadsdeel"];
+  function latest(years) { return years.length ? Math.max.apply(null, years) : null; }
+  function union(avail) {
+    var all = [];
+    Object.keys(avail).forEach(function (lv) {
+      avail[lv].forEach(function (y) { if (all.indexOf(y) < 0) { all.push(y); } });
+    });
+    return all;
+  }
+  var home = document.getElementById("kaart-kiezer");
+  if (home) {
+    var indicator = home.querySelector("select[name=indicator]");
+    var level = home.querySelector("select[name=niveau]");
+    var year = home.querySelector("select[name=jaar]");
+    var update = function () {
+      var option = indicator.options[indicator.selectedIndex];
+      var avail = option ? JSON.parse(option.getAttribute("data-beschikbaar") || "{}") : {};
+      Array.prototype.forEach.call(level.options, function (o) { o.disabled = o.value !== "" && !avail[o.value]; });
+      if (level.options[level.selectedIndex].disabled) { level.value = ""; }
+      var years = level.value ? avail[level.value] : union(avail);
+      Array.prototype.forEach.call(year.options, function (o) {
+        o.disabled = o.value !== "" && years.indexOf(parseInt(o.value, 10)) < 0;
+      });
+      if (year.options[year.selectedIndex].disabled) { year.value = ""; }
+      var shownYear = year.value ? parseInt(year.value, 10) : latest(years);
+      var finest = LEVELS.filter(function (lv) { return avail[lv] && avail[lv].indexOf(shownYear) >= 0; })[0];
+      level.options[0].textContent = "fijnste met cijfers" + (finest ? " (" + finest + ")" : "");
+      year.options[0].textContent = "laatste jaar met cijfers" + (latest(years) ? " (" + latest(years) + ")" : "");
+    };
+    [indicator, level, year].forEach(function (el) { el.addEventListener("change", update); });
+    update();
+  }
+  var map = document.getElementById("kaart-aanpassen");
+  if (map) {
+    var mapLevel = map.querySelector("select[name=niveau]");
+    var mapYear = map.querySelector("select[name=jaar]");
+    mapLevel.addEventListener("change", function () {
+      var option = mapLevel.options[mapLevel.selectedIndex];
+      var years = (option.getAttribute("data-jaren") || "").split(" ").filter(Boolean).reverse();
+      var keep = years.indexOf(mapYear.value) >= 0 ? mapYear.value : years[0];
+      mapYear.textContent = "";
+      years.forEach(function (y) {
+        var o = document.createElement("option");
+        o.value = y;
+        o.textContent = y;
+        o.selected = y === keep;
+        mapYear.appendChild(o);
+      });
+    });
+  }
 })();
