@@ -74,6 +74,7 @@ def _sources(folder: Path, *, registry: str = "registry: [extra.yaml]", values: 
         "sources.yaml",
         f"""
 gemeente: GM0193
+allowed_roots: [{AREAS}]
 {registry}
 areas:
   buurt: {{path: {AREAS / "wijkenbuurten_2023.gpkg"}, format: cbs-gpkg}}

@@ -39,6 +39,7 @@ def test_the_sources_file_maps_the_columns(tmp_path: Path) -> None:
         tmp_path,
         f"""
 gemeente: GM0193
+allowed_roots: [{GPKG.parent}]
 areas:
   buurt: {{path: {GPKG}, format: cbs-gpkg}}
   stadsdelen: {{path: sd.csv, wijk: wijk_code, stadsdeel: naam_sd, status: zekerheid}}

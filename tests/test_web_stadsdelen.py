@@ -105,6 +105,7 @@ def overig(tmp_path_factory) -> Path:
     (folder / "sources.yaml").write_text(
         f"""
 gemeente: GM0193
+allowed_roots: [{FIXTURES / "areas"}]
 areas:
   buurt: {{path: {FIXTURES / "areas" / "wijkenbuurten_2023.gpkg"}, format: cbs-gpkg}}
   stadsdelen: {{path: sd.csv}}
