@@ -137,3 +137,22 @@ def test_cbs_records_without_rows_or_with_negative_counts(tmp_path):
     read_cbsodata(source, REGISTRY, findings)
     [error] = findings.errors
     assert error.kind == "out_of_range" and error.row == 1 and error.field == "AantalInwoners_5"
+
+
+def test_a_table_with_only_some_cbs_measures_gives_one_warning(tmp_path):
+    import json
+
+    from atlas.sources.kwb import read_cbsodata
+
+    path = tmp_path / "kwb_2024_GM0193.json"
+    records = [{"ID": 0, "WijkenEnBuurten": "Zwolle", "Codering_3": "GM0193    ", "AantalInwoners_5": 1000}]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    source = IndicatorSource(
+        entry="indicators[0]", path=path, format="cbsodata", table="85984NED", code="WijkenEnBuurten"
+    )
+    findings = Findings()
+    assert read_cbsodata(source, REGISTRY, findings).indicator.tolist() == ["inwoners"]
+    [lacking] = [f for f in findings if f.kind == "missing_columns"]
+    named = sum(1 for i in REGISTRY if i.cbs_key) - 1
+    assert lacking.count == named and f"lacks the keys of {named} indicators" in lacking.message
+    assert "woz_waarde (GemiddeldeWOZWaardeVanWoningen)" in lacking.message or "and " in lacking.message

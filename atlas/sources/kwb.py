@@ -337,6 +337,7 @@ class _Measure:
 def _measures(kwb: KwbTable, registry: Registry, findings: Findings | None) -> list[_Measure]:
     """The registry's KWB indicators this table has, with their keys; keys the table lacks are reported."""
     measures = []
+    lacking: list[tuple[Indicator, list[tuple[str, str]]]] = []
     for ind in registry:
         if not ind.cbs_key:
             continue
@@ -353,21 +354,43 @@ def _measures(kwb: KwbTable, registry: Registry, findings: Findings | None) -> l
             if short and found is None
         ]
         if absent:
-            if findings is not None:
-                names = " and ".join(f"{short!r} ({field})" for field, short in absent)
-                findings.warning(
-                    "missing_columns",
-                    f"table {kwb.table} has no key {names} for indicator {ind.id}; it gets no values from this file",
-                    file=kwb.path.name,
-                    indicator=ind.id,
-                    field=absent[0][1],
-                )
+            lacking.append((ind, absent))
             continue
         assert key is not None
         if findings is not None:
             _report_unchecked(kwb, ind, findings, (key, ind.cbs_group), (denominator, ind.cbs_denominator_group))
         measures.append(_Measure(ind, key, denominator))
+    if findings is not None:
+        _report_lacking(kwb, lacking, findings)
     return measures
+
+
+MAX_LACKING_ONE_BY_ONE = 3
+"""Indicators whose keys a table lacks, reported one by one; more (a stripped table) make one warning."""
+
+
+def _report_lacking(kwb: KwbTable, lacking: list[tuple[Indicator, list[tuple[str, str]]]], findings: Findings) -> None:
+    """``missing_columns``: keys registry indicators name that the table does not have."""
+    if len(lacking) <= MAX_LACKING_ONE_BY_ONE:
+        for ind, absent in lacking:
+            names = " and ".join(f"{short!r} ({field})" for field, short in absent)
+            findings.warning(
+                "missing_columns",
+                f"table {kwb.table} has no key {names} for indicator {ind.id}; it gets no values from this file",
+                file=kwb.path.name,
+                indicator=ind.id,
+                field=absent[0][1],
+            )
+        return
+    listed = ", ".join(f"{ind.id} ({absent[0][1]})" for ind, absent in lacking[:8])
+    more = f" and {len(lacking) - 8} more" if len(lacking) > 8 else ""
+    findings.warning(
+        "missing_columns",
+        f"table {kwb.table} lacks the keys of {len(lacking)} indicators that name a CBS key ({listed}{more}); they get "
+        "no values from this file (a table with only some of CBS's measures?)",
+        file=kwb.path.name,
+        count=len(lacking),
+    )
 
 
 def _report_unchecked(kwb: KwbTable, ind: Indicator, findings: Findings, *keys: tuple[str | None, str | None]) -> None:
