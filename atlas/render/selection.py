@@ -221,7 +221,8 @@ def format_value(value: float | None, indicator: Indicator) -> str:
     return indicator.with_unit(text)
 
 
-_DERIVED = re.compile(r"(?P<first> \(berekend uit [^()]+\))(?: \(berekend uit [^()]+\))+$")
+_STEP = r" \((?:benadering: gewogen naar inwoners, )?berekend uit [^()]+\)"
+_DERIVED = re.compile(rf"(?P<first>{_STEP})(?:{_STEP})+$")
 
 
 def source_text(source: Any, fallback: str = "") -> str:
