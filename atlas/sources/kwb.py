@@ -292,21 +292,23 @@ class KwbTable:
         return own[-1] if own else "<group title>"
 
 
-def _code(record: dict[str, Any], keys: Sequence[str]) -> str:
+def _first_match(record: dict[str, Any], keys: Sequence[str], pattern: re.Pattern[str]) -> str:
+    """The first of ``keys`` whose (stripped, upper-case) text matches ``pattern``, or ""."""
     for key in keys:
         value = record.get(key)
-        if isinstance(value, str) and CBS_CODE.match(value.strip().upper()):
+        if isinstance(value, str) and pattern.match(value.strip().upper()):
             return value.strip().upper()
     return ""
+
+
+def _code(record: dict[str, Any], keys: Sequence[str]) -> str:
+    """The area code of a gemeente, wijk or buurt record, or ""."""
+    return _first_match(record, keys, CBS_CODE)
 
 
 def _region(record: dict[str, Any], keys: Sequence[str]) -> str:
     """The code of a region above the gemeente (``NL00``), or ""."""
-    for key in keys:
-        value = record.get(key)
-        if isinstance(value, str) and _REGION.match(value.strip().upper()):
-            return value.strip().upper()
-    return ""
+    return _first_match(record, keys, _REGION)
 
 
 def _year(source: IndicatorSource) -> int:
