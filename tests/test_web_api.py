@@ -105,3 +105,12 @@ def test_fuzzed_parameters_never_500(app, route, path, indicator, niveau, jaar, 
     assert b"Traceback" not in response.data
     if url.startswith("/api/") and response.status_code >= 400:
         assert set(response.get_json()) == {"error"}
+
+
+@pytest.mark.parametrize("year", ["²", "٢٠٢٤", "2024²", "1e3", "99999"])
+@pytest.mark.parametrize(
+    "path", ["/api/values?indicator=inwoners&jaar=", "/kaart/inwoners?jaar=", "/download/inwoners.csv?jaar="]
+)
+def test_a_year_that_only_looks_like_digits_is_a_400(app, path, year):
+    response = app.test_client().get(path + year)
+    assert response.status_code == 400, (path, year, response.status_code)

@@ -88,9 +88,10 @@ def parse_level(text: str | None, default: str = "buurt") -> str:
 def parse_year(text: str | None) -> int | None:
     if text is None or not text.strip():
         return None
-    if not text.strip().isdigit():
-        raise BadRequest(f"jaar {text!r} is geen jaartal")
-    return int(text)
+    year = text.strip()
+    if not (year.isascii() and year.isdigit() and len(year) <= 4):  # "²" is a digit to str.isdigit, not to int()
+        raise BadRequest(f"jaar {text[:20]!r} is geen jaartal")
+    return int(year)
 
 
 def availability(artifact: Artifact, indicator_id: str) -> Availability:
