@@ -41,6 +41,7 @@ KINDS: Mapping[str, str] = {
     "off_level": "Waarden op een niveau waarvoor de indicator niet bedoeld is",
     "time_series_gap": "Gebiedscodes ontbreken in sommige jaren",
     "grouping": "De indeling in stadsdelen is onvolledig of indicatief",
+    "privacy": "Niet elke niet-gepubliceerde waarde kan volledig worden afgeschermd",
     "note": "Wat de atlas met de invoer deed (omrekening, reparatie, aangevulde namen)",
 }
 """Every kind of finding, with what it means in the words of the pages (Dutch)."""

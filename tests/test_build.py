@@ -177,7 +177,7 @@ def test_build_real_zwolle_boundaries(tmp_path, realdata):
     assert art.areas.gemeente.area.sum() / 1e6 == pytest.approx(119.36, rel=0.005)
     v = art.values
     first = v[(v.indicator == "vrijwilligerswerk") & (v.code == "BU01931000")].iloc[0]
-    assert first.value == pytest.approx(67.3449) and first.period == "2014"
+    assert first.value == pytest.approx(67.3) and first.period == "2014"  # 67.3449 at the registry's decimals
     buurt = v[(v.indicator == "vrijwilligerswerk") & (v.level == "buurt")]
     assert len(buurt) == 78 and 0 < (buurt.status == "missing").sum() < 10  # the file's NA stays missing
     # no respondent counts: published only where a buurt has 1 000 inhabitants (2015, the nearest year with a count)

@@ -80,7 +80,7 @@ def test_a_survey_value_without_n(zwolle, realdata):
     manifest, art = zwolle
     bvb = {r["buurtcode"]: r for r in _rows(realdata, "zwolle_buurten_2014_zebra_buurtvoorbuurt.csv")}
     row = _values(art, "vrijwilligerswerk", "2014").loc["BU01931000"]
-    assert row.status == "ok" and row.value == pytest.approx(float(bvb["BU01931000"]["b_mivrij"]))
+    assert row.status == "ok" and row.value == pytest.approx(float(bvb["BU01931000"]["b_mivrij"]), abs=0.05)
     assert math.isnan(row.n) and math.isnan(row.ci_low)
     people = _values(art, "inwoners", "2015").value
     eenzaam = _values(art, "eenzaamheid", "2014")

@@ -14,12 +14,10 @@ import pandas as pd
 import pytest
 
 from atlas.artifact import Artifact
-from atlas.pipeline.privacy import area_children
 from atlas.pipeline.run import build
 from atlas.pipeline.survey import wilson
 
 from .conftest import FIXTURES
-from .test_privacy import attack
 
 AREAS = FIXTURES / "areas"
 
@@ -87,8 +85,8 @@ def test_stapeling_is_right_where_published_and_suppressed_where_small(art, demo
     assert len(rows) == 9 * len(art.areas.buurt)
     published = rows[rows.status == "ok"]
     assert len(published) > 100
-    for r in published.itertuples():
-        assert r.value == expected.get((r.indicator, r.code), 0), (r.indicator, r.code)
+    for r in published.itertuples():  # published counts are rounded to 5 (round_to)
+        assert r.value == 5 * round(expected.get((r.indicator, r.code), 0) / 5), (r.indicator, r.code)
     small = [(r.indicator, r.code) for r in rows.itertuples() if 0 < expected.get((r.indicator, r.code), 0) < 10]
     status = dict(zip(zip(rows.indicator, rows.code, strict=True), rows.status, strict=True))
     assert small and all(status[cell] == "suppressed" for cell in small)
@@ -98,15 +96,20 @@ def test_stapeling_is_right_where_published_and_suppressed_where_small(art, demo
 
 def test_demo_suppression_is_reported_and_holds(art):
     report = art.manifest["privacy"]
-    assert report["primary"] > 0 and 0 < report["secondary"] <= report["primary"]
-    assert report["unprotected"] == 0
+    assert report == {
+        "method": "interval",
+        "min_count": 10,
+        "min_respondents": 30,
+        "protection": 10,
+        "round_to": 5,
+        "min_inhabitants_without_n": 1000,
+        "withheld": report["withheld"],
+    }  # the rules and one total: nothing per indicator or kind
     status = art.values.status.value_counts()
-    assert status["suppressed"] == report["primary"] + report["secondary"]
+    assert status["suppressed"] == report["withheld"] > 0
     assert not (art.values[art.values.level == "gemeente"].status == "suppressed").any()
-    children = area_children(art.areas)
-    counts = art.values[art.values.indicator.str.match(r"^(gebruik|stapeling)_")]
-    for period, table in counts.groupby("period"):
-        assert attack(table.reset_index(drop=True), children, method="lstsq") == [], period
+    # what an attacker can infer from the published (rounded) figures is tested in test_privacy_attack.py; that no
+    # withheld cell solves exactly from exact figures, in test_privacy.py (random tables, round_to 1)
     stapeling = art.manifest["stapeling"]
     assert [s["peildatum"] for s in stapeling] == [f"{y}-01-01" for y in range(2019, 2025)]
     assert all(s["persons"] > 500 for s in stapeling)
@@ -131,9 +134,12 @@ def test_survey_intervals_and_significance(art):
     assert survey.n.notna().all() and survey.ci_low.notna().all()
     assert ((survey.ci_low <= survey.value) & (survey.value <= survey.ci_high)).all()
     low, high = wilson(survey.value.to_numpy() / 100, survey.n.to_numpy())
-    assert np.allclose(survey.ci_low, 100 * low) and np.allclose(survey.ci_high, 100 * high)
+    # stored at the registry's decimals (1): within half a unit of the exact interval of the exact value
+    assert np.allclose(survey.ci_low, 100 * low, atol=0.11) and np.allclose(survey.ci_high, 100 * high, atol=0.11)
     city = survey[survey.level == "gemeente"].set_index("period").value
     for r in survey[survey.level != "gemeente"].itertuples():
+        if min(abs(city[r.period] - r.ci_low), abs(city[r.period] - r.ci_high)) <= 0.1:
+            continue  # decided on the exact figures; the stored ones are rounded to one decimal
         expected = "hoger" if city[r.period] < r.ci_low else "lager" if city[r.period] > r.ci_high else ""
         assert r.significant == expected
     assert set(survey.significant) == {"", "hoger", "lager"}

@@ -35,6 +35,7 @@ from atlas.codes import LEVELS
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.pipeline.aggregate import APPROXIMATION, population_weights
+from atlas.pipeline.audit import IntervalAudit
 from atlas.pipeline.disclosure import System, protect
 from atlas.sources.spec.privacy import PrivacyPolicy
 
@@ -143,10 +144,38 @@ def build_system(
 
 
 def apply_privacy(
-    values: pd.DataFrame, areas: Areas, registry: Registry, policy: PrivacyPolicy, findings: Findings | None = None
+    values: pd.DataFrame,
+    areas: Areas,
+    registry: Registry,
+    policy: PrivacyPolicy,
+    findings: Findings | None = None,
+    *,
+    method: str = "interval",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Suppress, protect and round; returns the new table and the report for the manifest."""
-    return suppress(values, area_children(areas), registry, policy, findings)
+    """Suppress, protect and round; returns the new table and the report (:func:`public_report` is what the
+    manifest may say of it)."""
+    return suppress(values, area_children(areas), registry, policy, findings, method=method)
+
+
+METHODS = ("interval", "exact")
+"""``interval``: every primary keeps its protection interval against linear programming over everything published
+(:mod:`atlas.pipeline.audit`); ``exact``: the former check that no withheld cell solves exactly (for comparison)."""
+
+
+def shown_values(values: pd.DataFrame, registry: Registry, policy: PrivacyPolicy) -> pd.Series:
+    """The values as they will be published: counts of count-suppressed indicators rounded to ``round_to`` (the
+    gemeente's too), shares and survey values to the registry's ``decimals``; every other value as it is."""
+    known = values.value.notna().to_numpy()
+    count_ids = {i.id for i in registry if i.unit == "count" and i.suppression == "count"}
+    display_ids = {i.id for i in registry if i.suppression != "none" and i.unit != "count"}
+    rounded = values.indicator.isin(count_ids).to_numpy() & known
+    display = values.indicator.isin(display_ids).to_numpy() & known
+    decimals = values.indicator.map({i.id: i.decimals for i in registry}).fillna(1).astype(int).to_numpy()
+    shown = values.value.to_numpy(dtype="float64").copy()
+    step = max(1, policy.round_to)
+    shown[rounded] = np.round(shown[rounded] / step) * step
+    shown[display] = [round(v, d) for v, d in zip(shown[display], decimals[display], strict=True)]
+    return pd.Series(shown, index=values.index)
 
 
 def suppress(
@@ -155,8 +184,12 @@ def suppress(
     registry: Registry,
     policy: PrivacyPolicy,
     findings: Findings | None = None,
+    *,
+    method: str = "interval",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`apply_privacy` on any hierarchy given as parent code -> child codes."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; one of {', '.join(METHODS)}")
     rules = {i.id: i.suppression for i in registry}
     guarded = values.indicator.map(rules).fillna("none").ne("none")
     out = values.copy()
@@ -165,38 +198,58 @@ def suppress(
     unprotected_all = np.zeros(len(out), dtype=bool)
     without_n = _without_n(out, registry)
     people = inhabitants_of(out, out[without_n]) if without_n.any() else None
-    for _, index in out[guarded].groupby("period", sort=True).groups.items():
+    shown = shown_values(out, registry, policy)
+    audit = IntervalAudit(out, children, registry, policy) if method == "interval" else None
+    for period, index in out[guarded].groupby("period", sort=True).groups.items():
         rows = out.loc[index]
         inhabitants = people.reindex(rows.index) if people is not None else None
         primary = primary_mask(rows, registry, policy, inhabitants)
         if not primary.any():
             continue
-        system = build_system(rows, children, registry, inhabitants)
         missing = ~np.isfinite(rows.value.to_numpy(float))
         allowed = ~missing & (rows.level != LEVELS[-1]).to_numpy()
-        secondary, unprotected = protect(system, primary, missing, allowed)
+        if audit is not None:
+            withheld, unprotected = audit.protect(str(period), rows.assign(shown=shown.loc[index]), primary, allowed)
+            secondary = withheld & ~primary
+        else:
+            system = build_system(rows, children, registry, inhabitants)
+            secondary, unprotected = protect(system, primary, missing, allowed & (rows.value != 0).to_numpy())
         positions = out.index.get_indexer(index)
         primary_all[positions] = primary
         secondary_all[positions] = secondary
         unprotected_all[positions] = unprotected
+    out["value"] = shown.where(out.value.notna(), out.value)
+    for column in ("ci_low", "ci_high"):
+        if column in out.columns:
+            decimals = out.indicator.map({i.id: i.decimals for i in registry}).fillna(1).astype(int)
+            out[column] = [v if not np.isfinite(v) else round(v, d) for v, d in zip(out[column], decimals, strict=True)]
     out = withhold(out, primary_all | secondary_all)
-    if policy.round_to > 1:
-        counts = out.indicator.map({i.id: i.unit == "count" and i.suppression == "count" for i in registry})
-        counts = counts.fillna(False).astype(bool) & out.value.notna()
-        out.loc[counts, "value"] = np.round(out.loc[counts, "value"] / policy.round_to) * policy.round_to
     if unprotected_all.any():
-        log.warning("%d suppressed cells cannot be protected by any complement", int(unprotected_all.sum()))
+        log.warning("%d withheld cells cannot be given their protection interval", int(unprotected_all.sum()))
+        if findings is not None:
+            findings.warning(
+                "privacy",
+                f"{int(unprotected_all.sum())} withheld values cannot be given their full protection interval by "
+                "any complement; widen them by publishing less (a higher min_count, fewer levels)",
+                count=int(unprotected_all.sum()),
+            )
     if findings is not None and without_n.any():
         _report_without_n(findings, values, without_n, primary_all, policy)
     report = {
+        "method": method,
         "min_count": policy.min_count,
         "min_respondents": policy.min_respondents,
+        "protection": policy.interval,
         "round_to": policy.round_to,
         "min_inhabitants_without_n": policy.min_inhabitants_without_n,
         "withheld_without_n": int((primary_all & without_n).sum()),
         "primary": int(primary_all.sum()),
         "secondary": int(secondary_all.sum()),
         "unprotected": int(unprotected_all.sum()),
+        "unprotected_cells": [
+            (str(i), str(c), str(p))
+            for i, c, p in out.loc[unprotected_all, ["indicator", "code", "period"]].itertuples(index=False)
+        ],
         "by_indicator": {
             str(ident): {"primary": int(p), "secondary": int(s)}
             for ident, p, s in (
@@ -207,8 +260,27 @@ def suppress(
             )
             if p or s
         },
+        "by_level": {
+            str(level): {"primary": int(p), "secondary": int(s), "cells": int(c)}
+            for level, p, s, c in (
+                pd.DataFrame({"l": out.level, "p": primary_all, "s": secondary_all, "c": guarded.to_numpy()})
+                .groupby("l", sort=False)[["p", "s", "c"]]
+                .sum()
+                .itertuples()
+            )
+        },
     }
     return out, report
+
+
+def public_report(report: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest may say of the disclosure control: the rules and one total, nothing per indicator or kind
+    (which cells are primary would help an attacker)."""
+    keep = ("method", "min_count", "min_respondents", "protection", "round_to", "min_inhabitants_without_n")
+    return {
+        **{k: report[k] for k in keep if k in report},
+        "withheld": int(report["primary"]) + int(report["secondary"]),
+    }
 
 
 def _without_n(values: pd.DataFrame, registry: Registry) -> np.ndarray:

@@ -25,7 +25,7 @@ from atlas.layers.registry import Registry, extend_registry, load_registry
 from atlas.pipeline.aggregate import complete_values
 from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web_overlay_layers
 from atlas.pipeline.hierarchy import build_hierarchy
-from atlas.pipeline.privacy import apply_privacy
+from atlas.pipeline.privacy import apply_privacy, public_report
 from atlas.pipeline.stapeling import stapeling_from_sources
 from atlas.pipeline.survey import add_intervals
 from atlas.pipeline.timeseries import time_series_report
@@ -277,7 +277,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         "notes": p.notes,
         "unmatched_codes": p.unmatched,
         "values_outside_registry_levels": p.off_level,
-        "privacy": privacy,
+        "privacy": public_report(privacy),
         "stapeling": p.stapeling,
         "time_series": p.time_series,
     }
