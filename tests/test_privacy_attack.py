@@ -8,9 +8,8 @@ the truth (the build's values before disclosure control). The primary cells are 
 - ``test_the_attacker_is_right_about_the_truth``: every true value lies inside the attacker's bounds (else the
   attacker assumes something false). Holds today.
 - ``test_every_primary_keeps_its_protection_interval``, ``test_no_withheld_cell_is_a_true_zero`` and
-  ``test_no_withheld_cell_comes_out_exact``: the requirement of issue 11. Today's build only prevents exact
-  solutions of its linear system, so they fail (xfail); ``pytest --runxfail tests/test_privacy_attack.py`` shows
-  what the attacker finds (a summary with the counts, then the first cells with their bounds and true values).
+  ``test_no_withheld_cell_comes_out_exact``: the requirement of issue 11 (on failure: a summary with the counts,
+  then the first cells with their bounds and true values).
 
 What is asserted where. The protection interval (floor(max) − ceil(min) ≥ manifest ``protection``, else
 ``min_count``) is asserted for primary *counts* (the count-suppressed indicators with unit count: people). "Exact" is
@@ -53,7 +52,6 @@ from tests.attacker import (
 SECOND_SEED = 11
 PERIODS = {2024: ("2019", "2021", "2024"), SECOND_SEED: ("2020", "2022", "2023")}
 """Three peildata per registration set (all six of the demo between them)."""
-NOT_YET = pytest.mark.xfail(strict=False, reason="issue 11: the interval audit is not in the build yet")
 SHOWN = 40
 """How many failing cells a message lists."""
 
@@ -370,7 +368,6 @@ def test_the_attacker_is_right_about_the_truth(attacked):
     assert set(attacked.cells.quantity) >= {"count", "n", "value"}
 
 
-@NOT_YET
 def test_every_primary_keeps_its_protection_interval(attacked):
     """Issue 11: no primary count is pinned narrower than ``protection`` (floor(max) − ceil(min)), and every primary
     cell is withheld."""
@@ -383,14 +380,12 @@ def test_every_primary_keeps_its_protection_interval(attacked):
     )
 
 
-@NOT_YET
 def test_no_withheld_cell_is_a_true_zero(attacked):
     """Zeros protect nothing, and the attacker may assume every withheld count is at least 1 (issue 11)."""
     zeros = attacked.zeros()
     assert zeros.empty, f"{attacked.summary()}\n{len(zeros)} withheld counts are truly 0:{listing(zeros)}"
 
 
-@NOT_YET
 def test_no_withheld_cell_comes_out_exact(attacked):
     """No withheld cell is recovered: not a count, not a survey's respondents, not a value to its display unit."""
     print(attacked.summary())

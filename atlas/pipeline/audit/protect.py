@@ -95,20 +95,18 @@ def _width(found: tuple[float, float] | None, cell: Cell, frame: pd.DataFrame) -
     if found is None:
         return math.nan
     low, high = found
-    if cell.kind == "count":
+    if cell.kind in ("count", "survey"):  # a survey's found bounds are those of its respondents n
         return float(math.floor(high + EPS)) - float(math.ceil(low - EPS))
     n = float(frame.n.to_numpy(dtype="float64")[cell.position])
-    if cell.kind == "share":
-        return (high - low) * n / 100.0 if math.isfinite(n) else high - low
-    return (high - low) / 100.0  # a survey's t = n × percent: people with the attribute
+    return (high - low) * n / 100.0 if math.isfinite(n) else high - low
 
 
 def _required(cell: Cell, frame: pd.DataFrame, rules: Rules) -> float:
-    if cell.kind == "count":
+    if cell.kind in ("count", "survey"):  # people, or respondents
         return float(rules.protection)
-    if cell.kind == "share" and math.isfinite(float(frame.n.to_numpy(dtype="float64")[cell.position])):
+    if math.isfinite(float(frame.n.to_numpy(dtype="float64")[cell.position])):
         return float(rules.protection)
-    return 1.0  # a survey result or a share without n: not pinned
+    return 1.0  # a share without n (a survey value without respondents): not pinned
 
 
 def _pooled_short(pos: int, model: Model, state: PeriodState, rules: Rules) -> bool:
@@ -175,7 +173,7 @@ def protect_period(
     def assess(pos: int) -> tuple[float, set[int]]:
         """How much width the primary still lacks (≤ 0: protected), and the cells that limit it."""
         cell = model.cells[pos]
-        found = bounds.bounds_and_limits(pos)
+        found = bounds.bounds_and_limits(pos, "n" if cell.kind == "survey" else "value")
         if found is None:
             log.warning("privacy audit: the model contradicts %s %s; left unprotected", cell.indicator, cell.code)
             return math.inf, set()
@@ -207,7 +205,7 @@ def protect_period(
     # a complement the published figures pin to one value hides nothing: publish it (its published value is
     # implied already, so no primary loses width), so that no withheld cell can be solved for
     for pos in [p for p in model.cells if state.withheld[p] and not state.primary[p]]:
-        found = bounds.bounds(pos)
+        found = bounds.bounds(pos, "n" if model.cells[pos].kind == "survey" else "value")
         if found is not None and found[1] - found[0] < EPS:
             state.withheld[pos] = False
             _knowledge(bounds, model.cells[pos], state, rules)
