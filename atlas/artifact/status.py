@@ -40,10 +40,13 @@ class Status(StrEnum):
 _LABELS: Mapping[Status, str] = {
     Status.PUBLISHED: "gepubliceerd",
     Status.MISSING: "geen gegevens",
-    Status.SUPPRESSED: "niet gepubliceerd (te weinig waarnemingen)",
+    Status.SUPPRESSED: "niet gepubliceerd (privacy)",
 }
 _EXPLAINED: Mapping[Status, str] = {
-    Status.SUPPRESSED: "Niet gepubliceerd: te weinig inwoners of respondenten, om privacy te beschermen.",
+    Status.SUPPRESSED: (
+        "Niet gepubliceerd (privacy): het cijfer is klein, of zou samen met de gepubliceerde cijfers een klein "
+        "cijfer verraden."
+    ),
     Status.MISSING: "Geen gegevens: de bron levert voor dit gebied en jaar geen cijfer.",
 }
 

@@ -36,6 +36,7 @@ from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.pipeline.aggregate import APPROXIMATION, population_weights
 from atlas.pipeline.audit import IntervalAudit
+from atlas.pipeline.audit.releases import Releases, open_releases, relate
 from atlas.pipeline.disclosure import System, protect
 from atlas.sources.spec.privacy import PrivacyPolicy
 
@@ -153,8 +154,9 @@ def apply_privacy(
     method: str = "interval",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Suppress, protect and round; returns the new table and the report (:func:`public_report` is what the
-    manifest may say of it)."""
-    return suppress(values, area_children(areas), registry, policy, findings, method=method)
+    manifest may say of it). Earlier releases (``policy.audit_against``) are related to ``areas`` by geometry."""
+    releases = relate(areas, open_releases(list(policy.audit_against))) if policy.audit_against else None
+    return suppress(values, area_children(areas), registry, policy, findings, method=method, releases=releases)
 
 
 METHODS = ("interval", "exact")
@@ -186,6 +188,7 @@ def suppress(
     findings: Findings | None = None,
     *,
     method: str = "interval",
+    releases: Releases | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`apply_privacy` on any hierarchy given as parent code -> child codes."""
     if method not in METHODS:
@@ -199,7 +202,7 @@ def suppress(
     without_n = _without_n(out, registry)
     people = inhabitants_of(out, out[without_n]) if without_n.any() else None
     shown = shown_values(out, registry, policy)
-    audit = IntervalAudit(out, children, registry, policy) if method == "interval" else None
+    audit = IntervalAudit(out, children, registry, policy, releases) if method == "interval" else None
     for period, index in out[guarded].groupby("period", sort=True).groups.items():
         rows = out.loc[index]
         inhabitants = people.reindex(rows.index) if people is not None else None
@@ -235,8 +238,27 @@ def suppress(
             )
     if findings is not None and without_n.any():
         _report_without_n(findings, values, without_n, primary_all, policy)
+    earlier = audit.earlier_unprotected if audit is not None else []
+    if earlier and findings is not None:
+        findings.warning(
+            "privacy",
+            f"{len(earlier)} values an earlier release withheld can be narrowed below their protection interval "
+            "together with this release (the release's areas changed?)",
+            count=len(earlier),
+        )
+    revised = audit.revised if audit is not None else []
+    if revised and findings is not None:
+        findings.warning(
+            "privacy",
+            "the figures an earlier release (privacy.audit_against) published for "
+            + ", ".join(sorted({f"{group} {period}" for period, group in revised}))
+            + " cannot hold with the current data (revised since?): those periods were audited without them, so "
+            "combining both releases may narrow a withheld value; publish the revised period only if that is accepted",
+            count=len(revised),
+        )
     report = {
         "method": method,
+        "audited_against": [r.created for r in releases.earlier] if releases is not None else [],
         "min_count": policy.min_count,
         "min_respondents": policy.min_respondents,
         "protection": policy.interval,
@@ -246,6 +268,7 @@ def suppress(
         "primary": int(primary_all.sum()),
         "secondary": int(secondary_all.sum()),
         "unprotected": int(unprotected_all.sum()),
+        "earlier_unprotected": len(earlier),
         "unprotected_cells": [
             (str(i), str(c), str(p))
             for i, c, p in out.loc[unprotected_all, ["indicator", "code", "period"]].itertuples(index=False)
@@ -276,7 +299,15 @@ def suppress(
 def public_report(report: dict[str, Any]) -> dict[str, Any]:
     """What the manifest may say of the disclosure control: the rules and one total, nothing per indicator or kind
     (which cells are primary would help an attacker)."""
-    keep = ("method", "min_count", "min_respondents", "protection", "round_to", "min_inhabitants_without_n")
+    keep = (
+        "method",
+        "audited_against",
+        "min_count",
+        "min_respondents",
+        "protection",
+        "round_to",
+        "min_inhabitants_without_n",
+    )
     return {
         **{k: report[k] for k in keep if k in report},
         "withheld": int(report["primary"]) + int(report["secondary"]),
@@ -293,16 +324,15 @@ def _report_without_n(
     findings: Findings, values: pd.DataFrame, without_n: np.ndarray, primary: np.ndarray, policy: PrivacyPolicy
 ) -> None:
     """One ``survey_without_n`` warning per indicator: what is published, what is withheld, what is not derived."""
-    frame = values.assign(_without=without_n, _withheld=primary & without_n)
+    frame = values.assign(_without=without_n)
     for ident, group in frame[frame._without].groupby("indicator", sort=True):
-        withheld = int(group._withheld.sum())
         derived = group.source.str.contains(APPROXIMATION, regex=False)
         periods = ", ".join(sorted(set(group.period)))
         findings.warning(
             "survey_without_n",
             f"{len(group)} values of {ident} ({periods}) have no respondent count: published without an interval and "
-            f"marked 'n onbekend'; {withheld} withheld in areas with fewer than "
-            f"{policy.min_inhabitants_without_n} inhabitants (privacy.min_inhabitants_without_n); "
+            f"marked 'n onbekend'; withheld in areas with fewer than {policy.min_inhabitants_without_n} inhabitants "
+            "(privacy.min_inhabitants_without_n; how many is not said: it would tell which cells are primary); "
             + (
                 f"{int(derived.sum())} higher-level values are an approximation weighted by inhabitants"
                 if derived.any()

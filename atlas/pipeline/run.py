@@ -54,16 +54,26 @@ def _relative(path: Path, base: Path) -> str:
 
 
 def _inputs(spec: SourcesSpec) -> list[dict[str, Any]]:
+    """Every input file with its hash and size, but a confidential one (the registrations) only by its role: its
+    size and hash would say how many rows it has and let anyone holding a guess confirm it."""
     base = spec.path.parent
+    confidential = {spec.stapeling.path} if spec.stapeling is not None else set()
     seen: dict[Path, dict[str, Any]] = {}
     for path in spec.input_files():
-        if path not in seen:
-            seen[path] = {
-                "path": _relative(path, base),
-                "sha256": file_sha256(path),
-                "bytes": path.stat().st_size,
-            }
+        if path in seen:
+            continue
+        if path in confidential:
+            seen[path] = {"path": "(registraties, vertrouwelijk: niet beschreven)"}
+        else:
+            seen[path] = {"path": _relative(path, base), "sha256": file_sha256(path), "bytes": path.stat().st_size}
     return list(seen.values())
+
+
+def _public_stapeling(reports: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
+    """The stapeling reports as the manifest may give them: the peildata, and every count rounded like the values."""
+    return [
+        {k: (v if isinstance(v, str) else int(round(v / step) * step)) for k, v in report.items()} for report in reports
+    ]
 
 
 def _unmatched(raw: pd.DataFrame, areas: Areas) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -278,7 +288,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         "unmatched_codes": p.unmatched,
         "values_outside_registry_levels": p.off_level,
         "privacy": public_report(privacy),
-        "stapeling": p.stapeling,
+        "stapeling": _public_stapeling(p.stapeling, max(1, p.spec.privacy.round_to)),
         "time_series": p.time_series,
     }
     groen = p.groen

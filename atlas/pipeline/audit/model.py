@@ -72,6 +72,8 @@ class Cell:
     """The cell's value as columns and coefficients (for a survey: its ``t``)."""
     n_expr: tuple[np.ndarray, np.ndarray] | None = None
     """A survey cell's respondents ``n``."""
+    unit: str = "count"
+    """The registry unit (a share's scale: percent, score)."""
 
 
 @dataclass
@@ -114,18 +116,33 @@ def _parts(parent: str, children: Mapping[str, Sequence[str]], present: set[str]
     return out
 
 
+@dataclass(frozen=True)
+class Extra:
+    """A cell of an earlier release: an indicator over a set of units (see :mod:`.releases`)."""
+
+    position: int
+    indicator: str
+    code: str
+    level: str
+    units: tuple[str, ...]
+
+
 def build_model(
     period: pd.DataFrame,
     children: Mapping[str, Sequence[str]],
     buurten_of: Mapping[str, Sequence[str]],
     registry: Registry,
     weights: Mapping[str, float],
+    units: Mapping[str, Sequence[str]] | None = None,
+    extra: Sequence[Extra] = (),
 ) -> Model:
     """The model of one period's guarded rows (``period``: indicator, code, level, value, n, source; positional).
 
     ``children``: parent code -> child codes (the area tree); ``buurten_of``: area code -> its buurten;
-    ``weights``: the public inhabitants per code used by population-weighted means.
+    ``weights``: the public inhabitants per code used by population-weighted means. ``units``: buurt -> the units
+    it is cut into when earlier releases had other buurten, and ``extra``: those releases' count cells.
     """
+    units = units or {}
     model = Model()
     rule = {i.id: i for i in registry}
     frame = period.reset_index(drop=True)
@@ -137,7 +154,7 @@ def build_model(
 
     family = [i for i in FAMILY if i in by_indicator]
     if family:
-        _family(model, frame, by_indicator, family, buurten_of)
+        _family(model, frame, by_indicator, family, buurten_of, units, [e for e in extra if e.indicator in FAMILY])
         for ident in family:  # complements are chosen among a parent and its parts too
             positions = by_indicator[ident]
             for parent, pos in positions.items():
@@ -151,9 +168,9 @@ def build_model(
         if ind.suppression == "survey":
             _survey(model, frame, ident, positions, children, value, n, ind.unit, weights)
         elif ind.aggregate == "population_weighted_mean" or ind.unit != "count":
-            _shares(model, frame, ident, positions, children, value, weights)
+            _shares(model, frame, ident, positions, children, value, weights, ind.unit)
         else:
-            _sums(model, frame, ident, positions, children, value)
+            _sums(model, frame, ident, positions, children, value, units, [e for e in extra if e.indicator == ident])
     return model
 
 
@@ -163,13 +180,17 @@ def _family(
     by_indicator: dict[str, dict[str, int]],
     family: list[str],
     buurten_of: Mapping[str, Sequence[str]],
+    units: Mapping[str, Sequence[str]],
+    extra: Sequence[Extra],
 ) -> None:
     buurten = sorted({b for codes in buurten_of.values() for b in codes})
-    persons = {b: model.columns(len(SETS)) for b in buurten}
-    households = {b: model.columns(len(SETS)) for b in buurten}
-    for b in buurten:
+    parts = {b: list(units.get(b, (b,))) for b in buurten}
+    all_units = [u for b in buurten for u in parts[b]]
+    persons = {u: model.columns(len(SETS)) for u in all_units}
+    households = {u: model.columns(len(SETS)) for u in all_units}
+    for u in all_units:
         for chosen in DOWN_CLOSED:
-            idx = [*households[b][list(chosen)], *persons[b][list(chosen)]]
+            idx = [*households[u][list(chosen)], *persons[u][list(chosen)]]
             model.row(-np.inf, 0.0, idx, [1.0] * len(chosen) + [-1.0] * len(chosen))
     which: dict[str, tuple[dict[str, np.ndarray], list[int]]] = {}
     for r in REGELINGEN:
@@ -181,7 +202,7 @@ def _family(
     for ident in family:
         atoms, sets = which[ident]
         for code, pos in by_indicator[ident].items():
-            cols = [int(c) for b in buurten_of.get(code, ()) for c in atoms[b][sets]]
+            cols = [int(c) for b in buurten_of.get(code, ()) for u in parts[b] for c in atoms[u][sets]]
             model.cells[pos] = Cell(
                 pos,
                 ident,
@@ -192,6 +213,14 @@ def _family(
             )
             areas.setdefault(code, []).append(pos)
     model.groups.extend(tuple(p) for p in areas.values())
+    for e in extra:
+        if not e.units or any(u not in persons for u in e.units):
+            continue  # an area of the earlier release outside this gemeente's units
+        atoms, sets = which[e.indicator]
+        cols = [int(c) for u in e.units for c in atoms[u][sets]]
+        model.cells[e.position] = Cell(
+            e.position, e.indicator, e.code, e.level, "count", (np.asarray(cols, dtype=np.int32), np.ones(len(cols)))
+        )
 
 
 def _consistent(parent: float, total: float) -> bool:
@@ -205,11 +234,29 @@ def _sums(
     positions: dict[str, int],
     children: Mapping[str, Sequence[str]],
     value: np.ndarray,
+    units: Mapping[str, Sequence[str]] | None = None,
+    extra: Sequence[Extra] = (),
 ) -> None:
     cols = {}
     for code, pos in positions.items():
         cols[code] = int(model.columns(1)[0])
         model.cells[pos] = Cell(pos, ident, code, str(frame.level.iloc[pos]), "count", _single(cols[code]))
+    if extra:
+        unit_col: dict[str, int] = {}
+        for code in positions:
+            pieces = list((units or {}).get(code, (code,)))
+            if len(pieces) == 1:
+                unit_col[pieces[0]] = cols[code]
+                continue
+            own = [int(c) for c in model.columns(len(pieces))]
+            unit_col.update(zip(pieces, own, strict=True))
+            model.row(0.0, 0.0, [cols[code], *own], [1.0] + [-1.0] * len(own))
+        for e in extra:
+            if e.units and all(u in unit_col for u in e.units):
+                idx = np.asarray([unit_col[u] for u in e.units], dtype=np.int32)
+                model.cells[e.position] = Cell(
+                    e.position, e.indicator, e.code, e.level, "count", (idx, np.ones(len(idx)))
+                )
     present = set(positions)
     for parent, pos in positions.items():
         parts = _parts(parent, children, present)
@@ -229,11 +276,12 @@ def _shares(
     children: Mapping[str, Sequence[str]],
     value: np.ndarray,
     weights: Mapping[str, float],
+    unit: str = "percent",
 ) -> None:
     cols = {}
     for code, pos in positions.items():
-        cols[code] = int(model.columns(1, 0.0, 100.0)[0])
-        model.cells[pos] = Cell(pos, ident, code, str(frame.level.iloc[pos]), "share", _single(cols[code]))
+        cols[code] = int(model.columns(1, 0.0, VALUE_RANGE.get(unit, 100.0))[0])
+        model.cells[pos] = Cell(pos, ident, code, str(frame.level.iloc[pos]), "share", _single(cols[code]), unit=unit)
     present = set(positions)
     for parent, pos in positions.items():
         parts = [p for p in _parts(parent, children, present) if np.isfinite(value[positions[p]])]
@@ -263,7 +311,7 @@ def _survey(
     with_n = {code: pos for code, pos in positions.items() if np.isfinite(n[pos]) or not np.isfinite(value[pos])}
     without_n = {code: pos for code, pos in positions.items() if code not in with_n}
     if without_n:
-        _shares(model, frame, ident, without_n, children, value, weights)
+        _shares(model, frame, ident, without_n, children, value, weights, unit)
     top = VALUE_RANGE.get(unit, 100.0)
     cols: dict[str, tuple[int, int]] = {}
     for code, pos in with_n.items():

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.codes import LEVELS
-from atlas.pipeline.audit.model import Cell, Model
+from atlas.pipeline.audit.model import VALUE_RANGE, Cell, Model
 from atlas.pipeline.audit.solver import Bounds
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,23 @@ class PeriodState:
     allowed: np.ndarray
     """Cells that may be withheld as a complement (published, with a value above 0, below the gemeente)."""
     unprotected: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    fixed: dict[int, tuple[float, float]] = field(default_factory=dict)
+    """Cells of earlier releases (positions after the frame's): what they published, which never changes."""
+    required: dict[int, float] = field(default_factory=dict)
+    """The width an earlier release's withheld cell must keep (when less than the protection interval)."""
+
+
+class Contradicted(ValueError):
+    """The figures of an earlier release cannot hold together with the current data (the data were revised)."""
 
 
 def _knowledge(bounds: Bounds, cell: Cell, state: PeriodState, rules: Rules) -> None:
     """Set what the attacker knows of ``cell`` in ``state``."""
     frame = state.frame
     pos = cell.position
+    if pos in state.fixed:
+        bounds.know(pos, *state.fixed[pos])
+        return
     value = float(frame.value.to_numpy(dtype="float64")[pos])
     if not math.isfinite(value):  # missing: the attacker knows nothing of it
         bounds.know(pos, -np.inf, np.inf)
@@ -106,7 +117,8 @@ def _required(cell: Cell, frame: pd.DataFrame, rules: Rules) -> float:
         return float(rules.protection)
     if math.isfinite(float(frame.n.to_numpy(dtype="float64")[cell.position])):
         return float(rules.protection)
-    return 1.0  # a share without n (a survey value without respondents): not pinned
+    # a share without n (a survey value without respondents): protection percent of its scale (10 points of 100 %)
+    return rules.protection / 100.0 * VALUE_RANGE.get(cell.unit, 100.0)
 
 
 def _pooled_short(pos: int, model: Model, state: PeriodState, rules: Rules) -> bool:
@@ -147,19 +159,38 @@ def protect_period(
     level, then the smallest value) and the primary is looked at again.
     """
     frame = state.frame
-    value = frame.value.to_numpy(dtype="float64")
-    n = frame.n.to_numpy(dtype="float64")
+    total = len(state.primary)
+    value = np.full(total, np.nan)
+    value[: len(frame)] = frame.value.to_numpy(dtype="float64")
+    n = np.full(total, np.nan)
+    n[: len(frame)] = frame.n.to_numpy(dtype="float64")
     # what withholding a cell costs (information lost): a count's people, a survey's or share's respondents
     size = np.array(
-        [value[p] if model.cells[p].kind == "count" or not math.isfinite(n[p]) else n[p] for p in range(len(frame))]
-        if len(frame)
-        else [],
+        [
+            value[p] if p not in model.cells or model.cells[p].kind == "count" or not math.isfinite(n[p]) else n[p]
+            for p in range(total)
+        ],
         dtype="float64",
     )
     size = np.nan_to_num(size, nan=0.0)
     bounds = Bounds(model)
+    for pos in state.fixed:
+        _knowledge(bounds, model.cells[pos], state, rules)
+    # an earlier release's withheld cell keeps the protection interval, or, when that release alone already pinned
+    # it narrower (a complement, which needs none), the width it had: the new release must not narrow it further
+    for pos in [p for p in state.fixed if state.primary[p]]:
+        found = bounds.bounds(pos)
+        state.required[pos] = min(float(rules.protection), _width(found, model.cells[pos], frame))
     for cell in model.cells.values():
-        _knowledge(bounds, cell, state, rules)
+        if cell.position not in state.fixed:
+            _knowledge(bounds, cell, state, rules)
+    if state.fixed and state.primary.any():
+        probe = int(np.flatnonzero(state.primary)[0])
+        if (
+            probe in model.cells
+            and bounds.bounds(probe, "n" if model.cells[probe].kind == "survey" else "value") is None
+        ):
+            raise Contradicted("the earlier releases' figures of this period contradict the current ones")
     neighbours = _neighbours(model)
     favoured = set(preferred)
     level_rank = {level: i for i, level in enumerate(LEVELS)}
@@ -178,7 +209,7 @@ def protect_period(
             log.warning("privacy audit: the model contradicts %s %s; left unprotected", cell.indicator, cell.code)
             return math.inf, set()
         width = _width(found[0], cell, frame)
-        lacking = _required(cell, frame, rules) - width
+        lacking = state.required.get(pos, _required(cell, frame, rules)) - width
         limits = found[1]
         if lacking <= 0 and _pooled_short(pos, model, state, rules):
             lacking = 0.5
@@ -209,7 +240,7 @@ def protect_period(
         if found is not None and found[1] - found[0] < EPS:
             state.withheld[pos] = False
             _knowledge(bounds, model.cells[pos], state, rules)
-    unprotected = np.zeros(len(frame), dtype=bool)
+    unprotected = np.zeros(total, dtype=bool)
     unprotected[list(hopeless)] = True
     state.unprotected = unprotected
     return state
