@@ -55,7 +55,8 @@ def test_pages_and_downloads_say_n_is_unknown(tmp_path):
     csv = pd.read_csv(io.StringIO(client.get("/download/eenzaamheid.csv?niveau=buurt&jaar=2023").data.decode()))
     published = csv[csv.code == "BU01930101"].iloc[0]
     assert published.opmerking == "n onbekend" and published.waarde == 12.5
-    assert csv[csv.code == "BU01930102"].opmerking.isna().all()  # withheld: no remark that tells anything
+    # withheld: the one label every withheld value has, nothing that tells why
+    assert (csv[csv.code == "BU01930102"].opmerking == "niet gepubliceerd (privacy)").all()
     profile = client.get("/gebied/BU01930101").data.decode()
     assert "n = onbekend" in profile
     checks = client.get("/kaart/eenzaamheid?niveau=buurt&jaar=2023").data.decode()

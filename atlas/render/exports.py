@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 
 from atlas.artifact import Artifact
-from atlas.artifact.status import publishable, shown_statuses
+from atlas.artifact.status import Status, publishable, shown_statuses
 from atlas.crs import WEB
 from atlas.errors import NotFound
 from atlas.render.maps import N_UNKNOWN
@@ -69,12 +69,14 @@ def table(selection: Selection, artifact: Artifact | None = None) -> pd.DataFram
     for column, name in OPTIONAL.items():
         if column in src.columns:
             out[name] = src[column].to_numpy()
-    unknown_n = (ind.suppression == "survey") & publishable(src) & src["n"].isna().to_numpy()
-    out["opmerking"] = np.where(unknown_n, f"n {N_UNKNOWN}", "")
-    if artifact is not None and selection.level == "stadsdeel":
-        out["indeling"] = [str(artifact.areas.grouping(code)) for code in out["code"]]
     published = publishable(src)
     out["status"] = shown_statuses(src)
+    # the remark a reader sees: why a value is absent (one label for every withheld value), or that n is unknown
+    unknown_n = (ind.suppression == "survey") & published & src["n"].isna().to_numpy()
+    remark = [Status(s).label if s != Status.PUBLISHED.value else "" for s in out["status"]]
+    out["opmerking"] = np.where(unknown_n, f"n {N_UNKNOWN}", remark)
+    if artifact is not None and selection.level == "stadsdeel":
+        out["indeling"] = [str(artifact.areas.grouping(code)) for code in out["code"]]
     for column in HIDDEN_WHEN_UNPUBLISHED:
         if column in out.columns:
             if out[column].dtype.kind in "fiu":
