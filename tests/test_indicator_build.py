@@ -98,6 +98,7 @@ def test_demo_suppression_is_reported_and_holds(art):
     report = art.manifest["privacy"]
     assert report == {
         "method": "interval",
+        "audited_against": [],
         "min_count": 10,
         "min_respondents": 30,
         "protection": 10,

@@ -100,6 +100,12 @@ def shown_statuses(frame: pd.DataFrame) -> np.ndarray:
     return np.where(shown | withheld, status, Status.MISSING.value).astype(object)
 
 
+def remarks(statuses: np.ndarray) -> np.ndarray:
+    """Per status string of :func:`shown_statuses`: why a reader sees no number (its label), or "" for a number."""
+    labels = {s.value: s.label for s in UNPUBLISHED}
+    return np.array([labels.get(str(s), "") for s in statuses], dtype=object)
+
+
 def present(frame: pd.DataFrame) -> list[Status]:
     """The statuses that occur in a values table, in :class:`Status` order."""
     found = set(shown_statuses(frame).tolist()) if len(frame) else set()

@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 
 from atlas.artifact import Artifact
-from atlas.artifact.status import Status, publishable, shown_statuses
+from atlas.artifact.status import publishable, remarks, shown_statuses
 from atlas.crs import WEB
 from atlas.errors import NotFound
 from atlas.render.maps import N_UNKNOWN
@@ -73,8 +73,7 @@ def table(selection: Selection, artifact: Artifact | None = None) -> pd.DataFram
     out["status"] = shown_statuses(src)
     # the remark a reader sees: why a value is absent (one label for every withheld value), or that n is unknown
     unknown_n = (ind.suppression == "survey") & published & src["n"].isna().to_numpy()
-    remark = [Status(s).label if s != Status.PUBLISHED.value else "" for s in out["status"]]
-    out["opmerking"] = np.where(unknown_n, f"n {N_UNKNOWN}", remark)
+    out["opmerking"] = np.where(unknown_n, f"n {N_UNKNOWN}", remarks(out["status"].to_numpy()))
     if artifact is not None and selection.level == "stadsdeel":
         out["indeling"] = [str(artifact.areas.grouping(code)) for code in out["code"]]
     for column in HIDDEN_WHEN_UNPUBLISHED:
