@@ -144,15 +144,14 @@ def validate(registry: Path | None, sources: Path | None) -> None:
 @_friendly
 def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the atlas for the artifact in BUILD with waitress (a production WSGI server)."""
-    import waitress
-
     from atlas.web import create_app
     from atlas.web.current import ARTIFACT
+    from atlas.web.server import serve as run
 
     app = create_app(build_dir)
     served = app.extensions[ARTIFACT].path
     click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {served})")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="wijkatlas")
+    run(app, host, port, threads)
 
 
 @main.group()
