@@ -106,7 +106,7 @@ def test_search_finds_buurt_and_wijk(client):
     page = _text(client.get("/zoek?q=assendorp"))
     assert re.search(r'href="/gebied/WK\d+">Assendorp<', page)
     assert "/gebied/BU" in page
-    assert "Geen gebied gevonden" in _text(client.get("/zoek?q=qqqqq"))
+    assert "Niets gevonden" in _text(client.get("/zoek?q=qqqqq"))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson", "gpkg"])

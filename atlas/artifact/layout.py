@@ -11,6 +11,8 @@
     DIR/web/<level>.geojson        areas in EPSG:4326, simplified without gaps or overlaps, for the web
     DIR/overlays.gpkg              with groen only: layers trees, parks, addresses; EPSG:28992
     DIR/web/overlay_<layer>.geojson  the point and polygon overlays in EPSG:4326, for the web
+    DIR/addresses.parquet          with groen and BAG fields only: the address book of the search (id, street,
+                                   number, postcode, place, buurt, lon/lat, the address's own 2-22-200 result)
 
 The writer (:mod:`atlas.artifact.writer`) and the reader (:mod:`atlas.artifact.reader`) both take the names from
 here.
@@ -28,6 +30,7 @@ MANIFEST_FILE = "manifest.json"
 REGISTRY_FILE = "layers.yaml"
 WEB_DIR = "web"
 OVERLAYS_FILE = "overlays.gpkg"
+ADDRESSES_FILE = "addresses.parquet"
 
 AREA_COLUMNS = ["code", "naam", "parent"]
 """Columns of every layer of ``areas.gpkg`` (the buurt layer also has ``water``)."""

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyogrio
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.layout import (
+    ADDRESSES_FILE,
     AREA_COLUMNS,
     AREAS_FILE,
     ARTIFACT_VERSION,
@@ -46,6 +48,9 @@ class Artifact:
     areas: Areas
     _web: dict[str, str] = field(default_factory=dict, repr=False)
     _available: pd.DataFrame | None = field(default=None, repr=False)
+    _addresses: pd.DataFrame | None = field(default=None, repr=False)
+    _address_ids: pd.Index | None = field(default=None, repr=False)
+    _address_sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
@@ -96,6 +101,37 @@ class Artifact:
         if level not in self._web:
             self._web[level] = (self.path / web_level_file(level)).read_text(encoding="utf-8")
         return self._web[level]
+
+    @property
+    def addresses(self) -> pd.DataFrame | None:
+        """The address book (:mod:`atlas.pipeline.addressbook`), sorted by folded street and number; None when the
+        build had no addresses with BAG fields."""
+        if self._addresses is None:
+            path = self.path / ADDRESSES_FILE
+            if not path.is_file():
+                return None
+            self._addresses = pd.read_parquet(path)
+        return self._addresses
+
+    def address_sorted(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """One column of the address book sorted (for binary search), and the book's row of each sorted value;
+        empty without an address book. The book is sorted by ``key`` already."""
+        if column not in self._address_sorted:
+            book = self.addresses
+            values = np.asarray([] if book is None else book[column], dtype=str)
+            order = np.arange(len(values)) if column == "key" else np.argsort(values, kind="stable")
+            self._address_sorted[column] = (values[order], order)
+        return self._address_sorted[column]
+
+    def address(self, adres: str) -> dict[str, Any] | None:
+        """One row of the address book by its id (``8011AB-12A``), or None."""
+        book = self.addresses
+        if book is None:
+            return None
+        if self._address_ids is None:
+            self._address_ids = pd.Index(book["adres"])
+        position = self._address_ids.get_indexer(pd.Index([adres]))[0]
+        return None if position < 0 else {str(k): v for k, v in book.iloc[int(position)].items()}
 
     def overlay_path(self, layer: str) -> Path | None:
         """The EPSG:4326 GeoJSON of a point or polygon overlay, or None when the build wrote none."""

@@ -22,6 +22,7 @@ import shapely
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.layout import (
+    ADDRESSES_FILE,
     AREA_COLUMNS,
     AREAS_FILE,
     ARTIFACT_VERSION,
@@ -120,11 +121,13 @@ def write_artifact(
     *,
     overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
     web_overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
+    addresses: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Write the artifact atomically and return the manifest as written.
 
     ``overlays`` go to ``overlays.gpkg`` (one layer each, EPSG:28992, for QGIS); ``web_overlays`` to
-    ``web/overlay_<name>.geojson`` (EPSG:4326, for the map pages). A values table in which a row that may not be
+    ``web/overlay_<name>.geojson`` (EPSG:4326, for the map pages); ``addresses`` (the address book) to
+    ``addresses.parquet``. A values table in which a row that may not be
     shown (:func:`~atlas.artifact.status.publishable`) still carries a number is refused before anything is written.
     """
     leaking = check_withheld(values)
@@ -143,6 +146,8 @@ def write_artifact(
             _write_gpkg(tmp / OVERLAYS_FILE, overlays)
         for name, frame in (web_overlays or {}).items():
             (tmp / web_overlay_file(name)).write_text(_web_overlay(frame), encoding="utf-8")
+        if addresses is not None:
+            addresses.to_parquet(tmp / ADDRESSES_FILE, index=False)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             **manifest,

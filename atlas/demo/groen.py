@@ -3,7 +3,8 @@
 Per buurt, from its traits (:mod:`atlas.demo.traits`):
 
 - **addresses**: one per household (2024), with ``inwoners`` summing to the buurt's population; spread over
-  the buurt outside its parks, clustered in a few hamlets in rural buurten;
+  the buurt outside its parks, clustered in a few hamlets in rural buurten; with made-up BAG fields (street,
+  number, postcode, place: :mod:`atlas.demo.addresses`) for the address search;
 - **parks**: residential buurten get a share of park that grows with their greenness (dense old buurten
   little, park-rich ones much), plus sometimes a pocket park below the 0.5 ha minimum; rural buurten get woods
   (canopy that no tree register lists);
@@ -25,6 +26,7 @@ import numpy as np
 import pyogrio
 import shapely
 
+from atlas.demo.addresses import address_fields
 from atlas.demo.canopy_raster import write_canopy_tif
 from atlas.demo.geometry import CRS, DemoGeometry
 from atlas.demo.gpkg import FIXED_TIMESTAMP, gdal_config, quiet
@@ -148,9 +150,16 @@ def write_groen(folder: Path, geometry: DemoGeometry, traits: BuurtTraits, seed:
     ]
     addresses = np.vstack([b.addresses for b in buurten])
     residents = np.concatenate([b.residents for b in buurten])
+    fields = address_fields(
+        [b.addresses for b in buurten],
+        [str(c) for c in traits.codes],
+        [str(w) for w in traits.wijk],
+        str(geometry.gemeente.gemeentenaam.iloc[0]),
+        seed,
+    )
     _write_layer(
         folder / ADDRESSES_FILE,
-        gpd.GeoDataFrame({"inwoners": residents}, geometry=shapely.points(np.round(addresses, 2)), crs=CRS),
+        gpd.GeoDataFrame({"inwoners": residents, **fields}, geometry=shapely.points(np.round(addresses, 2)), crs=CRS),
     )
     parks = np.concatenate([b.parks for b in buurten])
     parks = shapely.set_precision(parks, 0.01)

@@ -302,6 +302,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         p.registry,
         overlays=overlay_layers(groen) if groen is not None else None,
         web_overlays=web_overlay_layers(groen) if groen is not None else None,
+        addresses=groen.book if groen is not None else None,
     )
     log.info("artifact written to %s (%d values)", out, len(values))
     return manifest

@@ -28,9 +28,11 @@ def area_svg(
     *,
     context_codes: set[str] | None = None,
     width: int = 320,
+    mark: tuple[float, float] | None = None,
+    mark_label: str = "",
 ) -> str:
     """The area ``code`` (of ``level``) filled, on the outlines of the areas of ``context_level`` (those in
-    ``context_codes`` when given)."""
+    ``context_codes`` when given); ``mark`` (lon, lat) is drawn as a point, named ``mark_label``."""
     context = json.loads(artifact.web_geojson(context_level))["features"]
     if context_codes is not None:
         context = [f for f in context if f["properties"]["code"] in context_codes]
@@ -45,14 +47,11 @@ def area_svg(
     height = max(120, round(width * span_y / span_x))
     scale = min((width - 8) / span_x, (height - 8) / span_y)
 
+    def at(x: float, y: float) -> str:
+        return f"{4 + (x - min(xs)) * kx * scale:.1f},{4 + (max(ys) - y) * scale:.1f}"
+
     def path(rings: list[list[list[float]]]) -> str:
-        out = []
-        for ring in rings:
-            points = " ".join(
-                f"{4 + (x - min(xs)) * kx * scale:.1f},{4 + (max(ys) - y) * scale:.1f}" for x, y, *_ in ring
-            )
-            out.append(f"M{points}Z")
-        return " ".join(out)
+        return " ".join("M" + " ".join(at(x, y) for x, y, *_ in ring) + "Z" for ring in rings)
 
     parts = [
         f'<svg class="minimap" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -68,5 +67,11 @@ def area_svg(
         f'<path d="{path(_rings(target[0]["geometry"]))}" fill="{HIGHLIGHT}" fill-opacity="0.75" '
         f'stroke="{HIGHLIGHT}" stroke-width="2" fill-rule="evenodd"/>'
     )
+    if mark is not None:
+        cx, cy = at(*mark).split(",")
+        parts.append(
+            f'<circle class="adres" cx="{cx}" cy="{cy}" r="6" fill="#ffb000" stroke="#000" stroke-width="2">'
+            f"<title>{html.escape(mark_label)}</title></circle>"
+        )
     parts.append("</svg>")
     return "".join(parts)

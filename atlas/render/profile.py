@@ -198,8 +198,13 @@ def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, c
     )
 
 
-def _minimap(artifact: Artifact, area: Area, parent: Area | None) -> str:
-    """A buurt among the buurten of its stadsdeel (or wijk); a wijk among all wijken; larger areas on the city."""
+def _minimap(artifact: Artifact, area: Area, parent: Area | None, mark: tuple[float, float] | None = None) -> str:
+    """A buurt among the buurten of its stadsdeel (or wijk); a wijk among all wijken; larger areas on the city.
+    ``mark`` (lon, lat): an address in a buurt, shown with the buurt among its wijk's buurten."""
+    if area.level == "buurt" and mark is not None and parent is not None:
+        buurten = artifact.areas.level("buurt")
+        in_wijk = set(buurten.code[buurten.parent == parent.code])
+        return area_svg(artifact, "buurt", area.code, "buurt", context_codes=in_wijk, mark=mark, mark_label="adres")
     if area.level == "buurt" and parent is not None:
         wijken = artifact.areas.level("wijk")
         sd = wijken.loc[wijken.code == parent.code, "parent"]
@@ -223,8 +228,9 @@ def _stadsdeel_of(artifact: Artifact, area: Area, parent: Area | None) -> Area |
     return up if up is not None and up.level == "stadsdeel" else None
 
 
-def profile(artifact: Artifact, code: str) -> Profile:
-    """The profile of the buurt, wijk, stadsdeel or gemeente ``code``."""
+def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None = None) -> Profile:
+    """The profile of the buurt, wijk, stadsdeel or gemeente ``code``; ``mark`` (lon, lat) an address on its
+    minimap."""
     area = find_area(artifact, code)
     parent = _parent(artifact, area)
     gemeente = artifact.areas.level("gemeente")
@@ -255,7 +261,7 @@ def profile(artifact: Artifact, code: str) -> Profile:
         parent=parent,
         city=city,
         children=_children(artifact, area),
-        minimap=_minimap(artifact, area, parent),
+        minimap=_minimap(artifact, area, parent, mark),
         groups=[groups[t] for t in sorted(groups, key=lambda t: order.get(t, len(order)))],
         stapeling=stapeling,
         findings=page_findings(artifact, code=area.code),

@@ -214,12 +214,16 @@ def codes_within(artifact: Artifact, level: str, stadsdeel: str | None) -> set[s
     return set(buurten.code[buurten.parent.isin(wijk_codes)])
 
 
+def dutch_number(value: float, decimals: int = 0) -> str:
+    """A number as Dutch text: decimal comma, thousands dot (``5.000``, ``12,5``)."""
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def format_value(value: float | None, indicator: Indicator) -> str:
     """A value as the Dutch UI shows it: decimal comma, thousands dot, unit."""
     if value is None or pd.isna(value):
         return ""
-    text = f"{value:,.{indicator.decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return indicator.with_unit(text)
+    return indicator.with_unit(dutch_number(value, indicator.decimals))
 
 
 _STEP = r" \((?:benadering: gewogen naar inwoners, )?berekend uit [^()]+\)"

@@ -21,6 +21,7 @@ from rasterio.errors import RasterioIOError
 
 from atlas.crs import RD_NEW, crs_problem
 from atlas.errors import SourcesError
+from atlas.sources.addresses import read_address_fields
 from atlas.sources.spec.groen import CanopyInput, VectorInput
 
 _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6  # shapely type ids
@@ -58,8 +59,9 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0]) + 1
 
 
-def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.GeoDataFrame:
-    """Points (trees, addresses) as ``row`` (feature number), optional ``residents`` and geometry in ``crs``.
+def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW, *, addresses: bool = False) -> gpd.GeoDataFrame:
+    """Points (trees, addresses) as ``row`` (feature number), optional ``residents`` and geometry in ``crs``;
+    with ``addresses`` also the BAG fields the file has (:func:`~atlas.sources.addresses.read_address_fields`).
 
     Multipoints with one point are accepted; empty geometries and other types are an error naming the row.
     """
@@ -85,6 +87,10 @@ def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.GeoDa
     out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
     if vector.residents is not None:
         out["residents"] = _residents(frame, vector, entry)
+    fields = read_address_fields(frame, vector, entry) if addresses else None
+    if fields is not None:
+        for column in fields.columns:
+            out[column] = fields[column].array
     return _to_crs(out, crs, vector, entry)
 
 

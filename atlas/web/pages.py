@@ -9,10 +9,11 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from atlas.errors import BadRequest, NotFound
+from atlas.render.address import address_card
 from atlas.render.goals import goal_card
 from atlas.render.mapview import map_view
 from atlas.render.profile import profile
-from atlas.render.search import search_areas
+from atlas.render.search import search
 from atlas.render.selection import (
     WEB_LEVELS,
     availability,
@@ -120,7 +121,14 @@ def kaart(indicator: str) -> Response:
 @cached
 def gebied(code: str) -> Response:
     art = artifact()
-    return _html(render_template("gebied.html", art=art, p=profile(art, code)))
+    adres = request.args.get("adres")
+    card = None
+    if adres is not None:
+        card = address_card(art, adres[:40])
+        if card is None or card.buurt != code:
+            raise NotFound(f"adres {adres[:40]!r} ligt niet in {code[:20]!r}; zoek het via /zoek")
+    mark = (card.lon, card.lat) if card is not None else None
+    return _html(render_template("gebied.html", art=art, p=profile(art, code, mark=mark), address=card))
 
 
 @bp.get("/doelen")
@@ -149,4 +157,7 @@ def zoek() -> Response:
     query = (request.args.get("q") or "").strip()
     if len(query) > 100:
         raise BadRequest("zoekterm is te lang (hoogstens 100 tekens)")
-    return _html(render_template("zoek.html", art=art, q=query, results=search_areas(art, query) if query else []))
+    results = search(art, query) if query else []
+    if len(results) == 1:  # one hit: go there
+        return Response(status=303, headers={"Location": results[0].url})
+    return _html(render_template("zoek.html", art=art, q=query, results=results, addresses=art.addresses is not None))

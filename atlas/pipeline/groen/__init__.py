@@ -23,10 +23,11 @@ from atlas.artifact.areas import Areas
 from atlas.codes import LEVELS
 from atlas.crs import RD_NEW
 from atlas.findings import Findings
+from atlas.pipeline.addressbook import address_book
 from atlas.pipeline.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
 from atlas.pipeline.groen.canopy import CanopySums, area_index, canopy_cover, canopy_sums
 from atlas.sources.groen import check_canopy, read_points, read_polygons
-from atlas.sources.spec.groen import PARAMETERS, GroenSpec
+from atlas.sources.spec.groen import ADDRESS_FIELDS, PARAMETERS, GroenSpec
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class GroenResult:
     trees: gpd.GeoDataFrame
     parks: gpd.GeoDataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    book: pd.DataFrame | None = None
+    """The address book for the search (:func:`~atlas.pipeline.addressbook.address_book`), when the addresses
+    file has the BAG fields."""
 
 
 def _area_of(areas: Areas, buurt_codes: np.ndarray) -> dict[str, np.ndarray]:
@@ -115,7 +119,7 @@ def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = Non
     raster = check_canopy(spec.canopy)
     trees = read_points(spec.trees, "groen.trees", RD_NEW)
     parks = read_polygons(spec.parks, "groen.parks", RD_NEW)
-    addresses = read_points(spec.addresses, "groen.addresses", RD_NEW)
+    addresses = read_points(spec.addresses, "groen.addresses", RD_NEW, addresses=True)
     log.info("groen: %d trees, %d parks, %d addresses", len(trees), len(parks), len(addresses))
 
     # every level in one pass over the raster: the zones may overlap
@@ -135,7 +139,10 @@ def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = Non
         buurt = locate(per_address.geometry.values, areas.level(LEVELS[0]))
     area_of = _area_of(areas, buurt)
     per_address["buurt"] = buurt
+    fields = [f for f in ADDRESS_FIELDS if f in addresses.columns]
+    per_address[fields] = addresses[fields]
     shares = area_shares(per_address, area_of)
+    book = address_book(per_address, spec.addresses.path.name, findings)
 
     period = str(spec.year)
     canopy_rows = pd.DataFrame(
@@ -174,19 +181,22 @@ def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = Non
             "addresses": len(per_address),
             "residents": float(per_address.residents.sum()),
             "addresses_outside_buurten": outside,
+            "addresses_searchable": 0 if book is None else len(book),
         },
     }
-    return GroenResult(values=values, per_address=per_address, trees=trees, parks=parks, manifest=manifest)
+    return GroenResult(values=values, per_address=per_address, trees=trees, parks=parks, manifest=manifest, book=book)
 
 
 def overlay_layers(result: GroenResult) -> dict[str, gpd.GeoDataFrame]:
     """The layers of ``overlays.gpkg`` (EPSG:28992): trees, parks and addresses.
 
-    The addresses layer holds the per-address criteria and the buurt, not the residents per address.
+    The addresses layer holds the BAG fields (when given), the per-address criteria and the buurt, not the
+    residents per address.
     """
     trees = result.trees[["row", "geometry"]]
     parks = result.parks[["row", "geometry"]].assign(area_m2=result.parks.area.round(1))
     columns = ["buurt", "trees", "canopy_pct", "park_m", "trees_ok", "canopy_ok", "park_ok", "all_ok"]
+    columns = [*(f for f in ADDRESS_FIELDS if f in result.per_address.columns), *columns]
     addresses = result.per_address[[*columns, "geometry"]]
     addresses = addresses.assign(park_m=addresses.park_m.replace(np.inf, np.nan).round(1))
     return {"trees": trees, "parks": parks, "addresses": addresses}

@@ -8,6 +8,8 @@
       trees: {path: trees.gpkg}                      # points; optional layer
       parks: {path: parks.gpkg}                      # polygons; optional layer
       addresses: {path: addresses.gpkg, residents: inwoners}   # points; without residents each counts 1
+      # optional: the BAG fields for the address search, where the file names them otherwise (PDOK's BAG):
+      # addresses: {path: bag.gpkg, fields: {straat: openbare_ruimte_naam, woonplaats: woonplaats_naam}}
       params: {trees_min: 2, trees_radius_m: 25, canopy_min_pct: 22, canopy_level: buurt,
                park_max_distance_m: 200, park_min_area_m2: 5000}
 
@@ -59,6 +61,11 @@ PARAMETERS = parameters(GroenParams)
 """Every parameter of the 2-22-200 norm with its default, range and meaning."""
 
 
+ADDRESS_FIELDS = ("straat", "huisnummer", "huisletter", "toevoeging", "postcode", "woonplaats")
+"""The BAG fields an addresses file may carry for the address search (``openbare ruimte``, ``huisnummer``,
+``huisletter``, ``huisnummertoevoeging``, ``postcode``, ``woonplaats``)."""
+
+
 @dataclass(frozen=True)
 class VectorInput:
     """A vector file (GeoPackage, GeoJSON, shapefile, ...) in any CRS; ``layer`` picks one layer."""
@@ -66,6 +73,13 @@ class VectorInput:
     path: Path
     layer: str | None = None
     residents: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    """Addresses only: (BAG field, column of the file) for the fields the file names otherwise (default: a column
+    named like the field, where the file has one)."""
+
+    def column_of(self, field: str) -> str:
+        """The file's column for an :data:`ADDRESS_FIELDS` field."""
+        return dict(self.fields).get(field, field)
 
 
 @dataclass(frozen=True)
@@ -105,10 +119,16 @@ def parse_params(file: Path, raw: Any) -> GroenParams:
     return read_parameters(s, GroenParams)
 
 
-def _vector(file: Path, entry: str, raw: Any, roots: Sequence[Path], *, residents: bool = False) -> VectorInput:
-    allowed = ("path", "layer", "residents") if residents else ("path", "layer")
+def _vector(file: Path, entry: str, raw: Any, roots: Sequence[Path], *, addresses: bool = False) -> VectorInput:
+    allowed = ("path", "layer", "residents", "fields") if addresses else ("path", "layer")
     s = _section(file, entry, raw, allowed, roots)
-    return VectorInput(path=s.path(), layer=s.text("layer"), residents=s.text("residents") if residents else None)
+    fields: tuple[tuple[str, str], ...] = ()
+    named = s.sub("fields", ADDRESS_FIELDS) if addresses else None
+    if named is not None:
+        fields = tuple((name, column) for name in ADDRESS_FIELDS if (column := named.text(name)) is not None)
+    return VectorInput(
+        path=s.path(), layer=s.text("layer"), residents=s.text("residents") if addresses else None, fields=fields
+    )
 
 
 def _canopy(file: Path, raw: Any, roots: Sequence[Path]) -> CanopyInput:
@@ -132,6 +152,6 @@ def parse_groen(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> GroenSpe
         canopy=_canopy(file, s.data["canopy"], roots),
         trees=_vector(file, "groen.trees", s.data["trees"], roots),
         parks=_vector(file, "groen.parks", s.data["parks"], roots),
-        addresses=_vector(file, "groen.addresses", s.data["addresses"], roots, residents=True),
+        addresses=_vector(file, "groen.addresses", s.data["addresses"], roots, addresses=True),
         params=parse_params(file, s.data.get("params")),
     )
