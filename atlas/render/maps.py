@@ -7,6 +7,7 @@ around the map (legend, explanations, the accessible table) is plain HTML.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
     Status.MISSING: {"fillColor": "#ffffff", "fillOpacity": 0.6, "color": "#6b6b6b", "weight": 1, "dashArray": "4 3"},
 }
 """How an area without a published value is drawn, per status: never in a colour of the classes."""
+
+FOLIUM_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>", re.IGNORECASE)
+"""Folium's viewport tag, which forbids zooming; the page template sets one that allows it."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,8 @@ def map_parts(fmap: folium.Map) -> MapParts:
     for child in root._children.values():  # what Figure.render does before its template
         child.render()
     head = root.header.render()  # type: ignore[attr-defined]
+    # the page has its own viewport; Folium's forbids pinch zoom (user-scalable=no, WCAG 1.4.4)
+    head = FOLIUM_VIEWPORT.sub("", head)
     body = root.html.render()  # type: ignore[attr-defined]
     script = root.script.render()  # type: ignore[attr-defined]
     return MapParts(head=head, body=body, script=script)
