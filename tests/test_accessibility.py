@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def _pages(demo) -> list[str]:
+def page_types(demo) -> list[str]:
+    """One URL of every page type (with the variants that lay out differently)."""
     book = demo.addresses
     adres = book.iloc[len(book) // 2]
     buurt = demo.areas.level("buurt").code.iloc[5]
@@ -48,7 +49,7 @@ def test_no_page_type_violates_wcag_21_aa(page, live_server, demo_build, axe):
     import atlas
 
     found = {}
-    for path in _pages(atlas.Artifact.open(demo_build)):
+    for path in page_types(atlas.Artifact.open(demo_build)):
         page.goto(f"{live_server}{path}")
         page.wait_for_load_state("networkidle")
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
