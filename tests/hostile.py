@@ -32,7 +32,9 @@ QUERY = '<img src=x onerror="window.__pwned=9">'
 
 def _rename(gpkg: Path, layer: str, code_column: str, name_column: str, names: dict[str, str]) -> None:
     frame = pyogrio.read_dataframe(gpkg, layer=layer)
-    frame[name_column] = [names.get(code, name) for code, name in zip(frame[code_column], frame[name_column])]
+    frame[name_column] = [
+        names.get(code, name) for code, name in zip(frame[code_column], frame[name_column], strict=True)
+    ]
     pyogrio.write_dataframe(frame, gpkg, layer=layer, driver="GPKG")
 
 
@@ -97,7 +99,10 @@ def hostile_sources(folder: Path) -> dict[str, object]:
     }
     (folder / "extra.yaml").write_text(yaml.safe_dump(extra, allow_unicode=True), encoding="utf-8")
     sources["registry"] = ["extra.yaml"]
-    rows = [{"code": code, "indicator": INDICATOR_ID, "year": 2024, "value": 10.0 + i} for i, code in enumerate(land.buurtcode)]
+    rows = [
+        {"code": code, "indicator": INDICATOR_ID, "year": 2024, "value": 10.0 + i}
+        for i, code in enumerate(land.buurtcode)
+    ]
     pd.DataFrame(rows).to_csv(folder / "hostile.csv", index=False)
     sources["indicators"].append({"path": "hostile.csv", "format": "long", "source": SOURCE_NAME})
     sources_path.write_text(yaml.safe_dump(sources, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -21,7 +21,6 @@ from .hostile import (
     INDICATOR_ID,
     INDICATOR_TITLE,
     OVERLAY_TITLE,
-    PAYLOADS,
     QUERY,
     SOURCE_NAME,
     STADSDEEL_NAME,
