@@ -11,7 +11,7 @@ from atlas.artifact import Artifact
 from atlas.errors import SettingsError
 from atlas.settings import read_settings
 from atlas.web import api, assets, cache, downloads, errors, pages, security
-from atlas.web.current import ARTIFACT, SETTINGS
+from atlas.web.current import ARTIFACT, SETTINGS, VERSION, manifest_hash
 
 
 def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] | None = None) -> Flask:
@@ -30,6 +30,7 @@ def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] 
     app.config.update({k: v for k, v in overrides.items() if not k.startswith("ATLAS_")})
     app.extensions[SETTINGS] = settings
     app.extensions[ARTIFACT] = Artifact.open(settings.build)
+    app.extensions[VERSION] = manifest_hash(app.extensions[ARTIFACT])
     errors.init_app(app)
     security.init_app(app)
     cache.init_app(app)

@@ -5,28 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from atlas.errors import BadRequest, NotFound
 from atlas.render.goals import goal_card
 from atlas.render.mapview import map_view
 from atlas.render.profile import profile
 from atlas.render.search import search_areas
-from atlas.render.selection import (
-    WEB_LEVELS,
-    availability,
-    indicators_with_data,
-    parse_level,
-    parse_stadsdeel,
-    parse_year,
-    select,
-    years_text,
-)
+from atlas.render.selection import WEB_LEVELS, availability, indicators_with_data, select, years_text
 from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
+from atlas.web.params import AreaQuery, ChooserQuery, GoalQuery, MapQuery, Query, SearchQuery, parsed
 
 bp = Blueprint("pages", __name__)
 
@@ -41,8 +32,9 @@ def favicon() -> Response:
 
 
 @bp.get("/")
+@parsed(Query)
 @cached
-def index() -> Response:
+def index(query: Query) -> Response:
     art = artifact()
     reg = art.registry
     present = indicators_with_data(art)
@@ -77,29 +69,20 @@ def index() -> Response:
 
 
 @bp.get("/kaart")
-def kaart_form() -> WerkzeugResponse:
+@parsed(ChooserQuery)
+def kaart_form(query: ChooserQuery) -> WerkzeugResponse:
     """The chooser's form posts here with GET; redirect to the canonical map URL."""
-    indicator = (request.args.get("indicator") or "").strip()
-    if not indicator:
-        raise BadRequest("kies een indicator")
-    artifact().registry.indicator(indicator)
-    query: dict[str, Any] = {
-        k: v for k in ("niveau", "jaar", "stadsdeel") if (v := (request.args.get(k) or "").strip())
-    }
-    return redirect(url_for("pages.kaart", indicator=indicator, **query))
+    args: dict[str, Any] = {k: v for k, v in query.args().items() if k != "indicator"}
+    return redirect(url_for("pages.kaart", indicator=query.indicator, **args))
 
 
 @bp.get("/kaart/<indicator>")
+@parsed(MapQuery)
 @cached
-def kaart(indicator: str) -> Response:
+def kaart(query: MapQuery) -> Response:
     art = artifact()
-    niveau = request.args.get("niveau")
-    level = parse_level(niveau) if niveau else None
-    if level == "gemeente":
-        raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
-    stadsdeel = parse_stadsdeel(art, request.args.get("stadsdeel"))
-    sel = select(art, indicator, level, parse_year(request.args.get("jaar")), levels=WEB_LEVELS)
-    view = map_view(art, sel, map_assets(), stadsdeel=stadsdeel, tiles=settings().tiles)
+    sel = select(art, query.indicator, query.niveau, query.jaar, levels=WEB_LEVELS)
+    view = map_view(art, sel, map_assets(), stadsdeel=query.stadsdeel, tiles=settings().tiles)
     return _html(
         render_template(
             "kaart.html",
@@ -117,15 +100,17 @@ def kaart(indicator: str) -> Response:
 
 
 @bp.get("/gebied/<code>")
+@parsed(AreaQuery)
 @cached
-def gebied(code: str) -> Response:
+def gebied(query: AreaQuery) -> Response:
     art = artifact()
-    return _html(render_template("gebied.html", art=art, p=profile(art, code)))
+    return _html(render_template("gebied.html", art=art, p=profile(art, query.code)))
 
 
 @bp.get("/doelen")
+@parsed(Query)
 @cached
-def doelen() -> Response:
+def doelen(query: Query) -> Response:
     art = artifact()
     reg = art.registry
     return _html(
@@ -134,19 +119,17 @@ def doelen() -> Response:
 
 
 @bp.get("/doelen/<number>")
+@parsed(GoalQuery)
 @cached
-def doel(number: str) -> Response:
-    if not number.isdecimal() or not number.isascii() or len(number) > 2:
-        raise NotFound(f"doelenkaart {number[:20]!r} bestaat niet")
+def doel(query: GoalQuery) -> Response:
     art = artifact()
-    return _html(render_template("doel.html", art=art, card=goal_card(art, int(number))))
+    return _html(render_template("doel.html", art=art, card=goal_card(art, query.number)))
 
 
 @bp.get("/zoek")
+@parsed(SearchQuery)
 @cached
-def zoek() -> Response:
+def zoek(query: SearchQuery) -> Response:
     art = artifact()
-    query = (request.args.get("q") or "").strip()
-    if len(query) > 100:
-        raise BadRequest("zoekterm is te lang (hoogstens 100 tekens)")
-    return _html(render_template("zoek.html", art=art, q=query, results=search_areas(art, query) if query else []))
+    q = query.q
+    return _html(render_template("zoek.html", art=art, q=q, results=search_areas(art, q) if q else []))
