@@ -113,7 +113,10 @@ def test_failed_build_leaves_previous_artifact_byte_for_byte(tmp_path):
     with pytest.raises(SourcesError, match=r"cijfers\.csv, row 4, field 'value'"):
         build(_sources(tmp_path, bad), out)
     assert _hashes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "cijfers.csv", "sources.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "build.versions", "cijfers.csv", "sources.yaml"]
+    assert [p.name for p in (tmp_path / "build.versions").iterdir() if not p.name.startswith(".")] == [
+        out.resolve().name
+    ]
 
 
 def test_cli_build_and_validate(tmp_path):

@@ -110,6 +110,6 @@ def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024)
     registry = registry if registry is not None else load_registry()
     reference = load_reference()
     target = Path(out).resolve()
-    with atomic_directory(target) as staging:
+    with atomic_directory(target, keep=1) as staging:
         write_demo_files(staging, reference, registry, seed)
     return target / SOURCES_FILE
