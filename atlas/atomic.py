@@ -3,10 +3,10 @@
 ``atomic_directory(DIR)`` yields an empty staging folder; when the block succeeds, the folder becomes a version
 and ``DIR`` a relative symbolic link to it::
 
-    DIR -> DIR.versions/20250611T101530Z-3f2a9c81d0e4/      the current version (DIR is the symlink)
-    DIR.versions/20250610T...Z-.../                           earlier versions, the newest ``keep`` kept
-    DIR.versions/.staging-<pid>-<random>/  (+ ``.lock``)      what a running build writes
-    DIR.versions/.lock                                        serialises the short steps below
+    DIR -> DIR.versions/20250611T101530.123456Z-3f2a9c81d0e4/  the current version (DIR is the symlink)
+    DIR.versions/20250610T...Z-.../                             earlier versions, the newest ``keep`` kept
+    DIR.versions/.staging-<pid>-<random>/  (+ ``.lock``)        what a running build writes
+    DIR.versions/.lock                                          serialises the short steps below
 
 The steps: every file and folder of the staging folder is fsynced; the folder is renamed to its version name
 (UTC time and a hash of its content) and the versions folder fsynced; a new symlink is made under a temporary
@@ -37,6 +37,7 @@ import shutil
 import time
 import weakref
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from atlas.errors import InputError
@@ -47,7 +48,8 @@ REMOVING_PREFIX = ".removing-"
 LOCK_SUFFIX = ".lock"
 DEFAULT_KEEP = 3
 """Versions kept by default, the current one included."""
-VERSION_NAME = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}(?:-\d+)?$")
+VERSION_NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{12}(?:-\d+)?$")
+"""UTC time to the microsecond (so names sort by age), then the start of the content's SHA-256."""
 LEGACY_PREFIXES = (".new-", ".old-")
 """Temporary folders of the rename-based scheme before versions: ``.DIR.new-*`` (staging), ``.DIR.old-*``."""
 _RENAME_EXCHANGE = 2
@@ -146,7 +148,7 @@ def _content_hash(folder: Path, digest_file: str | None) -> str:
 
 
 def _version_name(versions: Path, folder: Path, digest_file: str | None, when: float) -> str:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(when))
+    stamp = datetime.fromtimestamp(when, UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     name = f"{stamp}-{_content_hash(folder, digest_file)}"
     candidate, n = name, 1
     while (versions / candidate).exists():
