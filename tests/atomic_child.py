@@ -1,6 +1,6 @@
 """A child process for the kill tests: copy an artifact into ``atomic_directory(TARGET)``, SIGKILLed at step K.
 
-``python tests/atomic_child.py TARGET SOURCE K [KEEP]``: every call of a file-system step (copy, fsync, mkdir,
+``python tests/atomic_child.py TARGET SOURCE K [KEEP]``: every call of a file-system step (the copy as a whole, fsync, mkdir,
 rename, replace, symlink, exchange, unlink, rmtree) counts as a step; at step ``K`` the process kills itself
 with SIGKILL before the step runs (so no ``finally`` block, no atexit handler runs: a real kill). ``K`` 0 never
 kills; then the number of steps is printed, for the test to know how many kill points there are.
@@ -27,7 +27,7 @@ def _counted(owner: Any, name: str, kill_at: int) -> None:
     def step(*args: Any, **kwargs: Any) -> Any:
         global STEPS
         STEPS += 1
-        if STEPS == kill_at:
+        if kill_at == STEPS:
             os.kill(os.getpid(), signal.SIGKILL)
         return original(*args, **kwargs)
 
@@ -38,7 +38,7 @@ def main() -> None:
     target, source, kill_at = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     keep = int(sys.argv[4]) if len(sys.argv) > 4 else atlas.atomic.DEFAULT_KEEP
     for owner, name in [
-        (shutil, "copy2"),
+        (shutil, "copytree"),
         (shutil, "rmtree"),
         (os, "fsync"),
         (Path, "mkdir"),
@@ -50,7 +50,7 @@ def main() -> None:
     ]:
         _counted(owner, name, kill_at)
     with atlas.atomic.atomic_directory(target, keep=keep, digest_file="manifest.json") as staging:
-        shutil.copytree(source, staging, dirs_exist_ok=True, copy_function=shutil.copy2)
+        shutil.copytree(source, staging, dirs_exist_ok=True)
     print(STEPS)
 
 
