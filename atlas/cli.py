@@ -156,12 +156,15 @@ def validate(registry: Path | None, sources: Path | None) -> None:
 def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the atlas for the artifact in BUILD with waitress (a production WSGI server)."""
     from atlas.web import create_app
-    from atlas.web.current import ARTIFACT
+    from atlas.web.current import FOLLOWER
     from atlas.web.server import serve as run
 
     app = create_app(build_dir)
-    served = app.extensions[ARTIFACT].path
-    click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {served})")
+    follower = app.extensions[FOLLOWER]
+    click.echo(
+        f"Wijkatlas on http://{host}:{port}/  (artifact {follower.build}, version {follower.artifact.version}; "
+        f"a new build there is served within {follower.interval:g} s)"
+    )
     run(app, host, port, threads)
 
 

@@ -1,8 +1,8 @@
-"""An in-process LRU of rendered responses, keyed by path, normalised query and build.
+"""An in-process LRU of rendered responses, keyed by path, normalised query and artifact version.
 
 Rendering a map or a profile takes tens to hundreds of milliseconds; serving it again takes microseconds. The key
-includes the SHA-256 of the artifact's manifest, so a new build never serves an old page. Responses carry an ETag
-(the body's hash) and answer a matching If-None-Match with 304.
+includes the version of the request's artifact (:func:`atlas.web.current.version`), so a new build never serves an
+old page. Responses carry an ETag (the body's hash) and answer a matching If-None-Match with 304.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from atlas.artifact.layout import MANIFEST_FILE
-from atlas.web.current import ARTIFACT, SETTINGS
+from atlas.web.current import SETTINGS, version
 from atlas.web.security import secure
 
 CACHE_CONTROL = "public, max-age=300"
@@ -62,9 +61,9 @@ class LRU:
         return len(self._data)
 
 
-def cache_key(build_hash: str) -> str:
+def cache_key(artifact_version: str) -> str:
     query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
-    return f"{build_hash}|{request.path}|{query}"
+    return f"{artifact_version}|{request.path}|{query}"
 
 
 def _respond(entry: Entry) -> Response:
@@ -88,7 +87,7 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         lru: LRU = current_app.extensions["atlas_cache"]
-        key = cache_key(current_app.extensions["atlas_build_hash"])
+        key = cache_key(version())
         entry = lru.get(key)
         if entry is None:
             response = view(*args, **kwargs)
@@ -107,6 +106,4 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def init_app(app: Flask) -> None:
-    manifest = app.extensions[ARTIFACT].path / MANIFEST_FILE
-    app.extensions["atlas_build_hash"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
     app.extensions["atlas_cache"] = LRU(app.extensions[SETTINGS].cache_size)
