@@ -51,7 +51,7 @@ class Follower:
         self._lock = threading.Lock()
         self._seen = signature(self.build)
         self._artifact = Artifact.open(self._seen[0])
-        self._next = clock() + interval
+        self._checked = clock()
         if on_open is not None:
             on_open(self._artifact)
 
@@ -63,9 +63,9 @@ class Follower:
     def current(self) -> Artifact:
         """The version to serve a request that starts now (checked at most every ``interval`` seconds)."""
         now = self._clock()
-        if now >= self._next and self._lock.acquire(blocking=False):  # one request looks; others go on
+        if now - self._checked >= self.interval and self._lock.acquire(blocking=False):  # one looks, others go on
             try:
-                self._next = now + self.interval
+                self._checked = now
                 self._refresh()
             finally:
                 self._lock.release()
