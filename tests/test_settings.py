@@ -25,6 +25,14 @@ def test_environment_values_are_typed():
     assert settings.build == Path("build/demo") and settings.tiles is False and settings.cache_size == 16
 
 
+def test_reload_seconds():
+    assert read_settings({}).reload_seconds == 2
+    assert read_settings({"ATLAS_RELOAD_SECONDS": "0.5"}).reload_seconds == 0.5
+    assert read_settings({"ATLAS_RELOAD_SECONDS": "0"}).reload_seconds == 0
+    with pytest.raises(SettingsError, match=r"did you mean 'ATLAS_RELOAD_SECONDS'"):
+        read_settings({"ATLAS_RELOAD_SECONDSS": "1"})
+
+
 def test_overrides_win_and_may_be_typed():
     settings = read_settings({"ATLAS_TILES": "1"}, {"ATLAS_TILES": False, "ATLAS_CACHE_SIZE": "4"})
     assert settings.tiles is False and settings.cache_size == 4
@@ -42,7 +50,15 @@ def test_a_misspelled_setting_fails_with_a_hint():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("ATLAS_TILES", "misschien"), ("ATLAS_CACHE_SIZE", "0"), ("ATLAS_CACHE_SIZE", "veel")]
+    ("name", "value"),
+    [
+        ("ATLAS_TILES", "misschien"),
+        ("ATLAS_CACHE_SIZE", "0"),
+        ("ATLAS_CACHE_SIZE", "veel"),
+        ("ATLAS_RELOAD_SECONDS", "-1"),
+        ("ATLAS_RELOAD_SECONDS", "nan"),
+        ("ATLAS_RELOAD_SECONDS", "twee"),
+    ],
 )
 def test_a_bad_value_names_the_setting(name, value):
     with pytest.raises(SettingsError, match=rf"environment variable {name}='{value}'"):
