@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from atlas.cli import main
-from atlas.errors import SettingsError
+from atlas.errors import ArtifactError, SettingsError
 from atlas.settings import SETTINGS, read_settings
 from atlas.web import create_app
 
@@ -78,6 +78,14 @@ def test_serving_without_an_artifact_says_how(monkeypatch):
     monkeypatch.delenv("ATLAS_BUILD", raising=False)
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 1 and "pass --build DIR or set ATLAS_BUILD" in result.output
+
+
+def test_serving_a_folder_without_an_artifact_says_so(tmp_path):
+    with pytest.raises(ArtifactError, match=r"missing is not a build artifact \(no manifest.json\); run 'atlas build'"):
+        create_app(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArtifactError, match="is not a build artifact"):
+        create_app(tmp_path / "empty")
 
 
 def test_a_typo_stops_atlas_serve_before_it_listens(monkeypatch, demo_build):

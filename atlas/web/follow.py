@@ -20,6 +20,7 @@ from pathlib import Path
 
 from atlas.artifact import Artifact
 from atlas.artifact.layout import MANIFEST_FILE
+from atlas.errors import ArtifactError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,10 @@ class Follower:
         self._on_open = on_open
         self._clock = clock
         self._lock = threading.Lock()
-        self._seen = signature(self.build)
+        try:
+            self._seen = signature(self.build)
+        except OSError:
+            raise ArtifactError(f"{build} is not a build artifact (no {MANIFEST_FILE}); run 'atlas build'") from None
         self._artifact = Artifact.open(self._seen[0])
         self._checked = clock()
         if on_open is not None:
