@@ -61,5 +61,5 @@ bench: $(STAMP)
 	  else echo "wrk is missing: install Debian's 'wrk' package (the web benchmark is skipped without it)"; fi; }
 	$(BIN)/python -m bench
 
-clean:
+clean:  # build/ holds each artifact's link and its versions folder (build/demo -> demo.versions/...)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

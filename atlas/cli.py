@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from atlas.atomic import DEFAULT_KEEP
 from atlas.errors import AtlasError
 from atlas.settings import describe as describe_settings
 
@@ -77,15 +78,25 @@ def demo(out: Path, seed: int) -> None:
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Artifact directory.")
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), help="Another layers.yaml.")
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=DEFAULT_KEEP,
+    show_default=True,
+    help="Versions kept in OUT.versions, the new one included (never the one a running server reads).",
+)
 @_friendly
-def build(sources: Path, out: Path, registry: Path | None) -> None:
-    """Build the artifact in OUT from the sources file (atomically: a failed build leaves OUT as it was)."""
+def build(sources: Path, out: Path, registry: Path | None, keep: int) -> None:
+    """Build the artifact in OUT from the sources file.
+
+    The build goes to a new folder in OUT.versions/, and OUT becomes a symlink to it in one atomic step: a failed
+    or killed build leaves OUT as it was."""
     from atlas.findings import Finding
     from atlas.layers.registry import load_registry
     from atlas.pipeline.run import build as run_build
 
     start = time.perf_counter()
-    manifest = run_build(sources, out, registry=load_registry(registry) if registry else None)
+    manifest = run_build(sources, out, registry=load_registry(registry) if registry else None, keep=keep)
     _print_findings([Finding.from_dict(f) for f in manifest.get("checks", [])])
     counts = manifest["counts"]
     click.echo(
@@ -145,12 +156,15 @@ def validate(registry: Path | None, sources: Path | None) -> None:
 def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the atlas for the artifact in BUILD with waitress (a production WSGI server)."""
     from atlas.web import create_app
-    from atlas.web.current import ARTIFACT
+    from atlas.web.current import FOLLOWER
     from atlas.web.server import serve as run
 
     app = create_app(build_dir)
-    served = app.extensions[ARTIFACT].path
-    click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {served})")
+    follower = app.extensions[FOLLOWER]
+    click.echo(
+        f"Wijkatlas on http://{host}:{port}/  (artifact {follower.build}, version {follower.artifact.version}; "
+        f"a new build there is served within {follower.interval:g} s)"
+    )
     run(app, host, port, threads)
 
 

@@ -7,6 +7,7 @@ back to a default.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,16 @@ def _positive(text: str) -> int:
     value = int(text.strip())
     if value < 1:
         raise ValueError("must be a whole number of at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError("must be a number of seconds (0 or more)") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("must be a number of seconds (0 or more)")
     return value
 
 
@@ -68,6 +79,14 @@ SETTINGS: tuple[Setting, ...] = (
         "how many rendered pages, downloads and API answers the server keeps in memory",
         _positive,
     ),
+    Setting(
+        "ATLAS_RELOAD_SECONDS",
+        "reload_seconds",
+        "2",
+        "at most this often a request checks whether ATLAS_BUILD now points to another version, which is then "
+        "served as a whole (0: on every request)",
+        _seconds,
+    ),
 )
 """Every setting of the served atlas."""
 
@@ -79,6 +98,7 @@ class Settings:
     build: Path | None
     tiles: bool
     cache_size: int
+    reload_seconds: float
 
 
 def read_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:

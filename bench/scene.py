@@ -144,7 +144,7 @@ def make_scene(folder: Path, seed: int = 3) -> dict[str, Path]:
     done = folder / "scene.json"
     if done.exists() and done.read_text() == stamp and all(p.exists() for p in paths.values()):
         return paths
-    with atomic_directory(folder) as staging:
+    with atomic_directory(folder, keep=1) as staging:
         _write_scene(scene_paths(staging), seed)
         (staging / "scene.json").write_text(stamp)
     return paths

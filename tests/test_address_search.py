@@ -222,4 +222,4 @@ def test_an_address_in_another_buurt_or_unknown_is_404(client, demo, sample):
     other = other[other != row.buurt].iloc[0]
     assert client.get(f"/gebied/{other}?adres={row.adres}").status_code == 404
     assert client.get(f"/gebied/{row.buurt}?adres=9999ZZ-1").status_code == 404
-    assert client.get(f"/gebied/{row.buurt}?adres=<script>").status_code == 404
+    assert client.get(f"/gebied/{row.buurt}?adres=<script>").status_code == 400

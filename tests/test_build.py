@@ -113,7 +113,10 @@ def test_failed_build_leaves_previous_artifact_byte_for_byte(tmp_path):
     with pytest.raises(SourcesError, match=r"cijfers\.csv, row 4, field 'value'"):
         build(_sources(tmp_path, bad), out)
     assert _hashes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "cijfers.csv", "sources.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "build.versions", "cijfers.csv", "sources.yaml"]
+    assert [p.name for p in (tmp_path / "build.versions").iterdir() if not p.name.startswith(".")] == [
+        out.resolve().name
+    ]
 
 
 def test_cli_build_and_validate(tmp_path):
@@ -131,6 +134,18 @@ def test_cli_build_and_validate(tmp_path):
     checks = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["checks"]
     assert [c["kind"] for c in checks if c["severity"] == "warning"] == ["unmatched_codes"]
     assert (tmp_path / "out" / "values.parquet").is_file()
+
+
+def test_cli_build_keeps_versions(tmp_path):
+    sources, out = _sources(tmp_path), tmp_path / "out"
+    for keep, kept in (("2", 1), ("2", 2), ("2", 2), ("1", 1)):
+        result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--out", str(out), "--keep", keep])
+        assert result.exit_code == 0, result.output
+        versions = sorted(p.name for p in (tmp_path / "out.versions").iterdir() if not p.name.startswith("."))
+        assert out.resolve().name == versions[-1] and len(versions) == kept
+    assert Artifact.open(out).version == out.resolve().name
+    result = CliRunner().invoke(main, ["build", "--sources", str(sources), "--out", str(out), "--keep", "0"])
+    assert result.exit_code == 2 and "--keep" in result.output
 
 
 @pytest.mark.parametrize(

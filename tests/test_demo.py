@@ -173,13 +173,17 @@ def test_replaces_an_existing_directory_only_after_success(
     with pytest.raises(RuntimeError):
         write_demo(out, registry=registry)
     assert (out / "stale.txt").read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"], "no temporary directory left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "demo.versions"]
+    assert [p.name for p in (tmp_path / "demo.versions").iterdir()] == [".lock"], "no staging left behind"
 
     monkeypatch.undo()
     sources = write_demo(out, registry=registry)
-    assert sources == out.resolve() / "sources.yaml"
-    assert not (out / "stale.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+    assert sources == out.absolute() / "sources.yaml" and out.is_symlink()
+    assert sources.resolve() == out.resolve() / "sources.yaml"
+    assert not (out / "stale.txt").exists()  # the old folder became a version, and only one is kept
+    assert [p.name for p in (tmp_path / "demo.versions").iterdir() if p.name != ".lock"] == [out.resolve().name]
+    assert write_demo(out, registry=registry) == sources  # again, over the link
+    assert [p.name for p in (tmp_path / "demo.versions").iterdir() if p.name != ".lock"] == [out.resolve().name]
 
 
 def test_copies_the_stadsdelen_table(demo: Path) -> None:

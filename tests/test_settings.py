@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from atlas.cli import main
-from atlas.errors import SettingsError
+from atlas.errors import ArtifactError, SettingsError
 from atlas.settings import SETTINGS, read_settings
 from atlas.web import create_app
 
@@ -23,6 +23,14 @@ def test_defaults():
 def test_environment_values_are_typed():
     settings = read_settings({"ATLAS_BUILD": "build/demo", "ATLAS_TILES": "0", "ATLAS_CACHE_SIZE": "16", "HOME": "/"})
     assert settings.build == Path("build/demo") and settings.tiles is False and settings.cache_size == 16
+
+
+def test_reload_seconds():
+    assert read_settings({}).reload_seconds == 2
+    assert read_settings({"ATLAS_RELOAD_SECONDS": "0.5"}).reload_seconds == 0.5
+    assert read_settings({"ATLAS_RELOAD_SECONDS": "0"}).reload_seconds == 0
+    with pytest.raises(SettingsError, match=r"did you mean 'ATLAS_RELOAD_SECONDS'"):
+        read_settings({"ATLAS_RELOAD_SECONDSS": "1"})
 
 
 def test_overrides_win_and_may_be_typed():
@@ -42,7 +50,15 @@ def test_a_misspelled_setting_fails_with_a_hint():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("ATLAS_TILES", "misschien"), ("ATLAS_CACHE_SIZE", "0"), ("ATLAS_CACHE_SIZE", "veel")]
+    ("name", "value"),
+    [
+        ("ATLAS_TILES", "misschien"),
+        ("ATLAS_CACHE_SIZE", "0"),
+        ("ATLAS_CACHE_SIZE", "veel"),
+        ("ATLAS_RELOAD_SECONDS", "-1"),
+        ("ATLAS_RELOAD_SECONDS", "nan"),
+        ("ATLAS_RELOAD_SECONDS", "twee"),
+    ],
 )
 def test_a_bad_value_names_the_setting(name, value):
     with pytest.raises(SettingsError, match=rf"environment variable {name}='{value}'"):
@@ -62,6 +78,14 @@ def test_serving_without_an_artifact_says_how(monkeypatch):
     monkeypatch.delenv("ATLAS_BUILD", raising=False)
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 1 and "pass --build DIR or set ATLAS_BUILD" in result.output
+
+
+def test_serving_a_folder_without_an_artifact_says_so(tmp_path):
+    with pytest.raises(ArtifactError, match=r"missing is not a build artifact \(no manifest.json\); run 'atlas build'"):
+        create_app(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArtifactError, match="is not a build artifact"):
+        create_app(tmp_path / "empty")
 
 
 def test_a_typo_stops_atlas_serve_before_it_listens(monkeypatch, demo_build):

@@ -267,13 +267,3 @@ def test_a_value_most_areas_share_gets_its_own_class() -> None:
     assert len({classes.color(v) for v in values[values > 0]}) >= 3
     spread = classify(np.linspace(0, 30, 70), indicator)  # no tie: the scheme as configured
     assert spread is not None and len(spread.bins) == indicator.classification.k
-
-
-def test_an_artifact_given_as_a_relative_path_serves_its_overlays(demo_build, monkeypatch):
-    """`make demo` serves `--build build/demo`: files the app sends later must not depend on Flask's root path."""
-    monkeypatch.chdir(demo_build.parent)
-    client = create_app(demo_build.name, {"TESTING": True, "ATLAS_TILES": False}).test_client()
-    for layer in ("trees", "parks"):
-        response = client.get(f"/api/overlays/{layer}")
-        assert response.status_code == 200, layer
-        assert json.loads(response.data)["type"] == "FeatureCollection"

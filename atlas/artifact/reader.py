@@ -7,6 +7,7 @@ and overlays are read when first asked for.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from atlas.artifact.layout import (
     web_overlay_file,
 )
 from atlas.artifact.status import has_data, published_view
+from atlas.atomic import Hold, hold, is_version
 from atlas.codes import LEVELS
 from atlas.errors import ArtifactError
 from atlas.layers.registry import Registry, load_registry
@@ -46,19 +48,27 @@ class Artifact:
     values: pd.DataFrame
     """The values table: only published values have a number (see :mod:`atlas.artifact.status`)."""
     areas: Areas
+    version: str = ""
+    """Which version this is: the name of its version folder (``DIR.versions/<name>``, see :mod:`atlas.atomic`),
+    or for a plain folder ``sha256-`` and the start of its manifest's hash."""
     _web: dict[str, str] = field(default_factory=dict, repr=False)
     _available: pd.DataFrame | None = field(default=None, repr=False)
     _addresses: pd.DataFrame | None = field(default=None, repr=False)
     _address_ids: pd.Index | None = field(default=None, repr=False)
     _address_sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _hold: Hold | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
+        """Open the artifact at ``path``; a symlink made by ``atlas build`` is followed to its current version,
+        and every file is read from that version later on, whatever ``path`` points to by then."""
         path = Path(path).resolve()  # files are served later, whatever the working directory is then
         manifest_path = path / MANIFEST_FILE
         if not manifest_path.is_file():
             raise ArtifactError(f"{path} is not a build artifact (no {MANIFEST_FILE}); run 'atlas build'")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        held = hold(path) if is_version(path) else None  # no build removes this version while it is open
+        raw = manifest_path.read_bytes()
+        manifest = json.loads(raw.decode("utf-8"))
         if manifest.get("artifact_version") != ARTIFACT_VERSION:
             raise ArtifactError(
                 f"{path}: artifact version {manifest.get('artifact_version')} is not "
@@ -74,7 +84,10 @@ class Artifact:
                 grouping = layer[GROUPING_COLUMN] if GROUPING_COLUMN in layer.columns else None
                 layers[level][GROUPING_COLUMN] = "" if grouping is None else grouping.fillna("").astype(str)
         areas = Areas(**layers)
-        return cls(path=path, manifest=manifest, registry=registry, values=values, areas=areas)
+        version = path.name if is_version(path) else f"sha256-{hashlib.sha256(raw).hexdigest()[:16]}"
+        return cls(
+            path=path, manifest=manifest, registry=registry, values=values, areas=areas, version=version, _hold=held
+        )
 
     @property
     def available(self) -> pd.DataFrame:

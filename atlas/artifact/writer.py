@@ -1,8 +1,8 @@
-"""Writing the build artifact: every file in a staging directory, renamed into place only when complete.
+"""Writing the build artifact: every file in a staging directory, made the current version only when complete.
 
-A failed build leaves the previous artifact byte for byte. The files and their columns are listed in
-:mod:`atlas.artifact.layout`; the pipeline hands over the areas, the values table, the manifest and the registry,
-and, for groen, the overlay layers.
+A failed build leaves the previous artifact byte for byte; a killed one leaves it current (:mod:`atlas.atomic`).
+The files and their columns are listed in :mod:`atlas.artifact.layout`; the pipeline hands over the areas, the
+values table, the manifest and the registry, and, for groen, the overlay layers.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from atlas.artifact.layout import (
     web_overlay_file,
 )
 from atlas.artifact.status import check_withheld
-from atlas.atomic import atomic_directory
+from atlas.atomic import DEFAULT_KEEP, atomic_directory
 from atlas.codes import LEVELS
 from atlas.crs import WEB
 from atlas.errors import BuildError
@@ -122,8 +122,12 @@ def write_artifact(
     overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
     web_overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
     addresses: pd.DataFrame | None = None,
+    keep: int = DEFAULT_KEEP,
 ) -> dict[str, Any]:
-    """Write the artifact atomically and return the manifest as written.
+    """Write the artifact as a new version of ``out``, make it current, and return the manifest as written.
+
+    ``out`` becomes a symlink to the new version (:mod:`atlas.atomic`); ``keep`` versions stay, the current one
+    included.
 
     ``overlays`` go to ``overlays.gpkg`` (one layer each, EPSG:28992, for QGIS); ``web_overlays`` to
     ``web/overlay_<name>.geojson`` (EPSG:4326, for the map pages); ``addresses`` (the address book) to
@@ -133,7 +137,7 @@ def write_artifact(
     leaking = check_withheld(values)
     if leaking:
         raise BuildError(f"{leaking} values that may not be shown still carry a number; nothing was written")
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, keep=keep, digest_file=MANIFEST_FILE) as tmp:
         _write_gpkg(tmp / AREAS_FILE, _area_layers(areas))
         extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
         values[VALUE_COLUMNS + extra_columns].to_parquet(tmp / VALUES_FILE, index=False)

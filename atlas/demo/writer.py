@@ -1,7 +1,8 @@
 """``atlas demo``: write the whole synthetic input set and its sources file, atomically.
 
-Everything is generated into a temporary sibling of the target directory, which replaces the target only when
-every file has been written; a failed run leaves an existing demo as it was.
+Everything is generated into a staging folder, which becomes the current version of the target (a symlink,
+:mod:`atlas.atomic`; one version is kept) only when every file has been written; a failed or killed run leaves an
+existing demo as it was.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024)
     """
     registry = registry if registry is not None else load_registry()
     reference = load_reference()
-    target = Path(out).resolve()
-    with atomic_directory(target) as staging:
+    target = Path(out).absolute()  # not resolved: after the first run ``out`` is the symlink to its version
+    with atomic_directory(target, keep=1) as staging:
         write_demo_files(staging, reference, registry, seed)
     return target / SOURCES_FILE

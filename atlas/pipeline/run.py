@@ -17,6 +17,7 @@ import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.writer import file_sha256, write_artifact
+from atlas.atomic import DEFAULT_KEEP
 from atlas.checks import describe_parameters, did_you_mean
 from atlas.codes import LEVELS
 from atlas.errors import SourcesError
@@ -266,10 +267,14 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> t
     return lines, p.findings
 
 
-def build(sources: str | Path, out: str | Path, *, registry: Registry | None = None) -> dict[str, Any]:
+def build(
+    sources: str | Path, out: str | Path, *, registry: Registry | None = None, keep: int = DEFAULT_KEEP
+) -> dict[str, Any]:
     """Run the whole build; returns the manifest written to ``out/manifest.json``.
 
-    Raises :class:`~atlas.errors.FindingsError` (and writes nothing) when the findings include an error.
+    ``out`` becomes a symlink to the new version; ``keep`` versions stay, the current one included
+    (:mod:`atlas.atomic`). Raises :class:`~atlas.errors.FindingsError` (and writes nothing) when the findings
+    include an error.
     """
     p = prepare(sources, registry)
     values, privacy = evaluate(p)
@@ -303,6 +308,7 @@ def build(sources: str | Path, out: str | Path, *, registry: Registry | None = N
         overlays=overlay_layers(groen) if groen is not None else None,
         web_overlays=web_overlay_layers(groen) if groen is not None else None,
         addresses=groen.book if groen is not None else None,
+        keep=keep,
     )
     log.info("artifact written to %s (%d values)", out, len(values))
     return manifest

@@ -1,11 +1,11 @@
 """Downloads of one selection: CSV, Excel, GeoJSON (EPSG:4326) and GeoPackage (EPSG:28992, for QGIS).
 
 A value that is not published (suppressed or missing) stays empty in every format: never 0, never the raw number.
+Text never becomes a spreadsheet formula (:mod:`atlas.render.spreadsheet`); GeoJSON and GeoPackage keep it as is.
 """
 
 from __future__ import annotations
 
-import io
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from atlas.crs import WEB
 from atlas.errors import NotFound
 from atlas.render.maps import N_UNKNOWN
 from atlas.render.selection import Selection
+from atlas.render.spreadsheet import csv_bytes, xlsx_bytes
 
 FORMATS: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
@@ -98,12 +99,9 @@ def export(artifact: Artifact, selection: Selection, fmt: str) -> Download:
     frame = table(selection, artifact)
     name = f"{selection.indicator.id}_{selection.level}_{selection.year}.{fmt}"
     if fmt == "csv":
-        body = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        body = csv_bytes(frame)
     elif fmt == "xlsx":
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False, sheet_name=selection.indicator.id[:31])
-        body = buffer.getvalue()
+        body = xlsx_bytes(frame, selection.indicator.id[:31])
     elif fmt == "geojson":
         body = _geo(artifact, selection, frame).to_crs(WEB).to_json(drop_id=True, na="null").encode("utf-8")
     else:

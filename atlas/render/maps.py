@@ -25,6 +25,7 @@ from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.codes import Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.selection import Selection, format_value, source_text
+from atlas.render.textlayers import TextTooltip
 
 PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (BRT-Achtergrondkaart)'
@@ -256,7 +257,7 @@ def choropleth_layer(
         control=True,
         style_function=lambda feature: feature["properties"]["style"],
         highlight_function=lambda feature: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        tooltip=TextTooltip(fields=fields, aliases=aliases, sticky=True),
     )
 
 

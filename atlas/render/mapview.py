@@ -28,6 +28,7 @@ from atlas.render.maps import (
 from atlas.render.overlays import OverlayInfo, add_overlays
 from atlas.render.selection import Selection, codes_within, format_value, source_text
 from atlas.render.stadsdelen import StadsdeelChoice, grouping_notes, stadsdeel_choice
+from atlas.render.textlayers import TextLayerControl
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def map_view(
         ).add_to(fmap)
         groupings.append(choice.grouping)
     overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)
-    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    TextLayerControl(collapsed=True, position="topright").add_to(fmap)
     legend, notes = _legend(selection, classes)
     return MapView(
         selection=selection,

@@ -18,6 +18,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
 from atlas.render.selection import WEB_LEVELS, availability, format_value
+from atlas.render.textlayers import TextTooltip
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _indicator_layer(
         name=f"{overlay.title} ({ind.unit_label}, {year_used})",
         show=False,
         style_function=lambda feature: feature["properties"]["style"],
-        tooltip=folium.GeoJsonTooltip(fields=["naam", "waarde"], aliases=["Gebied", overlay.title]),
+        tooltip=TextTooltip(fields=["naam", "waarde"], aliases=["Gebied", overlay.title]),
     )
     detail = f"{ind.title} per {level_used}, {year_used}; hoe donkerder, hoe hoger"
     return layer, detail

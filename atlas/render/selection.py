@@ -1,7 +1,7 @@
 """Typed selections of the artifact: one indicator at one level and year.
 
-Request parsing stops at the web route; these functions take typed values, check them against the artifact and
-raise :class:`NotFound` / :class:`BadRequest` with a Dutch message that is safe to show.
+Request parsing happens in :mod:`atlas.web.params`; these functions take typed values, check them against the artifact
+and raise :class:`NotFound` with a Dutch message that is safe to show.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from atlas.artifact import Artifact
 from atlas.artifact.status import published_view
 from atlas.codes import LEVELS
-from atlas.errors import BadRequest, NotFound
+from atlas.errors import NotFound
 from atlas.layers.registry import Indicator
 
 WEB_LEVELS = LEVELS[:-1]
@@ -75,23 +75,6 @@ class Selection:
     def levels(self) -> tuple[str, ...]:
         """The levels a map of this indicator can show that have data (any year), finest first."""
         return tuple(lv for lv in WEB_LEVELS if lv in self.available.by_level and lv in self.indicator.levels)
-
-
-def parse_level(text: str | None, default: str = "buurt") -> str:
-    """A level name; ``default`` when the parameter is absent."""
-    level = (text or default).strip().lower()
-    if level not in LEVELS:
-        raise BadRequest(f"onbekend niveau {text!r}; kies uit {', '.join(LEVELS)}")
-    return level
-
-
-def parse_year(text: str | None) -> int | None:
-    if text is None or not text.strip():
-        return None
-    year = text.strip()
-    if not (year.isascii() and year.isdigit() and len(year) <= 4):  # "²" is a digit to str.isdigit, not to int()
-        raise BadRequest(f"jaar {text[:20]!r} is geen jaartal")
-    return int(year)
 
 
 def availability(artifact: Artifact, indicator_id: str) -> Availability:
@@ -183,19 +166,6 @@ def select(
     names = artifact.areas.level(level)[["code", "naam"]]
     rows = published_view(names.merge(rows, on="code", how="left"))
     return Selection(indicator, level, year, available.years(level), rows.reset_index(drop=True), available)
-
-
-def parse_stadsdeel(artifact: Artifact, text: str | None) -> str | None:
-    """The code of a stadsdeel given by code or by name (case-insensitive); None when the parameter is absent."""
-    if text is None or not text.strip():
-        return None
-    wanted = text.strip().lower()
-    layer = artifact.areas.level("stadsdeel")
-    for code, naam in zip(layer.code, layer.naam, strict=True):
-        if wanted in (str(code).lower(), str(naam).lower()):
-            return str(code)
-    names = ", ".join(sorted(str(n) for n in layer.naam))
-    raise NotFound(f"onbekend stadsdeel {text.strip()[:60]!r}; kies uit {names}")
 
 
 def codes_within(artifact: Artifact, level: str, stadsdeel: str | None) -> set[str] | None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, send_file
 
 from atlas.artifact.status import shown_status, shown_value
 from atlas.codes import LEVELS
-from atlas.errors import BadRequest, NotFound
+from atlas.errors import NotFound
 from atlas.render.overlays import overlay_file
-from atlas.render.selection import availability, parse_level, parse_year, select
+from atlas.render.selection import availability, select
 from atlas.web.cache import cached
 from atlas.web.current import artifact
 from atlas.web.openapi import openapi_document
+from atlas.web.params import AreasQuery, Query, ValuesQuery, parsed
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -30,14 +31,16 @@ def _number(value: Any) -> float | None:
 
 
 @bp.get("/openapi.json")
+@parsed(Query)
 @cached
-def openapi() -> Response:
+def openapi(query: Query) -> Response:
     return jsonify(openapi_document(artifact()))
 
 
 @bp.get("/indicators")
+@parsed(Query)
 @cached
-def indicators() -> Response:
+def indicators(query: Query) -> Response:
     art = artifact()
     out = []
     for ind in art.registry:
@@ -63,22 +66,18 @@ def indicators() -> Response:
 
 
 @bp.get("/areas")
+@parsed(AreasQuery)
 @cached
-def areas() -> Response:
-    level = parse_level(request.args.get("niveau"))
-    body = artifact().web_geojson(level)
+def areas(query: AreasQuery) -> Response:
+    body = artifact().web_geojson(query.niveau)
     return Response(body, mimetype="application/geo+json")
 
 
 @bp.get("/values")
+@parsed(ValuesQuery)
 @cached
-def values() -> Response:
-    indicator = request.args.get("indicator")
-    if not indicator:
-        raise BadRequest("parameter 'indicator' ontbreekt")
-    niveau = request.args.get("niveau")
-    level = parse_level(niveau) if niveau else None
-    sel = select(artifact(), indicator, level, parse_year(request.args.get("jaar")))
+def values(query: ValuesQuery) -> Response:
+    sel = select(artifact(), query.indicator, query.niveau, query.jaar)
     extra = [c for c in ("ci_low", "ci_high", "significant") if c in sel.values.columns]
     rows = []
     for r in sel.values.to_dict("records"):
@@ -119,4 +118,4 @@ def overlay(layer: str) -> Response:
     path = overlay_file(art, match) if match is not None else None
     if path is None:
         raise NotFound(f"onbekende kaartlaag {layer[:40]!r}")
-    return send_file(path, mimetype="application/geo+json", max_age=300, conditional=True)
+    return send_file(path.resolve(), mimetype="application/geo+json", max_age=300, conditional=True)

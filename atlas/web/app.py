@@ -1,4 +1,4 @@
-"""The app factory: settings read once, the artifact opened once, the blueprints registered."""
+"""The app factory: settings read once, the artifact opened and followed, the blueprints registered."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from typing import Any
 
 from flask import Flask
 
-from atlas.artifact import Artifact
 from atlas.errors import SettingsError
 from atlas.settings import read_settings
 from atlas.web import api, assets, cache, downloads, errors, pages, security
-from atlas.web.current import ARTIFACT, SETTINGS
+from atlas.web.current import ARTIFACT, FOLLOWER, SETTINGS, bind
+from atlas.web.follow import Follower
 
 
 def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app for the artifact in ``build_dir`` (or the setting ``ATLAS_BUILD``).
+
+    When a new build becomes current in that folder, the app serves it as a whole, checking at most every
+    ``ATLAS_RELOAD_SECONDS`` (:mod:`atlas.web.follow`).
 
     ``test_config`` holds Flask options and settings by name (``ATLAS_TILES``, ``ATLAS_CACHE_SIZE``); settings
     come from the environment otherwise (:mod:`atlas.settings`). An unknown ``ATLAS_*`` name is an error.
@@ -29,7 +32,10 @@ def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] 
     app = Flask(__name__)
     app.config.update({k: v for k, v in overrides.items() if not k.startswith("ATLAS_")})
     app.extensions[SETTINGS] = settings
-    app.extensions[ARTIFACT] = Artifact.open(settings.build)
+    app.extensions[FOLLOWER] = Follower(
+        settings.build, settings.reload_seconds, on_open=lambda art: app.extensions.__setitem__(ARTIFACT, art)
+    )
+    app.before_request(bind)
     errors.init_app(app)
     security.init_app(app)
     cache.init_app(app)

@@ -1,8 +1,10 @@
-"""An in-process LRU of rendered responses, keyed by path, normalised query and build.
+"""An in-process LRU of rendered responses, keyed by route, parsed query and artifact version.
 
-Rendering a map or a profile takes tens to hundreds of milliseconds; serving it again takes microseconds. The key
-includes the SHA-256 of the artifact's manifest, so a new build never serves an old page. Responses carry an ETag
-(the body's hash) and answer a matching If-None-Match with 304.
+Rendering a map or a profile takes tens to hundreds of milliseconds; serving it again takes microseconds. The key is
+never the raw query string: it is the route's name, the query :mod:`atlas.web.params` parsed (known parameters only,
+checked and normalised, so an unknown parameter or a smuggled ``jaar%3D2019%26niveau=wijk`` cannot make an entry of
+its own or take another's place) and :func:`atlas.web.current.version`, so a new build never serves an old page.
+Responses carry an ETag (the body's hash) and answer a matching If-None-Match with 304.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, request
 
-from atlas.artifact.layout import MANIFEST_FILE
-from atlas.web.current import ARTIFACT, SETTINGS
+from atlas.web.current import SETTINGS, version
+from atlas.web.params import Query
 from atlas.web.security import secure
 
 CACHE_CONTROL = "public, max-age=300"
+CACHE = "atlas_cache"
+
+Key = tuple[str, Query, str]
+"""Route (endpoint name), parsed query, artifact version."""
+Q = TypeVar("Q", bound=Query)
 
 
 @dataclass(frozen=True)
@@ -36,12 +43,12 @@ class LRU:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._data: OrderedDict[str, Entry] = OrderedDict()
+        self._data: OrderedDict[Key, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: Key) -> Entry | None:
         with self._lock:
             entry = self._data.get(key)
             if entry is None:
@@ -51,20 +58,29 @@ class LRU:
             self.hits += 1
             return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: Key, entry: Entry) -> None:
         with self._lock:
             self._data[key] = entry
             self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
 
+    def keys(self) -> list[Key]:
+        """The keys, least recently used first."""
+        with self._lock:
+            return list(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
     def __len__(self) -> int:
         return len(self._data)
 
 
-def cache_key(build_hash: str) -> str:
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
-    return f"{build_hash}|{request.path}|{query}"
+def cache_key(query: Query) -> Key:
+    """The key of the current request: its route, its parsed query and the artifact version."""
+    return (request.endpoint or request.path, query, version())
 
 
 def _respond(entry: Entry) -> Response:
@@ -82,16 +98,17 @@ def _respond(entry: Entry) -> Response:
     return response
 
 
-def cached(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Serve the view's successful responses from the LRU of the current app."""
+def cached(view: Callable[[Q], Response]) -> Callable[[Q], Response]:
+    """Serve the view's successful responses from the LRU of the current app, keyed by the view's query (put
+    :func:`atlas.web.params.parsed` above it)."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        lru: LRU = current_app.extensions["atlas_cache"]
-        key = cache_key(current_app.extensions["atlas_build_hash"])
+    def wrapper(query: Q) -> Response:
+        lru: LRU = current_app.extensions[CACHE]
+        key = cache_key(query)
         entry = lru.get(key)
         if entry is None:
-            response = view(*args, **kwargs)
+            response = view(query)
             if response.status_code != 200 or response.direct_passthrough:
                 return response
             body = response.get_data()
@@ -107,6 +124,4 @@ def cached(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def init_app(app: Flask) -> None:
-    manifest = app.extensions[ARTIFACT].path / MANIFEST_FILE
-    app.extensions["atlas_build_hash"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
-    app.extensions["atlas_cache"] = LRU(app.extensions[SETTINGS].cache_size)
+    app.extensions[CACHE] = LRU(app.extensions[SETTINGS].cache_size)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from atlas.errors import ArtifactError, AtlasError, BadRequest, NotFound
 from atlas.render.selection import NoData
+from atlas.web.params import current_query
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,11 @@ TITLES = {400: "Ongeldige vraag", 404: "Niet gevonden", 405: "Methode niet toege
 
 def _alternatives(exc: NoData) -> list[dict[str, Any]]:
     """The same request for every (level, year) that has data: ``{niveau, jaar, url}``."""
+    query = current_query()
+    kept = {k: v for k, v in (query.args() if query else {}).items() if k not in ("niveau", "jaar")}
     out = []
     for level, year in exc.options:
-        args = {k: v for k, v in request.args.items() if k not in ("niveau", "jaar") and v}
+        args = dict(kept)
         args.update(niveau=level, jaar=str(year))
         out.append({"niveau": level, "jaar": year, "url": f"{request.path}?{urlencode(args)}"})
     return out

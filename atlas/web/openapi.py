@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document of the API. Enumerations (indicators, levels) come from the artifact's registry."""
+"""The OpenAPI 3.1 document of the API. Enumerations (indicators, levels) come from the artifact's registry.
+
+Every parameter's schema is what :mod:`atlas.web.params` accepts: levels and indicators as enumerations, a year as
+four ASCII digits, no empty values; a parameter given twice is a 400 and one the operation does not list is ignored.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from atlas.artifact import Artifact, Status
 from atlas.codes import LEVELS, Grouping
 
 ERROR = {"$ref": "#/components/responses/Error"}
+NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
+YEAR_PATTERN = "^[0-9]{4}$"
+"""A year: four ASCII digits (what :data:`atlas.web.params.YEAR` accepts)."""
 
 
 def _param(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
@@ -18,7 +25,12 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
     ids = sorted(artifact.registry.indicators)
     layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind != "indicator" and o.layer})
     niveau = _param("niveau", "Gebiedsniveau", {"type": "string", "enum": list(LEVELS)})
-    jaar = _param("jaar", "Jaar; standaard het laatste jaar met cijfers", {"type": "integer", "minimum": 1900})
+    jaar = _param(
+        "jaar",
+        "Jaar (vier cijfers); standaard het laatste jaar met cijfers. Een jaar zonder cijfers geeft 404 met de "
+        "combinaties die er wel zijn",
+        {"type": "string", "pattern": YEAR_PATTERN},
+    )
     niveau_values = _param(
         "niveau",
         "Gebiedsniveau; standaard het fijnste niveau met cijfers in het gekozen jaar",
@@ -30,7 +42,8 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
         "info": {
             "title": "Wijkatlas API",
             "version": "1",
-            "description": "Indicatoren, gebieden en cijfers van de wijkatlas. Niet-gepubliceerde waarden zijn null.",
+            "description": "Indicatoren, gebieden en cijfers van de wijkatlas. Niet-gepubliceerde waarden zijn null. "
+            "Een parameter die twee keer of leeg gegeven wordt geeft 400; onbekende parameters worden genegeerd.",
         },
         "paths": {
             "/api/indicators": {
@@ -45,7 +58,8 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                                     "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Indicator"}}
                                 }
                             },
-                        }
+                        },
+                        "304": NOT_MODIFIED,
                     },
                 }
             },
@@ -61,6 +75,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                                 "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}
                             },
                         },
+                        "304": NOT_MODIFIED,
                         "400": ERROR,
                     },
                 }
@@ -79,6 +94,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                             "description": "Cijfers per gebied",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Values"}}},
                         },
+                        "304": NOT_MODIFIED,
                         "400": ERROR,
                         "404": ERROR,
                     },
@@ -102,6 +118,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                             "description": "GeoJSON FeatureCollection",
                             "content": {"application/geo+json": {"schema": {"type": "object"}}},
                         },
+                        "304": NOT_MODIFIED,
                         "404": ERROR,
                     },
                 }
@@ -110,7 +127,10 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                 "get": {
                     "summary": "Dit document",
                     "operationId": "openapi",
-                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}},
+                        "304": NOT_MODIFIED,
+                    },
                 }
             },
         },
@@ -119,7 +139,8 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                 "Error": {
                     "description": "Fout in de vraag",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
+                },
+                "NotModified": {"description": "Niet gewijzigd: de ETag van If-None-Match is nog geldig"},
             },
             "schemas": {
                 "Error": {

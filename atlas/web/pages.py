@@ -5,29 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from atlas.errors import BadRequest, NotFound
+from atlas.errors import NotFound
 from atlas.render.address import address_card
 from atlas.render.goals import goal_card
 from atlas.render.mapview import map_view
 from atlas.render.profile import profile
 from atlas.render.search import search
-from atlas.render.selection import (
-    WEB_LEVELS,
-    availability,
-    indicators_with_data,
-    parse_level,
-    parse_stadsdeel,
-    parse_year,
-    select,
-    years_text,
-)
+from atlas.render.selection import WEB_LEVELS, availability, indicators_with_data, select, years_text
 from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
+from atlas.web.params import AreaQuery, ChooserQuery, GoalQuery, MapQuery, Query, SearchQuery, parsed
 
 bp = Blueprint("pages", __name__)
 
@@ -42,8 +34,9 @@ def favicon() -> Response:
 
 
 @bp.get("/")
+@parsed(Query)
 @cached
-def index() -> Response:
+def index(query: Query) -> Response:
     art = artifact()
     reg = art.registry
     present = indicators_with_data(art)
@@ -78,29 +71,20 @@ def index() -> Response:
 
 
 @bp.get("/kaart")
-def kaart_form() -> WerkzeugResponse:
+@parsed(ChooserQuery)
+def kaart_form(query: ChooserQuery) -> WerkzeugResponse:
     """The chooser's form posts here with GET; redirect to the canonical map URL."""
-    indicator = (request.args.get("indicator") or "").strip()
-    if not indicator:
-        raise BadRequest("kies een indicator")
-    artifact().registry.indicator(indicator)
-    query: dict[str, Any] = {
-        k: v for k in ("niveau", "jaar", "stadsdeel") if (v := (request.args.get(k) or "").strip())
-    }
-    return redirect(url_for("pages.kaart", indicator=indicator, **query))
+    args: dict[str, Any] = {k: v for k, v in query.args().items() if k != "indicator"}
+    return redirect(url_for("pages.kaart", indicator=query.indicator, **args))
 
 
 @bp.get("/kaart/<indicator>")
+@parsed(MapQuery)
 @cached
-def kaart(indicator: str) -> Response:
+def kaart(query: MapQuery) -> Response:
     art = artifact()
-    niveau = request.args.get("niveau")
-    level = parse_level(niveau) if niveau else None
-    if level == "gemeente":
-        raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
-    stadsdeel = parse_stadsdeel(art, request.args.get("stadsdeel"))
-    sel = select(art, indicator, level, parse_year(request.args.get("jaar")), levels=WEB_LEVELS)
-    view = map_view(art, sel, map_assets(), stadsdeel=stadsdeel, tiles=settings().tiles)
+    sel = select(art, query.indicator, query.niveau, query.jaar, levels=WEB_LEVELS)
+    view = map_view(art, sel, map_assets(), stadsdeel=query.stadsdeel, tiles=settings().tiles)
     return _html(
         render_template(
             "kaart.html",
@@ -118,22 +102,23 @@ def kaart(indicator: str) -> Response:
 
 
 @bp.get("/gebied/<code>")
+@parsed(AreaQuery)
 @cached
-def gebied(code: str) -> Response:
+def gebied(query: AreaQuery) -> Response:
     art = artifact()
-    adres = request.args.get("adres")
     card = None
-    if adres is not None:
-        card = address_card(art, adres[:40])
-        if card is None or card.buurt != code:
-            raise NotFound(f"adres {adres[:40]!r} ligt niet in {code[:20]!r}; zoek het via /zoek")
+    if query.adres is not None:
+        card = address_card(art, query.adres)
+        if card is None or card.buurt != query.code:
+            raise NotFound(f"adres {query.adres} ligt niet in {query.code[:20]!r}; zoek het via /zoek")
     mark = (card.lon, card.lat) if card is not None else None
-    return _html(render_template("gebied.html", art=art, p=profile(art, code, mark=mark), address=card))
+    return _html(render_template("gebied.html", art=art, p=profile(art, query.code, mark=mark), address=card))
 
 
 @bp.get("/doelen")
+@parsed(Query)
 @cached
-def doelen() -> Response:
+def doelen(query: Query) -> Response:
     art = artifact()
     reg = art.registry
     return _html(
@@ -142,22 +127,20 @@ def doelen() -> Response:
 
 
 @bp.get("/doelen/<number>")
+@parsed(GoalQuery)
 @cached
-def doel(number: str) -> Response:
-    if not number.isdecimal() or not number.isascii() or len(number) > 2:
-        raise NotFound(f"doelenkaart {number[:20]!r} bestaat niet")
+def doel(query: GoalQuery) -> Response:
     art = artifact()
-    return _html(render_template("doel.html", art=art, card=goal_card(art, int(number))))
+    return _html(render_template("doel.html", art=art, card=goal_card(art, query.number)))
 
 
 @bp.get("/zoek")
+@parsed(SearchQuery)
 @cached
-def zoek() -> Response:
+def zoek(query: SearchQuery) -> Response:
     art = artifact()
-    query = (request.args.get("q") or "").strip()
-    if len(query) > 100:
-        raise BadRequest("zoekterm is te lang (hoogstens 100 tekens)")
-    results = search(art, query) if query else []
+    results = search(art, query.q) if query.q else []
     if len(results) == 1:  # one hit: go there
         return Response(status=303, headers={"Location": results[0].url})
-    return _html(render_template("zoek.html", art=art, q=query, results=results, addresses=art.addresses is not None))
+    addresses = art.addresses is not None
+    return _html(render_template("zoek.html", art=art, q=query.q, results=results, addresses=addresses))

@@ -1,0 +1,286 @@
+"""Query parameters, parsed in one place: ``request.args`` becomes one frozen, typed, checked query per route.
+
+The same rules on every route (README, "Parameters"):
+
+- a parameter the route does not know is ignored: it reaches neither the view nor the cache key;
+- a parameter the route knows, given twice, is a 400;
+- an empty ``niveau=`` or ``jaar=`` is a 400 (the OpenAPI document forbids it); only the chooser form at ``/kaart``,
+  whose "default" options send ``""``, and ``stadsdeel=`` ("hele gemeente") and ``q=`` read an empty value as absent;
+- a malformed value is a 400: a level outside the artifact's levels, a year that is not four ASCII digits;
+- a well-formed value the artifact does not have is a 404: an unknown indicator or stadsdeel, or a year without
+  figures (:func:`atlas.render.selection.select` says which combinations exist).
+
+A view gets its query from :func:`parsed`; nothing else reads ``request.args``. A query is hashable and equal
+queries render the same page, so :mod:`atlas.web.cache` keys on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Self, TypeVar
+
+from flask import g, request
+from werkzeug.datastructures import MultiDict
+
+from atlas.artifact import Artifact
+from atlas.codes import LEVELS
+from atlas.errors import BadRequest, NotFound
+from atlas.render.exports import FORMATS
+from atlas.render.selection import WEB_LEVELS
+from atlas.web.current import artifact
+
+Args = MultiDict[str, str]
+YEAR = re.compile(r"[0-9]{4}")
+"""A year as the API document's pattern ``^[0-9]{4}$`` has it: ASCII digits only (``²`` and ``٣`` are digits to
+``str.isdigit`` but not years)."""
+MAX_QUERY = 100
+"""The longest search text."""
+ADDRESS_ID = re.compile(r"[1-9][0-9]{3}[A-Z]{2}-[0-9]{1,5}[A-Z]?(?:-[0-9A-Z]{1,4})?")
+"""An address's id in the address book: postcode, number, letter and addition (atlas.artifact.addresses)."""
+
+
+def _shown(text: str) -> str:
+    """A value quoted in a message: at most 40 characters."""
+    return repr(text[:40] + ("…" if len(text) > 40 else ""))
+
+
+def one(args: Args, name: str, *, empty_is_absent: bool = False) -> str | None:
+    """The value of parameter ``name``; None when absent. Twice is a 400; empty is a 400 unless ``empty_is_absent``."""
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"parameter {name!r} staat {len(values)} keer in de vraag; geef hem één keer")
+    if not values:
+        return None
+    if values[0] == "":
+        if empty_is_absent:
+            return None
+        raise BadRequest(f"parameter {name!r} is leeg; laat hem weg of geef een waarde")
+    return values[0]
+
+
+def level(text: str | None, allowed: tuple[str, ...] = LEVELS) -> str | None:
+    """A level name, exactly as the artifact spells it; None when absent."""
+    if text is None:
+        return None
+    if text not in allowed:
+        raise BadRequest(f"onbekend niveau {_shown(text)}; kies uit {', '.join(allowed)}")
+    return text
+
+
+def year(text: str | None) -> int | None:
+    """A year of four ASCII digits; None when absent. Whether it has figures is :func:`select`'s question."""
+    if text is None:
+        return None
+    if not YEAR.fullmatch(text):
+        raise BadRequest(f"jaar {_shown(text)} is geen jaartal van vier cijfers (0-9)")
+    return int(text)
+
+
+def indicator(art: Artifact, text: str | None) -> str:
+    """The id of an indicator of the artifact's registry: absent is a 400, unknown a 404."""
+    if text is None:
+        raise BadRequest("parameter 'indicator' ontbreekt")
+    if text not in art.registry.indicators:
+        raise NotFound(f"onbekende indicator {_shown(text)}")
+    return text
+
+
+def stadsdeel(art: Artifact, text: str | None) -> str | None:
+    """The code of a stadsdeel given by its code or its name (any case); None when absent, unknown a 404."""
+    if text is None:
+        return None
+    wanted = text.strip().lower()
+    layer = art.areas.level("stadsdeel")
+    for code, naam in zip(layer.code, layer.naam, strict=True):
+        if wanted and wanted in (str(code).lower(), str(naam).lower()):
+            return str(code)
+    names = ", ".join(sorted(str(n) for n in layer.naam))
+    raise NotFound(f"onbekend stadsdeel {_shown(text.strip())}; kies uit {names}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """The parsed parameters of one route: hashable, and equal queries render the same response."""
+
+    PATH: ClassVar[tuple[str, ...]] = ()
+    """Fields that come from the URL's path, not its query string."""
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        """The query of a request with query string ``args`` and path parameters ``path``; raises 400/404."""
+        return cls()
+
+    def args(self) -> dict[str, str]:
+        """The query string that asks for this query again (canonical: known parameters, normalised values)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name not in self.PATH and value is not None:
+                out[f.name] = str(value)
+        return out
+
+
+@dataclass(frozen=True)
+class AreasQuery(Query):
+    """``/api/areas?niveau=``: one level's areas (buurt when absent)."""
+
+    niveau: str = "buurt"
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        return cls(level(one(args, "niveau")) or "buurt")
+
+
+@dataclass(frozen=True)
+class ValuesQuery(Query):
+    """``/api/values?indicator=&niveau=&jaar=``: one indicator's values; level and year default to the latest."""
+
+    indicator: str
+    niveau: str | None = None
+    jaar: int | None = None
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        return cls(indicator(art, one(args, "indicator")), level(one(args, "niveau")), year(one(args, "jaar")))
+
+
+@dataclass(frozen=True)
+class DownloadQuery(Query):
+    """``/download/<indicator>.<format>?niveau=&jaar=``."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("indicator", "format")
+    indicator: str
+    format: str
+    niveau: str | None = None
+    jaar: int | None = None
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        name, dot, fmt = path["filename"].rpartition(".")
+        if not dot or fmt not in FORMATS:
+            raise NotFound(
+                f"onbekend downloadformaat; kies uit {', '.join(FORMATS)}, bijvoorbeeld /download/inwoners.csv"
+            )
+        return cls(indicator(art, name), fmt, level(one(args, "niveau")), year(one(args, "jaar")))
+
+
+@dataclass(frozen=True)
+class MapQuery(Query):
+    """``/kaart/<indicator>?niveau=&jaar=&stadsdeel=``: a map shows buurten, wijken or stadsdelen."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("indicator",)
+    indicator: str
+    niveau: str | None = None
+    jaar: int | None = None
+    stadsdeel: str | None = None
+    """The stadsdeel's code (the parameter may name it)."""
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        niveau = one(args, "niveau")
+        if niveau == "gemeente":
+            raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
+        return cls(
+            indicator(art, path["indicator"]),
+            level(niveau, WEB_LEVELS),
+            year(one(args, "jaar")),
+            stadsdeel(art, one(args, "stadsdeel", empty_is_absent=True)),
+        )
+
+
+@dataclass(frozen=True)
+class ChooserQuery(Query):
+    """``/kaart?indicator=&niveau=&jaar=&stadsdeel=``: the home page's form, whose defaults send empty values."""
+
+    indicator: str
+    niveau: str | None = None
+    jaar: int | None = None
+    stadsdeel: str | None = None
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        name = one(args, "indicator", empty_is_absent=True)
+        if name is None:
+            raise BadRequest("kies een indicator")
+        return cls(
+            indicator(art, name),
+            level(one(args, "niveau", empty_is_absent=True), WEB_LEVELS),
+            year(one(args, "jaar", empty_is_absent=True)),
+            stadsdeel(art, one(args, "stadsdeel", empty_is_absent=True)),
+        )
+
+
+@dataclass(frozen=True)
+class SearchQuery(Query):
+    """``/zoek?q=``: the search text, trimmed (empty: the search form alone)."""
+
+    q: str = ""
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        text = (one(args, "q", empty_is_absent=True) or "").strip()
+        if len(text) > MAX_QUERY:
+            raise BadRequest(f"zoekterm is te lang (hoogstens {MAX_QUERY} tekens)")
+        return cls(text)
+
+
+@dataclass(frozen=True)
+class AreaQuery(Query):
+    """``/gebied/<code>?adres=``: one area's profile, with an address of the address book marked (its id, such as
+    ``8011AB-12A-2``)."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("code",)
+    code: str
+    adres: str | None = None
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        adres = one(args, "adres")
+        if adres is not None and not ADDRESS_ID.fullmatch(adres):
+            raise BadRequest(f"adres {_shown(adres)} is geen adres-id zoals 8011AB-12A-2; zoek het adres via /zoek")
+        return cls(path["code"], adres)
+
+
+@dataclass(frozen=True)
+class GoalQuery(Query):
+    """``/doelen/<number>``: one hoofddoel's card."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("number",)
+    number: int
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        number = path["number"]
+        if not (number.isascii() and number.isdigit() and len(number) <= 2):
+            raise NotFound(f"doelenkaart {_shown(number)} bestaat niet")
+        return cls(int(number))
+
+
+Q = TypeVar("Q", bound=Query)
+R = TypeVar("R")
+QUERY = "atlas_query"
+"""Where :func:`parsed` keeps the request's query on :data:`flask.g` (error pages link to other years with it)."""
+
+
+def parsed(kind: type[Q]) -> Callable[[Callable[[Q], R]], Callable[..., R]]:
+    """Call the view with the request's query of type ``kind`` instead of its path parameters."""
+
+    def decorate(view: Callable[[Q], R]) -> Callable[..., R]:
+        @functools.wraps(view)
+        def wrapper(**path: Any) -> R:
+            query = kind.parse(request.args, artifact(), {k: str(v) for k, v in path.items()})
+            setattr(g, QUERY, query)
+            return view(query)
+
+        return wrapper
+
+    return decorate
+
+
+def current_query() -> Query | None:
+    """The parsed query of the current request, when its view got that far."""
+    query = getattr(g, QUERY, None)
+    return query if isinstance(query, Query) else None
