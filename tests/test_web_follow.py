@@ -19,6 +19,7 @@ import atlas.web.api
 import atlas.web.downloads
 from atlas.atomic import atomic_directory, versions_dir
 from atlas.web import create_app
+from atlas.web.cache import CACHE
 from atlas.web.current import ARTIFACT, FOLLOWER
 
 RELOAD = 0.2
@@ -199,5 +200,5 @@ def test_cache_entries_carry_the_version(tmp_path, versions):
     _publish(target, versions["B"])
     time.sleep(RELOAD * 1.5)
     client.get(URLS[0])
-    keys = list(app.extensions["atlas_cache"]._data)
-    assert [k.split("|", 1)[0] for k in keys] == [version_a, target.resolve().name]
+    keys = list(app.extensions[CACHE].keys())
+    assert [version for _route, _query, version in keys] == [version_a, target.resolve().name]
