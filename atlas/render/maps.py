@@ -18,9 +18,12 @@ import folium
 import mapclassify
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from jinja2.utils import htmlsafe_json_dumps
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
+from atlas.artifact.webgeo import feature
 from atlas.codes import Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.selection import Selection, format_value, source_text
@@ -167,12 +170,16 @@ def format_significance(row: dict[Hashable, Any] | pd.Series) -> str:
 
 
 def feature_collection(artifact: Artifact, selection: Selection, classes: Classes | None) -> dict[str, Any]:
-    """The level's web geometry with the selection's values and styles in each feature's properties."""
+    """The level's web geometry (parsed once per artifact, shared) with the selection's values and styles in each
+    feature's new properties."""
     ind = selection.indicator
-    geo = json.loads(artifact.web_geojson(selection.level))
+    geo = {
+        "type": "FeatureCollection",
+        "features": [feature(f, f["properties"]) for f in artifact.web_level(selection.level).features],
+    }
     rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.values.to_dict("records")}
-    for feature in geo["features"]:
-        props = feature["properties"]
+    for item in geo["features"]:
+        props = item["properties"]
         row = rows.get(props["code"], {})
         status = shown_status(row.get("status"), row.get("value"))
         value = shown_value(row.get("status"), row.get("value"))
@@ -256,12 +263,64 @@ def choropleth_layer(
     )
 
 
+class PageData(MacroElement):
+    """Data the map's script declares first, as one JavaScript variable (:attr:`variable`), outside Folium.
+
+    Folium compiles every rendered piece of a map as a Jinja template once more, which costs time in proportion to
+    its length; layers that read their geometry and values from here (overlays) keep that work small, and share
+    one copy of a level's geometry in the page. :func:`map_parts` writes it, HTML-safe.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PageData"
+        self.data: dict[str, dict[str, Any]] = {"geometry": {}, "layers": {}}
+
+    @classmethod
+    def of(cls, fmap: folium.Map) -> PageData:
+        """The map's page data, added to it on first use."""
+        for child in fmap._children.values():
+            if isinstance(child, PageData):
+                return child
+        data = cls()
+        data.add_to(fmap)
+        return data
+
+    @property
+    def variable(self) -> str:
+        return self.get_name()
+
+    def level(self, artifact: Artifact, level: str) -> str:
+        """Put the web geometry and names of ``level`` in the data once; the JavaScript expression that reads it."""
+        if level not in self.data["geometry"]:
+            features = artifact.web_level(level).features
+            self.data["geometry"][level] = {
+                "code": [f["properties"]["code"] for f in features],
+                "naam": [f["properties"].get("naam", "") for f in features],
+                "geometry": [f["geometry"] for f in features],
+            }
+        return f"{self.variable}.geometry[{json.dumps(level)}]"
+
+    def layer(self, key: str, values: dict[str, Any]) -> str:
+        """Put one layer's values in the data; the JavaScript expression that reads them."""
+        self.data["layers"][key] = values
+        return f"{self.variable}.layers[{json.dumps(key)}]"
+
+    def script(self) -> str:
+        return f"var {self.variable} = {htmlsafe_json_dumps(self.data, dumps=_compact)};\n"
+
+
+def _compact(obj: Any, **kwargs: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), **kwargs)
+
+
 def map_parts(fmap: folium.Map) -> MapParts:
-    """Render the map and split it into head, body and script for a page of our own."""
+    """Render the map and split it into head, body and script for a page of our own (its :class:`PageData` first)."""
     root = fmap.get_root()
     for child in root._children.values():  # what Figure.render does before its template
         child.render()
     head = root.header.render()  # type: ignore[attr-defined]
     body = root.html.render()  # type: ignore[attr-defined]
     script = root.script.render()  # type: ignore[attr-defined]
-    return MapParts(head=head, body=body, script=script)
+    data = [child for child in fmap._children.values() if isinstance(child, PageData)]
+    return MapParts(head=head, body=body, script="".join(d.script() for d in data) + script)

@@ -4,7 +4,6 @@ that the build wrote to ``web/overlay_<layer>.geojson`` (trees, parks). Absent d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from branca.element import Template
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
+from atlas.render.maps import PageData
 from atlas.render.selection import WEB_LEVELS, availability, format_value
 
 
@@ -39,8 +39,58 @@ def overlay_file(artifact: Artifact, overlay: Overlay) -> Path | None:
     return path if path.is_file() else None
 
 
+class IndicatorOverlay(folium.map.Layer):
+    """An indicator drawn lightly over the map: one shape per area, darker for higher values, with a tooltip.
+
+    Its geometry and values come from the page's :class:`~atlas.render.maps.PageData` (the level's geometry once
+    per page, however many overlays draw it); names and values reach the tooltip as text, never as markup.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.geoJson(null, {
+                style: function (feature) { return feature.properties.style; },
+                onEachFeature: function (feature, layer) {
+                    layer.bindTooltip(function () {
+                        var box = document.createElement("div");
+                        [["Gebied", feature.properties.naam], [{{ this.title|tojson }}, feature.properties.waarde]]
+                            .forEach(function (pair) {
+                                var line = document.createElement("div");
+                                var label = document.createElement("b");
+                                label.textContent = pair[0] + ": ";
+                                line.appendChild(label);
+                                line.appendChild(document.createTextNode(pair[1]));
+                                box.appendChild(line);
+                            });
+                        return box;
+                    }, {sticky: true});
+                }
+            });
+            (function (shapes, values) {
+                shapes.geometry.forEach(function (geometry, i) {
+                    {{ this.get_name() }}.addData({type: "Feature", geometry: geometry, properties: {
+                        naam: shapes.naam[i],
+                        waarde: values.waarde[i],
+                        style: {color: values.color, weight: 1, fillColor: values.color, fillOpacity: values.opacity[i]}
+                    }});
+                });
+            })({{ this.shapes }}, {{ this.values }});
+            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, shapes: str, values: str, name: str, title: str, *, show: bool = False) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "IndicatorOverlay"
+        self.shapes = shapes
+        self.values = values
+        self.title = title
+
+
 def _indicator_layer(
-    artifact: Artifact, overlay: Overlay, level: str, year: int
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, level: str, year: int
 ) -> tuple[folium.map.Layer, str] | None:
     ind = artifact.registry.indicators.get(overlay.indicator or "")
     if ind is None:
@@ -52,33 +102,25 @@ def _indicator_layer(
     level_used = level if level in levels else levels[0]
     years = available.years(level_used)
     year_used = max((y for y in years if y <= year), default=years[-1])
-    v = artifact.values
-    rows = v[(v.indicator == ind.id) & (v.level == level_used) & (v.period.str[:4] == str(year_used))]
+    rows = artifact.rows(ind.id, level_used, year_used)
     shown = rows[publishable(rows)]
     if shown.empty:
         return None
     values = dict(zip(shown.code, shown.value.astype("float64"), strict=True))
     finite = np.array([x for x in values.values() if np.isfinite(x)])
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
-    geo = json.loads(artifact.web_geojson(level_used))
-    for feature in geo["features"]:
-        props = feature["properties"]
-        value = values.get(props["code"], float("nan"))
+    data = PageData.of(fmap)
+    shapes = data.level(artifact, level_used)
+    waarde, opacity = [], []
+    for code in data.data["geometry"][level_used]["code"]:
+        value = values.get(code, float("nan"))
         known = bool(np.isfinite(value))
         step = int(np.searchsorted(edges, value, side="left")) if known else -1
-        props["waarde"] = format_value(value, ind) if known else "geen gegevens"
-        props["style"] = {
-            "color": overlay.color,
-            "weight": 1,
-            "fillColor": overlay.color,
-            "fillOpacity": 0.1 + 0.12 * step if known else 0.0,
-        }
-    layer = folium.GeoJson(
-        geo,
-        name=f"{overlay.title} ({ind.unit_label}, {year_used})",
-        show=False,
-        style_function=lambda feature: feature["properties"]["style"],
-        tooltip=folium.GeoJsonTooltip(fields=["naam", "waarde"], aliases=["Gebied", overlay.title]),
+        waarde.append(format_value(value, ind) if known else "geen gegevens")
+        opacity.append(round(0.1 + 0.12 * step, 2) if known else 0.0)
+    layer_values = data.layer(overlay.id, {"color": overlay.color, "waarde": waarde, "opacity": opacity})
+    layer = IndicatorOverlay(
+        shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {year_used})", title=overlay.title
     )
     detail = f"{ind.title} per {level_used}, {year_used}; hoe donkerder, hoe hoger"
     return layer, detail
@@ -159,7 +201,7 @@ def add_overlays(
         if overlay.kind == "indicator":
             if overlay.indicator == skip:
                 continue
-            made = _indicator_layer(artifact, overlay, level, year)
+            made = _indicator_layer(fmap, artifact, overlay, level, year)
         else:
             made = _feature_layer(artifact, overlay, layer_url(overlay.layer or ""))
         if made is None:

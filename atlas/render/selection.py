@@ -96,11 +96,8 @@ def parse_year(text: str | None) -> int | None:
 
 def availability(artifact: Artifact, indicator_id: str) -> Availability:
     """Where ``indicator_id`` has data: the years per level, published or withheld."""
-    rows = artifact.available[artifact.available.indicator == indicator_id]
-    by_level = {
-        level: tuple(int(y) for y in rows.year[rows.level == level]) for level in LEVELS if (rows.level == level).any()
-    }
-    return Availability(indicator_id, by_level)
+    years = artifact.years(indicator_id)
+    return Availability(indicator_id, {level: years[level] for level in LEVELS if level in years})
 
 
 def indicators_with_data(artifact: Artifact) -> list[Indicator]:
@@ -178,8 +175,7 @@ def select(
         if not in_year:
             raise NoData(f"geen cijfers voor {title} in {year}", indicator, options)
         level = in_year[0]
-    v = artifact.values
-    rows = v[(v.indicator == indicator.id) & (v.level == level) & (v.period.str[:4] == str(year))]
+    rows = artifact.rows(indicator.id, level, year)
     names = artifact.areas.level(level)[["code", "naam"]]
     rows = published_view(names.merge(rows, on="code", how="left"))
     return Selection(indicator, level, year, available.years(level), rows.reset_index(drop=True), available)
