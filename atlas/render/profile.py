@@ -103,18 +103,20 @@ def find_area(artifact: Artifact, code: str) -> Area:
     level = artifact.areas.level_of(code)
     if level is None:
         raise NotFound(f"onbekend gebied {code[:40]!r}")
-    layer = artifact.areas.level(level)
-    row = layer[layer.code == code.strip().upper()]
-    if row.empty:
+    wanted = code.strip().upper()
+    found = artifact.areas.name_and_parent(wanted)  # codes of different levels differ in their prefix
+    if found is None:
         raise NotFound(f"onbekend gebied {code[:40]!r}")
-    return Area(str(row.code.iloc[0]), str(row.naam.iloc[0]), level)
+    return Area(wanted, found[0], level)
 
 
 def _parent(artifact: Artifact, area: Area) -> Area | None:
     if area.level == "gemeente":
         return None
-    layer = artifact.areas.level(area.level)
-    parent_code = str(layer.loc[layer.code == area.code, "parent"].iloc[0])
+    found = artifact.areas.name_and_parent(area.code)
+    if found is None:
+        return None
+    parent_code = found[1]
     level = artifact.areas.level_of(parent_code)
     if level is None:
         return None
@@ -158,8 +160,10 @@ def _series_of(frame: pd.DataFrame) -> Series:
         has_data=has_data(frame),
         publishable=publishable(frame),
     )
+    columns: dict[Hashable, list[Any]] = {name: rows[name].tolist() for name in rows.columns}
     out: Series = {}
-    for record in rows.to_dict("records"):
+    for values in zip(*columns.values(), strict=True):
+        record = dict(zip(columns, values, strict=True))
         out.setdefault((str(record["indicator"]), str(record["code"])), []).append(record)
     for series in out.values():
         series.sort(key=lambda r: (r["year"], str(r["period"])))
