@@ -177,7 +177,7 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
         "type": "FeatureCollection",
         "features": [feature(f, f["properties"]) for f in artifact.web_level(selection.level).features],
     }
-    rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.values.to_dict("records")}
+    rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.records}
     for item in geo["features"]:
         props = item["properties"]
         row = rows.get(props["code"], {})

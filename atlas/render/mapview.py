@@ -114,7 +114,7 @@ def value_sources(selection: Selection) -> list[str]:
 def _rows(artifact: Artifact, selection: Selection, within: set[str] | None) -> list[TableRow]:
     ind = selection.indicator
     out = []
-    for row in selection.values.to_dict("records"):
+    for row in selection.records:
         if within is not None and row["code"] not in within:
             continue
         value = shown_value(row.get("status"), row.get("value"))

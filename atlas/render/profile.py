@@ -20,7 +20,7 @@ from atlas.render.charts import sparkline
 from atlas.render.findings import page_findings
 from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
-from atlas.render.selection import format_value, source_text
+from atlas.render.selection import format_value, records, source_text
 
 STAPELING_PREFIXES = ("gebruik_", "stapeling_")
 
@@ -160,10 +160,8 @@ def _series_of(frame: pd.DataFrame) -> Series:
         has_data=has_data(frame),
         publishable=publishable(frame),
     )
-    columns: dict[Hashable, list[Any]] = {name: rows[name].tolist() for name in rows.columns}
     out: Series = {}
-    for values in zip(*columns.values(), strict=True):
-        record = dict(zip(columns, values, strict=True))
+    for record in records(rows):
         out.setdefault((str(record["indicator"]), str(record["code"])), []).append(record)
     for series in out.values():
         series.sort(key=lambda r: (r["year"], str(r["period"])))

@@ -6,8 +6,9 @@ raise :class:`NotFound` / :class:`BadRequest` with a Dutch message that is safe 
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,10 +72,21 @@ class Selection:
     available: Availability = field(default_factory=lambda: Availability("", {}))
     """Where this indicator has data, for the choosers and the links to other combinations."""
 
+    @functools.cached_property
+    def records(self) -> list[dict[Hashable, Any]]:
+        """:attr:`values` as one dict per row (column by column: much faster than ``to_dict("records")``)."""
+        return records(self.values)
+
     @property
     def levels(self) -> tuple[str, ...]:
         """The levels a map of this indicator can show that have data (any year), finest first."""
         return tuple(lv for lv in WEB_LEVELS if lv in self.available.by_level and lv in self.indicator.levels)
+
+
+def records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """The rows of ``frame`` as dicts of Python values, like ``frame.to_dict("records")``."""
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def parse_level(text: str | None, default: str = "buurt") -> str:
@@ -176,7 +188,8 @@ def select(
             raise NoData(f"geen cijfers voor {title} in {year}", indicator, options)
         level = in_year[0]
     rows = artifact.rows(indicator.id, level, year)
-    names = artifact.areas.level(level)[["code", "naam"]]
+    layer = artifact.areas.level(level)
+    names = pd.DataFrame({"code": layer["code"].to_numpy(dtype=object), "naam": layer["naam"].to_numpy(dtype=object)})
     rows = published_view(names.merge(rows, on="code", how="left"))
     return Selection(indicator, level, year, available.years(level), rows.reset_index(drop=True), available)
 
