@@ -31,7 +31,7 @@ class Areas:
     def __post_init__(self) -> None:
         codes = {level: frozenset(self.level(level)["code"]) for level in LEVELS}
         object.__setattr__(self, "_codes", codes)
-        names = {}
+        names: dict[str, tuple[str, str]] = {}
         for level in LEVELS:
             frame = self.level(level)
             for code, naam, parent in zip(frame["code"], frame["naam"], frame["parent"], strict=True):

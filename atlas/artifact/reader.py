@@ -38,6 +38,11 @@ from atlas.errors import ArtifactError
 from atlas.layers.registry import Registry, load_registry
 
 
+def _selection_key(key: Any) -> tuple[str, str, int]:
+    indicator, level, year = key
+    return str(indicator), str(level), int(year)
+
+
 @dataclass
 class Artifact:
     """A build artifact opened for reading (by the web app, a notebook or a script)."""
@@ -114,7 +119,7 @@ class Artifact:
         if self._by_selection is None:
             keys = [self.values.indicator.astype(str), self.values.level.astype(str), self._value_years()]
             groups = self.values.groupby(keys, sort=False).indices
-            self._by_selection = {(str(i), str(lv), int(y)): idx for (i, lv, y), idx in groups.items()}
+            self._by_selection = {_selection_key(k): np.asarray(idx) for k, idx in groups.items()}
         key = (indicator, level, int(year))
         part = self._parts.get(key)
         if part is None:
@@ -126,7 +131,8 @@ class Artifact:
     def rows_of_codes(self, codes: set[str]) -> pd.DataFrame:
         """The rows of :attr:`values` of the areas ``codes``, in the table's order."""
         if self._by_code is None:
-            self._by_code = dict(self.values.groupby(self.values.code.astype(str), sort=False).indices)
+            by_code = self.values.groupby(self.values.code.astype(str), sort=False).indices
+            self._by_code = {str(code): np.asarray(idx) for code, idx in by_code.items()}
         found = [self._by_code[c] for c in codes if c in self._by_code]
         return self.values.iloc[np.sort(np.concatenate(found))] if found else self.values.iloc[:0]
 

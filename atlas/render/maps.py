@@ -173,12 +173,9 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
     """The level's web geometry (parsed once per artifact, shared) with the selection's values and styles in each
     feature's new properties."""
     ind = selection.indicator
-    geo = {
-        "type": "FeatureCollection",
-        "features": [feature(f, f["properties"]) for f in artifact.web_level(selection.level).features],
-    }
+    features = [feature(f, f["properties"]) for f in artifact.web_level(selection.level).features]
     rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.records}
-    for item in geo["features"]:
+    for item in features:
         props = item["properties"]
         row = rows.get(props["code"], {})
         status = shown_status(row.get("status"), row.get("value"))
@@ -206,7 +203,7 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
                 "style": style,
             }
         )
-    return geo
+    return {"type": "FeatureCollection", "features": features}
 
 
 GROUPING_TOOLTIP: dict[Grouping, str] = {

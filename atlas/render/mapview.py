@@ -30,7 +30,6 @@ from atlas.render.overlays import OverlayInfo, add_overlays
 from atlas.render.selection import Selection, codes_within, format_value, source_text
 from atlas.render.stadsdelen import StadsdeelChoice, grouping_notes, stadsdeel_choice
 
-
 DEFAULT_BOUNDS: Bounds = (3.3, 50.7, 7.3, 53.6)
 """The Netherlands, for a level without geometry."""
 
