@@ -147,10 +147,12 @@ def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
     from atlas.web import create_app
     from atlas.web.current import ARTIFACT
     from atlas.web.server import serve as run
+    from atlas.web.warm import start as warm_up
 
     app = create_app(build_dir)
     served = app.extensions[ARTIFACT].path
     click.echo(f"Wijkatlas on http://{host}:{port}/  (artifact {served})")
+    warm_up(app)  # the home page and every default map, in the background
     run(app, host, port, threads)
 
 
