@@ -261,17 +261,19 @@ def choropleth_layer(
 
 
 class PageData(MacroElement):
-    """Data the map's script declares first, as one JavaScript variable (:attr:`variable`), outside Folium.
+    """What the map's script declares first, outside Folium: data as one JavaScript variable (:attr:`variable`), then
+    the statements that layers add (:meth:`add_script`).
 
-    Folium compiles every rendered piece of a map as a Jinja template once more, which costs time in proportion to
-    its length; layers that read their geometry and values from here (overlays) keep that work small, and share
-    one copy of a level's geometry in the page. :func:`map_parts` writes it, HTML-safe.
+    Folium compiles every rendered piece of a map once more as a Jinja template, which costs about a millisecond a
+    piece and grows with its length. Layers that read their geometry and values from here (the indicator overlays)
+    cost no such piece and share one copy of a level's geometry in the page. :func:`map_parts` writes it, HTML-safe.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._name = "PageData"
         self.data: dict[str, dict[str, Any]] = {"geometry": {}, "layers": {}}
+        self.scripts: dict[str, str] = {}
 
     @classmethod
     def of(cls, fmap: folium.Map) -> PageData:
@@ -296,15 +298,25 @@ class PageData(MacroElement):
                 "naam": [f["properties"].get("naam", "") for f in features],
                 "geometry": [f["geometry"] for f in features],
             }
-        return f"{self.variable}.geometry[{json.dumps(level)}]"
+        return f"{self.variable}.geometry[{json_script(level)}]"
 
     def layer(self, key: str, values: dict[str, Any]) -> str:
         """Put one layer's values in the data; the JavaScript expression that reads them."""
         self.data["layers"][key] = values
-        return f"{self.variable}.layers[{json.dumps(key)}]"
+        return f"{self.variable}.layers[{json_script(key)}]"
+
+    def add_script(self, key: str, statement: str) -> None:
+        """A statement to run after the data is declared, before Folium's script (once per ``key``). Whatever it
+        takes from data must be written with :func:`json_script`."""
+        self.scripts.setdefault(key, statement)
 
     def script(self) -> str:
-        return f"var {self.variable} = {htmlsafe_json_dumps(self.data, dumps=_compact)};\n"
+        return "".join([f"var {self.variable} = {json_script(self.data)};\n", *self.scripts.values()])
+
+
+def json_script(value: Any) -> str:
+    """``value`` as JSON that is safe inside an HTML ``<script>`` (``<``, ``>``, ``&`` and ``'`` escaped)."""
+    return str(htmlsafe_json_dumps(value, dumps=_compact))
 
 
 def _compact(obj: Any, **kwargs: Any) -> str:

@@ -16,7 +16,7 @@ from branca.element import Template
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
-from atlas.render.maps import PageData
+from atlas.render.maps import PageData, json_script
 from atlas.render.selection import WEB_LEVELS, availability, format_value
 
 
@@ -39,54 +39,55 @@ def overlay_file(artifact: Artifact, overlay: Overlay) -> Path | None:
     return path if path.is_file() else None
 
 
-class IndicatorOverlay(folium.map.Layer):
-    """An indicator drawn lightly over the map: one shape per area, darker for higher values, with a tooltip.
+INDICATOR_OVERLAY_JS = """
+function atlasIndicatorOverlay(shapes, values, title) {
+    var layer = L.geoJson(null, {
+        style: function (feature) { return feature.properties.style; },
+        onEachFeature: function (feature, shape) {
+            shape.bindTooltip(function () {
+                var box = document.createElement("div");
+                [["Gebied", feature.properties.naam], [title, feature.properties.waarde]].forEach(function (pair) {
+                    var line = document.createElement("div");
+                    var label = document.createElement("b");
+                    label.textContent = pair[0] + ": ";
+                    line.appendChild(label);
+                    line.appendChild(document.createTextNode(pair[1]));
+                    box.appendChild(line);
+                });
+                return box;
+            }, {sticky: true});
+        }
+    });
+    shapes.geometry.forEach(function (geometry, i) {
+        layer.addData({type: "Feature", geometry: geometry, properties: {
+            naam: shapes.naam[i],
+            waarde: values.waarde[i],
+            style: {color: values.color, weight: 1, fillColor: values.color, fillOpacity: values.opacity[i]}
+        }});
+    });
+    return layer;
+}
+"""
+"""Builds an indicator overlay from the page data: one shape per area, darker for higher values; the tooltip gets
+the name and value as text, never as markup."""
 
-    Its geometry and values come from the page's :class:`~atlas.render.maps.PageData` (the level's geometry once
-    per page, however many overlays draw it); names and values reach the tooltip as text, never as markup.
+
+class IndicatorOverlay(folium.map.Layer):
+    """An indicator drawn lightly over the map, hidden until switched on in the layer control.
+
+    Folium renders nothing for it: the layer is made in the :class:`~atlas.render.maps.PageData` script (by
+    :data:`INDICATOR_OVERLAY_JS`, from the page's one copy of the level's geometry), under this element's name, so
+    the layer control finds it as it finds any layer.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.geoJson(null, {
-                style: function (feature) { return feature.properties.style; },
-                onEachFeature: function (feature, layer) {
-                    layer.bindTooltip(function () {
-                        var box = document.createElement("div");
-                        [["Gebied", feature.properties.naam], [{{ this.title|tojson }}, feature.properties.waarde]]
-                            .forEach(function (pair) {
-                                var line = document.createElement("div");
-                                var label = document.createElement("b");
-                                label.textContent = pair[0] + ": ";
-                                line.appendChild(label);
-                                line.appendChild(document.createTextNode(pair[1]));
-                                box.appendChild(line);
-                            });
-                        return box;
-                    }, {sticky: true});
-                }
-            });
-            (function (shapes, values) {
-                shapes.geometry.forEach(function (geometry, i) {
-                    {{ this.get_name() }}.addData({type: "Feature", geometry: geometry, properties: {
-                        naam: shapes.naam[i],
-                        waarde: values.waarde[i],
-                        style: {color: values.color, weight: 1, fillColor: values.color, fillOpacity: values.opacity[i]}
-                    }});
-                });
-            })({{ this.shapes }}, {{ this.values }});
-            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, shapes: str, values: str, name: str, title: str, *, show: bool = False) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(self, data: PageData, shapes: str, values: str, name: str, title: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "IndicatorOverlay"
-        self.shapes = shapes
-        self.values = values
-        self.title = title
+        data.add_script("atlasIndicatorOverlay", INDICATOR_OVERLAY_JS)
+        data.add_script(
+            self.get_name(),
+            f"var {self.get_name()} = atlasIndicatorOverlay({shapes}, {values}, {json_script(title)});\n",
+        )
 
 
 def _indicator_layer(
@@ -120,7 +121,7 @@ def _indicator_layer(
         opacity.append(round(0.1 + 0.12 * step, 2) if known else 0.0)
     layer_values = data.layer(overlay.id, {"color": overlay.color, "waarde": waarde, "opacity": opacity})
     layer = IndicatorOverlay(
-        shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {year_used})", title=overlay.title
+        data, shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {year_used})", title=overlay.title
     )
     detail = f"{ind.title} per {level_used}, {year_used}; hoe donkerder, hoe hoger"
     return layer, detail

@@ -58,6 +58,11 @@ class LRU:
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every entry (the benchmark's uncached runs use it)."""
+        with self._lock:
+            self._data.clear()
+
     def __len__(self) -> int:
         return len(self._data)
 
