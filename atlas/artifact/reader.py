@@ -58,7 +58,6 @@ class Artifact:
     _available: pd.DataFrame | None = field(default=None, repr=False)
     _years: dict[str, dict[str, tuple[int, ...]]] | None = field(default=None, repr=False)
     _by_selection: dict[tuple[str, str, int], np.ndarray] | None = field(default=None, repr=False)
-    _parts: dict[tuple[str, str, int], pd.DataFrame] = field(default_factory=dict, repr=False)
     _by_code: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
@@ -113,20 +112,15 @@ class Artifact:
     def rows(self, indicator: str, level: str, year: int) -> pd.DataFrame:
         """The rows of :attr:`values` of one indicator, level and year (periods starting with the year).
 
-        The values table is partitioned by these three once; each part is taken from it when first asked for and
-        kept (together the parts hold the table once), so a page never scans the table.
+        The positions of every such part are found once (one group-by), so a page takes its rows without
+        scanning the table.
         """
         if self._by_selection is None:
             keys = [self.values.indicator.astype(str), self.values.level.astype(str), self._value_years()]
             groups = self.values.groupby(keys, sort=False).indices
             self._by_selection = {_selection_key(k): np.asarray(idx) for k, idx in groups.items()}
-        key = (indicator, level, int(year))
-        part = self._parts.get(key)
-        if part is None:
-            found = self._by_selection.get(key)
-            part = self.values.iloc[found] if found is not None else self.values.iloc[:0]
-            self._parts[key] = part
-        return part
+        found = self._by_selection.get((indicator, level, int(year)))
+        return self.values.iloc[found] if found is not None else self.values.iloc[:0]
 
     def rows_of_codes(self, codes: set[str]) -> pd.DataFrame:
         """The rows of :attr:`values` of the areas ``codes``, in the table's order."""

@@ -11,7 +11,6 @@ from typing import Any
 
 import folium
 import numpy as np
-from branca.element import Template
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
@@ -127,52 +126,58 @@ def _indicator_layer(
     return layer, detail
 
 
+REMOTE_LAYER_JS = """
+function atlasRemoteLayer(url, style) {
+    var group = L.layerGroup();
+    group.once("add", function () {
+        var map = group._map;
+        fetch(url, {credentials: "same-origin"})
+            .then(function (response) { return response.json(); })
+            .then(function (data) {
+                if (!map.getPane("atlas-lagen")) {
+                    map.createPane("atlas-lagen").style.zIndex = 450;  // above the choropleth
+                }
+                var renderer = L.canvas({padding: 0.5, pane: "atlas-lagen"});
+                L.geoJSON(data, {
+                    renderer: renderer,
+                    interactive: false,
+                    style: function () { return style; },
+                    pointToLayer: function (feature, latlng) {
+                        var options = Object.assign({}, style, {renderer: renderer, interactive: false});
+                        return L.circleMarker(latlng, options);
+                    }
+                }).addTo(group);
+            });
+    });
+    return group;
+}
+"""
+"""Makes a layer that fetches its GeoJSON from ``url`` the first time it is switched on and draws it on a canvas."""
+
+
 class RemoteGeoJson(folium.map.Layer):
     """A point or polygon overlay that the browser fetches from ``url`` the first time it is switched on.
 
     Tens of thousands of trees do not belong inline in every map page: the page stays small and cacheable, the layer
     comes from this server (same origin, allowed by the CSP's connect-src) and is drawn on a canvas, not as SVG paths.
+    Like :class:`IndicatorOverlay`, it is made in the page-data script (:data:`REMOTE_LAYER_JS`), hidden until
+    switched on.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.layerGroup();
-            {{ this.get_name() }}.once("add", function () {
-                fetch({{ this.url|tojson }}, {credentials: "same-origin"})
-                    .then(function (response) { return response.json(); })
-                    .then(function (data) {
-                        var map = {{ this._parent.get_name() }};
-                        if (!map.getPane("atlas-lagen")) {
-                            map.createPane("atlas-lagen").style.zIndex = 450;  // above the choropleth
-                        }
-                        var renderer = L.canvas({padding: 0.5, pane: "atlas-lagen"});
-                        L.geoJSON(data, {
-                            renderer: renderer,
-                            interactive: false,
-                            style: function () { return {{ this.style|tojson }}; },
-                            pointToLayer: function (feature, latlng) {
-                                var style = {{ this.style|tojson }};
-                                style.renderer = renderer;
-                                style.interactive = false;
-                                return L.circleMarker(latlng, style);
-                            }
-                        }).addTo({{ this.get_name() }});
-                    });
-            });
-            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, url: str, name: str, style: dict[str, Any], *, show: bool = False) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(self, data: PageData, url: str, name: str, style: dict[str, Any]) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "RemoteGeoJson"
         self.url = url
         self.style = style
+        data.add_script("atlasRemoteLayer", REMOTE_LAYER_JS)
+        data.add_script(
+            self.get_name(), f"var {self.get_name()} = atlasRemoteLayer({json_script(url)}, {json_script(style)});\n"
+        )
 
 
-def _feature_layer(artifact: Artifact, overlay: Overlay, url: str) -> tuple[folium.map.Layer, str] | None:
+def _feature_layer(
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, url: str
+) -> tuple[folium.map.Layer, str] | None:
     path = overlay_file(artifact, overlay)
     if path is None:
         return None
@@ -182,7 +187,7 @@ def _feature_layer(artifact: Artifact, overlay: Overlay, url: str) -> tuple[foli
     else:
         style = {"color": overlay.color, "weight": 1, "fillColor": overlay.color, "fillOpacity": 0.5}
         detail = "vlakken; worden geladen als u de laag aanzet"
-    return RemoteGeoJson(url, overlay.title, style), detail
+    return RemoteGeoJson(PageData.of(fmap), url, overlay.title, style), detail
 
 
 def add_overlays(
@@ -204,7 +209,7 @@ def add_overlays(
                 continue
             made = _indicator_layer(fmap, artifact, overlay, level, year)
         else:
-            made = _feature_layer(artifact, overlay, layer_url(overlay.layer or ""))
+            made = _feature_layer(fmap, artifact, overlay, layer_url(overlay.layer or ""))
         if made is None:
             continue
         layer, detail = made

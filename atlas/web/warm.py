@@ -2,7 +2,7 @@
 
 ``atlas serve`` (and ``server.py``) call :func:`start` after the app is made: a daemon thread requests the pages
 through the app itself, so they land in the LRU under the same keys as a visitor's request, and the artifact's
-lazily built parts (each level's parsed geometry, the values partitions) are ready before the first visitor needs
+lazily built parts (each level's parsed geometry, the indexes of the values) are ready before the first visitor needs
 them. Start-up is not blocked: requests are served meanwhile and simply render what is not warm yet. At most
 :data:`WARM_SHARE` of the cache is filled, home page first, then the maps in registry order, so visitors' own
 pages keep room.
