@@ -16,7 +16,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.layout import web_level_file
 from atlas.artifact.status import has_data
 from atlas.codes import LEVELS
-from atlas.render.maps import PageData
+from atlas.render.pagedata import PageData
 from atlas.web import create_app
 
 MAX_DECIMALS = 5

@@ -15,7 +15,7 @@ import numpy as np
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
-from atlas.render.maps import PageData, json_script
+from atlas.render.pagedata import PageData, json_script
 from atlas.render.selection import WEB_LEVELS, availability, format_value
 
 
