@@ -5,7 +5,8 @@ through the app itself, so they land in the LRU under the same keys as a visitor
 lazily built parts (each level's parsed geometry, the indexes of the values) are ready before the first visitor needs
 them. Start-up is not blocked: requests are served meanwhile and simply render what is not warm yet. At most
 :data:`WARM_SHARE` of the cache is filled, home page first, then the maps in registry order, so visitors' own
-pages keep room.
+pages keep room. Each new version the server follows (:mod:`atlas.web.follow`) is warmed the same way, by the
+request that notices it handing the work to a new thread.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from flask import Flask
 
 from atlas.artifact import Artifact
 from atlas.render.selection import WEB_LEVELS, availability, indicators_with_data
-from atlas.web.current import ARTIFACT, SETTINGS
+from atlas.web.current import ARTIFACT, FOLLOWER, SETTINGS
+from atlas.web.follow import Follower
 
 WARM_SHARE = 0.75
 """The share of the page cache (``ATLAS_CACHE_SIZE``) that warm-up may fill."""
@@ -62,8 +64,12 @@ def warm(app: Flask) -> Warmed:
     return done
 
 
-def start(app: Flask) -> threading.Thread:
-    """Warm ``app`` in a daemon thread (start-up goes on; the thread ends when every page is rendered)."""
+def start(app: Flask, *, follow: bool = True) -> threading.Thread:
+    """Warm ``app`` in a daemon thread (start-up goes on; the thread ends when every page is rendered); with
+    ``follow``, warm again each new version the server opens (:meth:`atlas.web.follow.Follower.listen`)."""
     thread = threading.Thread(target=warm, args=(app,), name="atlas-warm-up", daemon=True)
     thread.start()
+    if follow:
+        follower: Follower = app.extensions[FOLLOWER]
+        follower.listen(lambda _artifact: start(app, follow=False))
     return thread
