@@ -158,6 +158,7 @@ def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
     from atlas.web import create_app
     from atlas.web.current import FOLLOWER
     from atlas.web.server import serve as run
+    from atlas.web.warm import start as warm_up
 
     app = create_app(build_dir)
     follower = app.extensions[FOLLOWER]
@@ -165,6 +166,7 @@ def serve(build_dir: Path | None, host: str, port: int, threads: int) -> None:
         f"Wijkatlas on http://{host}:{port}/  (artifact {follower.build}, version {follower.artifact.version}; "
         f"a new build there is served within {follower.interval:g} s)"
     )
+    warm_up(app)  # the home page and every default map, in the background
     run(app, host, port, threads)
 
 

@@ -19,6 +19,7 @@ import atlas.web.api
 import atlas.web.downloads
 from atlas.atomic import atomic_directory, versions_dir
 from atlas.web import create_app
+from atlas.web.cache import CACHE
 from atlas.web.current import ARTIFACT, FOLLOWER
 
 RELOAD = 0.2
@@ -199,5 +200,26 @@ def test_cache_entries_carry_the_version(tmp_path, versions):
     _publish(target, versions["B"])
     time.sleep(RELOAD * 1.5)
     client.get(URLS[0])
-    keys = list(app.extensions["atlas_cache"]._data)
-    assert [k.split("|", 1)[0] for k in keys] == [version_a, target.resolve().name]
+    keys = list(app.extensions[CACHE].keys())
+    assert [version for _route, _query, version in keys] == [version_a, target.resolve().name]
+
+
+def test_each_new_version_is_warmed(tmp_path, versions):
+    from atlas.web import warm
+
+    target = tmp_path / "out"
+    version_a = _publish(target, versions["A"]).name
+    app = create_app(
+        target, {"TESTING": True, "ATLAS_TILES": False, "ATLAS_RELOAD_SECONDS": RELOAD, "ATLAS_CACHE_SIZE": 4}
+    )
+    warm.start(app).join(120)
+    lru = app.extensions[CACHE]
+    assert {version for _route, _query, version in lru} == {version_a}
+    version_b = _publish(target, versions["B"]).name
+    time.sleep(RELOAD * 1.5)
+    app.test_client().get("/api/indicators")  # the request that notices B hands its warm-up to a thread
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and sum(v == version_b for *_, v in lru) < 3:
+        time.sleep(0.2)
+    warmed = [(route, version) for route, _query, version in lru if version == version_b]
+    assert ("pages.index", version_b) in warmed and len(warmed) >= 3

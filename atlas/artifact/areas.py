@@ -26,10 +26,26 @@ class Areas:
     stadsdeel: gpd.GeoDataFrame
     gemeente: gpd.GeoDataFrame
     _codes: dict[str, frozenset[str]] = field(init=False, repr=False)
+    _names: dict[str, tuple[str, str]] = field(init=False, repr=False)
+    _groupings: dict[str, Grouping] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         codes = {level: frozenset(self.level(level)["code"]) for level in LEVELS}
         object.__setattr__(self, "_codes", codes)
+        names: dict[str, tuple[str, str]] = {}
+        groupings: dict[str, Grouping] = {}
+        for level in LEVELS:
+            frame = self.level(level)
+            for code, naam, parent in zip(frame["code"], frame["naam"], frame["parent"], strict=True):
+                names.setdefault(str(code), (str(naam), str(parent)))
+            if level in ("wijk", "stadsdeel") and "indeling" in frame.columns:
+                for code, value in zip(frame["code"], frame["indeling"], strict=True):
+                    try:
+                        groupings.setdefault(str(code), Grouping(str(value)))
+                    except ValueError:
+                        groupings.setdefault(str(code), Grouping.UNSTATED)
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_groupings", groupings)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{level}={len(self.level(level))}" for level in LEVELS)
@@ -47,6 +63,10 @@ class Areas:
         normal = normalise_code(code)
         level = PREFIXES.get(normal[:2])
         return level if level is not None and normal in self._codes[level] else None
+
+    def name_and_parent(self, code: str) -> tuple[str, str] | None:
+        """The ``naam`` and ``parent`` of an area code (as written, not normalised), or None for an unknown code."""
+        return self._names.get(code)
 
     def children(self, level: str) -> tuple[str, pd.Series] | None:
         """The next non-empty level below ``level`` and a Series child code -> parent code.
@@ -73,14 +93,7 @@ class Areas:
         level = self.level_of(code)
         if level not in ("wijk", "stadsdeel"):
             return Grouping.UNSTATED
-        layer = self.level(level)
-        if "indeling" not in layer.columns:
-            return Grouping.UNSTATED
-        found = layer.loc[layer["code"] == normalise_code(code), "indeling"]
-        try:
-            return Grouping(str(found.iloc[0])) if len(found) else Grouping.UNSTATED
-        except ValueError:
-            return Grouping.UNSTATED
+        return self._groupings.get(normalise_code(code), Grouping.UNSTATED)
 
     def codes(self) -> set[str]:
         """Every area code of every level."""

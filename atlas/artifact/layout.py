@@ -8,7 +8,8 @@
                                    significant)
     DIR/manifest.json              inputs with hashes, registry hash, creation time, counts, reports
     DIR/layers.yaml                the registry the build used, so the artifact is self-contained
-    DIR/web/<level>.geojson        areas in EPSG:4326, simplified without gaps or overlaps, for the web
+    DIR/web/<level>.geojson        areas in EPSG:4326, simplified without gaps or overlaps (2 m), coordinates
+                                   rounded to 5 decimals (about 1 m): what every map page and minimap draws
     DIR/overlays.gpkg              with groen only: layers trees, parks, addresses; EPSG:28992
     DIR/web/overlay_<layer>.geojson  the point and polygon overlays in EPSG:4326, for the web
     DIR/addresses.parquet          with groen and BAG fields only: the address book of the search (id, street,

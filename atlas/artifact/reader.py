@@ -2,7 +2,9 @@
 
 ``Artifact.open(DIR)`` checks the version, loads the registry the build used, the values table (through
 :func:`~atlas.artifact.status.published_view`, so nothing unpublished can be shown) and the areas. Web geometry
-and overlays are read when first asked for.
+and overlays are read when first asked for; so are the indexes that let a page find its rows without scanning the
+values table (:meth:`Artifact.rows`, :meth:`Artifact.rows_of_codes`). An artifact is read-only: what these return is
+shared between requests and must not be changed.
 """
 
 from __future__ import annotations
@@ -32,10 +34,16 @@ from atlas.artifact.layout import (
     web_overlay_file,
 )
 from atlas.artifact.status import has_data, published_view
+from atlas.artifact.webgeo import WebLevel
 from atlas.atomic import Hold, hold, is_version
 from atlas.codes import LEVELS
 from atlas.errors import ArtifactError
 from atlas.layers.registry import Registry, load_registry
+
+
+def _selection_key(key: Any) -> tuple[str, str, int]:
+    indicator, level, year = key
+    return str(indicator), str(level), int(year)
 
 
 @dataclass
@@ -52,11 +60,15 @@ class Artifact:
     """Which version this is: the name of its version folder (``DIR.versions/<name>``, see :mod:`atlas.atomic`),
     or for a plain folder ``sha256-`` and the start of its manifest's hash."""
     _web: dict[str, str] = field(default_factory=dict, repr=False)
+    _web_levels: dict[str, WebLevel] = field(default_factory=dict, repr=False)
     _available: pd.DataFrame | None = field(default=None, repr=False)
     _addresses: pd.DataFrame | None = field(default=None, repr=False)
     _address_ids: pd.Index | None = field(default=None, repr=False)
     _address_sorted: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _hold: Hold | None = field(default=None, repr=False)
+    _years: dict[str, dict[str, tuple[int, ...]]] | None = field(default=None, repr=False)
+    _by_selection: dict[tuple[str, str, int], np.ndarray] | None = field(default=None, repr=False)
+    _by_code: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
@@ -105,6 +117,40 @@ class Artifact:
             self._available = frame.drop_duplicates().sort_values(["indicator", "level", "year"]).reset_index(drop=True)
         return self._available
 
+    def years(self, indicator: str) -> dict[str, tuple[int, ...]]:
+        """Level -> the years (ascending) in which ``indicator`` has data at that level (:attr:`available`)."""
+        if self._years is None:
+            out: dict[str, dict[str, list[int]]] = {}
+            for ind, level, year in self.available.itertuples(index=False):
+                out.setdefault(str(ind), {}).setdefault(str(level), []).append(int(year))
+            self._years = {ind: {lv: tuple(ys) for lv, ys in by.items()} for ind, by in out.items()}
+        return self._years.get(indicator, {})
+
+    def rows(self, indicator: str, level: str, year: int) -> pd.DataFrame:
+        """The rows of :attr:`values` of one indicator, level and year (periods starting with the year).
+
+        The positions of every such part are found once (one group-by), so a page takes its rows without
+        scanning the table.
+        """
+        if self._by_selection is None:
+            keys = [self.values.indicator.astype(str), self.values.level.astype(str), self._value_years()]
+            groups = self.values.groupby(keys, sort=False).indices
+            self._by_selection = {_selection_key(k): np.asarray(idx) for k, idx in groups.items()}
+        found = self._by_selection.get((indicator, level, int(year)))
+        return self.values.iloc[found] if found is not None else self.values.iloc[:0]
+
+    def rows_of_codes(self, codes: set[str]) -> pd.DataFrame:
+        """The rows of :attr:`values` of the areas ``codes``, in the table's order."""
+        if self._by_code is None:
+            by_code = self.values.groupby(self.values.code.astype(str), sort=False).indices
+            self._by_code = {str(code): np.asarray(idx) for code, idx in by_code.items()}
+        found = [self._by_code[c] for c in codes if c in self._by_code]
+        return self.values.iloc[np.sort(np.concatenate(found))] if found else self.values.iloc[:0]
+
+    def _value_years(self) -> pd.Series:
+        years = pd.to_numeric(self.values.period.astype(str).str[:4], errors="coerce")
+        return years.fillna(-1).astype(int)
+
     @property
     def is_demo(self) -> bool:
         return bool(self.manifest.get("demo"))
@@ -145,6 +191,12 @@ class Artifact:
             self._address_ids = pd.Index(book["adres"])
         position = self._address_ids.get_indexer(pd.Index([adres]))[0]
         return None if position < 0 else {str(k): v for k, v in book.iloc[int(position)].items()}
+
+    def web_level(self, level: str) -> WebLevel:
+        """The web geometry of one level parsed, with each area's bounds (shared: do not change it)."""
+        if level not in self._web_levels:
+            self._web_levels[level] = WebLevel.parse(level, self.web_geojson(level))
+        return self._web_levels[level]
 
     def overlay_path(self, layer: str) -> Path | None:
         """The EPSG:4326 GeoJSON of a point or polygon overlay, or None when the build wrote none."""

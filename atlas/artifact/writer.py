@@ -46,8 +46,9 @@ from atlas.layers.registry import Registry
 
 WEB_SIMPLIFY_M = 2.0
 """Tolerance (metres) of the coverage-preserving simplification of the web geometry."""
-WEB_AREA_PRECISION = 1e-7
-"""Grid (degrees) the web area geometry is snapped to: about 1 cm."""
+WEB_AREA_PRECISION = 1e-5
+"""Grid (degrees) the web area geometry is snapped to, five decimals: about 1 m, less than a screen pixel at street
+level and below the simplification's tolerance. Shared vertices snap to the same point, so neighbours stay seamless."""
 WEB_OVERLAY_PRECISION = 1e-6
 """Grid (degrees) the web overlays are snapped to: about 10 cm, plenty for trees and parks."""
 

@@ -6,7 +6,6 @@ around the map (legend, explanations, the accessible table) is plain HTML.
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from collections.abc import Hashable
@@ -22,8 +21,10 @@ import pandas as pd
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
+from atlas.artifact.webgeo import feature
 from atlas.codes import Grouping
 from atlas.layers.registry import Indicator
+from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, format_value, source_text
 from atlas.render.textlayers import TextTooltip
 
@@ -172,12 +173,13 @@ def format_significance(row: dict[Hashable, Any] | pd.Series) -> str:
 
 
 def feature_collection(artifact: Artifact, selection: Selection, classes: Classes | None) -> dict[str, Any]:
-    """The level's web geometry with the selection's values and styles in each feature's properties."""
+    """The level's web geometry (parsed once per artifact, shared) with the selection's values and styles in each
+    feature's new properties."""
     ind = selection.indicator
-    geo = json.loads(artifact.web_geojson(selection.level))
-    rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.values.to_dict("records")}
-    for feature in geo["features"]:
-        props = feature["properties"]
+    features = [feature(f, f["properties"]) for f in artifact.web_level(selection.level).features]
+    rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.records}
+    for item in features:
+        props = item["properties"]
         row = rows.get(props["code"], {})
         status = shown_status(row.get("status"), row.get("value"))
         value = shown_value(row.get("status"), row.get("value"))
@@ -204,7 +206,7 @@ def feature_collection(artifact: Artifact, selection: Selection, classes: Classe
                 "style": style,
             }
         )
-    return geo
+    return {"type": "FeatureCollection", "features": features}
 
 
 GROUPING_TOOLTIP: dict[Grouping, str] = {
@@ -262,7 +264,7 @@ def choropleth_layer(
 
 
 def map_parts(fmap: folium.Map) -> MapParts:
-    """Render the map and split it into head, body and script for a page of our own."""
+    """Render the map and split it into head, body and script for a page of our own (its :class:`PageData` first)."""
     root = fmap.get_root()
     for child in root._children.values():  # what Figure.render does before its template
         child.render()
@@ -271,4 +273,5 @@ def map_parts(fmap: folium.Map) -> MapParts:
     head = FOLIUM_VIEWPORT.sub("", head)
     body = root.html.render()  # type: ignore[attr-defined]
     script = root.script.render()  # type: ignore[attr-defined]
-    return MapParts(head=head, body=body, script=script)
+    data = [child for child in fmap._children.values() if isinstance(child, PageData)]
+    return MapParts(head=head, body=body, script="".join(d.script() for d in data) + script)

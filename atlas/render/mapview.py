@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
+import numpy as np
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import has_data, present, publishable, shown_status, shown_value
-from atlas.crs import WEB
+from atlas.artifact.webgeo import Bounds, feature
 from atlas.findings import Finding
 from atlas.render.findings import page_findings
 from atlas.render.maps import (
@@ -29,6 +30,9 @@ from atlas.render.overlays import OverlayInfo, add_overlays
 from atlas.render.selection import Selection, codes_within, format_value, source_text
 from atlas.render.stadsdelen import StadsdeelChoice, grouping_notes, stadsdeel_choice
 from atlas.render.textlayers import TextLayerControl
+
+DEFAULT_BOUNDS: Bounds = (3.3, 50.7, 7.3, 53.6)
+"""The Netherlands, for a level without geometry."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def value_sources(selection: Selection) -> list[str]:
 def _rows(artifact: Artifact, selection: Selection, within: set[str] | None) -> list[TableRow]:
     ind = selection.indicator
     out = []
-    for row in selection.values.to_dict("records"):
+    for row in selection.records:
         if within is not None and row["code"] not in within:
             continue
         value = shown_value(row.get("status"), row.get("value"))
@@ -179,11 +183,9 @@ def map_view(
     shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
     classes = classify(shown, ind)
     geo = feature_collection(artifact, selection, classes)
-    layer = artifact.areas.level("stadsdeel" if stadsdeel else selection.level)
-    if stadsdeel:
-        layer = layer[layer.code == stadsdeel]
-    bounds = layer.to_crs(WEB).total_bounds
-    fmap = new_map(bounds, assets, tiles=tiles)
+    web = artifact.web_level("stadsdeel" if stadsdeel else selection.level)
+    bounds = web.bounds([stadsdeel] if stadsdeel else None) or web.bounds() or DEFAULT_BOUNDS
+    fmap = new_map(np.asarray(bounds), assets, tiles=tiles)
     has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
     groupings = (
         [artifact.areas.grouping(str(code)) for code in selection.values.code] if selection.level == "stadsdeel" else []
@@ -192,8 +194,9 @@ def map_view(
     choropleth_layer(geo, ind, with_ci=has_ci, with_grouping=with_grouping).add_to(fmap)
     choice = stadsdeel_choice(artifact, stadsdeel) if stadsdeel else None
     if choice is not None:
+        border = [feature(f, {"code": f["properties"]["code"]}) for f in web.select([stadsdeel or ""])]
         folium.GeoJson(
-            layer.to_crs(WEB)[["code", "naam", "geometry"]].to_json(),
+            {"type": "FeatureCollection", "features": border},
             name=f"Grens stadsdeel {choice.naam}",
             style_function=lambda feature: {"fill": False, "color": "#000000", "weight": 4},
             interactive=False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import math
 from typing import Any
 
@@ -33,22 +32,22 @@ def area_svg(
 ) -> str:
     """The area ``code`` (of ``level``) filled, on the outlines of the areas of ``context_level`` (those in
     ``context_codes`` when given); ``mark`` (lon, lat) is drawn as a point, named ``mark_label``."""
-    context = json.loads(artifact.web_geojson(context_level))["features"]
-    if context_codes is not None:
-        context = [f for f in context if f["properties"]["code"] in context_codes]
-    target = [f for f in json.loads(artifact.web_geojson(level))["features"] if f["properties"]["code"] == code]
-    every = [ring for f in context + target for ring in _rings(f["geometry"])]
-    if not every or not target:
+    around = artifact.web_level(context_level)
+    context = list(around.features) if context_codes is None else around.select(context_codes)
+    own = artifact.web_level(level)
+    target = own.select([code])
+    boxes = [b for b in (around.bounds(f["properties"]["code"] for f in context), own.bounds([code])) if b]
+    if not target or not boxes:
         return ""
-    xs = [p[0] for ring in every for p in ring]
-    ys = [p[1] for ring in every for p in ring]
-    kx = math.cos(math.radians((min(ys) + max(ys)) / 2))  # degrees of longitude are shorter at 52° N
-    span_x, span_y = (max(xs) - min(xs)) * kx or 1e-6, (max(ys) - min(ys)) or 1e-6
+    min_x, min_y = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    max_x, max_y = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    kx = math.cos(math.radians((min_y + max_y) / 2))  # degrees of longitude are shorter at 52° N
+    span_x, span_y = (max_x - min_x) * kx or 1e-6, (max_y - min_y) or 1e-6
     height = max(120, round(width * span_y / span_x))
     scale = min((width - 8) / span_x, (height - 8) / span_y)
 
     def at(x: float, y: float) -> str:
-        return f"{4 + (x - min(xs)) * kx * scale:.1f},{4 + (max(ys) - y) * scale:.1f}"
+        return f"{4 + (x - min_x) * kx * scale:.1f},{4 + (max_y - y) * scale:.1f}"
 
     def path(rings: list[list[list[float]]]) -> str:
         return " ".join("M" + " ".join(at(x, y) for x, y, *_ in ring) + "Z" for ring in rings)

@@ -4,7 +4,6 @@ that the build wrote to ``web/overlay_<layer>.geojson`` (trees, parks). Absent d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +11,12 @@ from typing import Any
 
 import folium
 import numpy as np
-from branca.element import Template
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Overlay
+from atlas.render.pagedata import PageData, json_script
 from atlas.render.selection import WEB_LEVELS, availability, format_value
-from atlas.render.textlayers import TextTooltip
 
 
 @dataclass(frozen=True)
@@ -40,8 +38,59 @@ def overlay_file(artifact: Artifact, overlay: Overlay) -> Path | None:
     return path if path.is_file() else None
 
 
+INDICATOR_OVERLAY_JS = """
+function atlasIndicatorOverlay(shapes, values, title) {
+    var layer = L.geoJson(null, {
+        style: function (feature) { return feature.properties.style; },
+        onEachFeature: function (feature, shape) {
+            shape.bindTooltip(function () {
+                var box = document.createElement("div");
+                [["Gebied", feature.properties.naam], [title, feature.properties.waarde]].forEach(function (pair) {
+                    var line = document.createElement("div");
+                    var label = document.createElement("b");
+                    label.textContent = pair[0] + ": ";
+                    line.appendChild(label);
+                    line.appendChild(document.createTextNode(pair[1]));
+                    box.appendChild(line);
+                });
+                return box;
+            }, {sticky: true});
+        }
+    });
+    shapes.geometry.forEach(function (geometry, i) {
+        layer.addData({type: "Feature", geometry: geometry, properties: {
+            naam: shapes.naam[i],
+            waarde: values.waarde[i],
+            style: {color: values.color, weight: 1, fillColor: values.color, fillOpacity: values.opacity[i]}
+        }});
+    });
+    return layer;
+}
+"""
+"""Builds an indicator overlay from the page data: one shape per area, darker for higher values; the tooltip gets
+the name and value as text, never as markup."""
+
+
+class IndicatorOverlay(folium.map.Layer):
+    """An indicator drawn lightly over the map, hidden until switched on in the layer control.
+
+    Folium renders nothing for it: the layer is made in the :class:`~atlas.render.maps.PageData` script (by
+    :data:`INDICATOR_OVERLAY_JS`, from the page's one copy of the level's geometry), under this element's name, so
+    the layer control finds it as it finds any layer.
+    """
+
+    def __init__(self, data: PageData, shapes: str, values: str, name: str, title: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=False)
+        self._name = "IndicatorOverlay"
+        data.add_script("atlasIndicatorOverlay", INDICATOR_OVERLAY_JS)
+        data.add_script(
+            self.get_name(),
+            f"var {self.get_name()} = atlasIndicatorOverlay({shapes}, {values}, {json_script(title)});\n",
+        )
+
+
 def _indicator_layer(
-    artifact: Artifact, overlay: Overlay, level: str, year: int
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, level: str, year: int
 ) -> tuple[folium.map.Layer, str] | None:
     ind = artifact.registry.indicators.get(overlay.indicator or "")
     if ind is None:
@@ -53,36 +102,57 @@ def _indicator_layer(
     level_used = level if level in levels else levels[0]
     years = available.years(level_used)
     year_used = max((y for y in years if y <= year), default=years[-1])
-    v = artifact.values
-    rows = v[(v.indicator == ind.id) & (v.level == level_used) & (v.period.str[:4] == str(year_used))]
+    rows = artifact.rows(ind.id, level_used, year_used)
     shown = rows[publishable(rows)]
     if shown.empty:
         return None
     values = dict(zip(shown.code, shown.value.astype("float64"), strict=True))
     finite = np.array([x for x in values.values() if np.isfinite(x)])
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
-    geo = json.loads(artifact.web_geojson(level_used))
-    for feature in geo["features"]:
-        props = feature["properties"]
-        value = values.get(props["code"], float("nan"))
+    data = PageData.of(fmap)
+    shapes = data.level(artifact, level_used)
+    waarde, opacity = [], []
+    for code in data.data["geometry"][level_used]["code"]:
+        value = values.get(code, float("nan"))
         known = bool(np.isfinite(value))
         step = int(np.searchsorted(edges, value, side="left")) if known else -1
-        props["waarde"] = format_value(value, ind) if known else "geen gegevens"
-        props["style"] = {
-            "color": overlay.color,
-            "weight": 1,
-            "fillColor": overlay.color,
-            "fillOpacity": 0.1 + 0.12 * step if known else 0.0,
-        }
-    layer = folium.GeoJson(
-        geo,
-        name=f"{overlay.title} ({ind.unit_label}, {year_used})",
-        show=False,
-        style_function=lambda feature: feature["properties"]["style"],
-        tooltip=TextTooltip(fields=["naam", "waarde"], aliases=["Gebied", overlay.title]),
+        waarde.append(format_value(value, ind) if known else "geen gegevens")
+        opacity.append(round(0.1 + 0.12 * step, 2) if known else 0.0)
+    layer_values = data.layer(overlay.id, {"color": overlay.color, "waarde": waarde, "opacity": opacity})
+    layer = IndicatorOverlay(
+        data, shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {year_used})", title=overlay.title
     )
     detail = f"{ind.title} per {level_used}, {year_used}; hoe donkerder, hoe hoger"
     return layer, detail
+
+
+REMOTE_LAYER_JS = """
+function atlasRemoteLayer(url, style) {
+    var group = L.layerGroup();
+    group.once("add", function () {
+        var map = group._map;
+        fetch(url, {credentials: "same-origin"})
+            .then(function (response) { return response.json(); })
+            .then(function (data) {
+                if (!map.getPane("atlas-lagen")) {
+                    map.createPane("atlas-lagen").style.zIndex = 450;  // above the choropleth
+                }
+                var renderer = L.canvas({padding: 0.5, pane: "atlas-lagen"});
+                L.geoJSON(data, {
+                    renderer: renderer,
+                    interactive: false,
+                    style: function () { return style; },
+                    pointToLayer: function (feature, latlng) {
+                        var options = Object.assign({}, style, {renderer: renderer, interactive: false});
+                        return L.circleMarker(latlng, options);
+                    }
+                }).addTo(group);
+            });
+    });
+    return group;
+}
+"""
+"""Makes a layer that fetches its GeoJSON from ``url`` the first time it is switched on and draws it on a canvas."""
 
 
 class RemoteGeoJson(folium.map.Layer):
@@ -90,47 +160,24 @@ class RemoteGeoJson(folium.map.Layer):
 
     Tens of thousands of trees do not belong inline in every map page: the page stays small and cacheable, the layer
     comes from this server (same origin, allowed by the CSP's connect-src) and is drawn on a canvas, not as SVG paths.
+    Like :class:`IndicatorOverlay`, it is made in the page-data script (:data:`REMOTE_LAYER_JS`), hidden until
+    switched on.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.layerGroup();
-            {{ this.get_name() }}.once("add", function () {
-                fetch({{ this.url|tojson }}, {credentials: "same-origin"})
-                    .then(function (response) { return response.json(); })
-                    .then(function (data) {
-                        var map = {{ this._parent.get_name() }};
-                        if (!map.getPane("atlas-lagen")) {
-                            map.createPane("atlas-lagen").style.zIndex = 450;  // above the choropleth
-                        }
-                        var renderer = L.canvas({padding: 0.5, pane: "atlas-lagen"});
-                        L.geoJSON(data, {
-                            renderer: renderer,
-                            interactive: false,
-                            style: function () { return {{ this.style|tojson }}; },
-                            pointToLayer: function (feature, latlng) {
-                                var style = {{ this.style|tojson }};
-                                style.renderer = renderer;
-                                style.interactive = false;
-                                return L.circleMarker(latlng, style);
-                            }
-                        }).addTo({{ this.get_name() }});
-                    });
-            });
-            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, url: str, name: str, style: dict[str, Any], *, show: bool = False) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(self, data: PageData, url: str, name: str, style: dict[str, Any]) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "RemoteGeoJson"
         self.url = url
         self.style = style
+        data.add_script("atlasRemoteLayer", REMOTE_LAYER_JS)
+        data.add_script(
+            self.get_name(), f"var {self.get_name()} = atlasRemoteLayer({json_script(url)}, {json_script(style)});\n"
+        )
 
 
-def _feature_layer(artifact: Artifact, overlay: Overlay, url: str) -> tuple[folium.map.Layer, str] | None:
+def _feature_layer(
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, url: str
+) -> tuple[folium.map.Layer, str] | None:
     path = overlay_file(artifact, overlay)
     if path is None:
         return None
@@ -140,7 +187,7 @@ def _feature_layer(artifact: Artifact, overlay: Overlay, url: str) -> tuple[foli
     else:
         style = {"color": overlay.color, "weight": 1, "fillColor": overlay.color, "fillOpacity": 0.5}
         detail = "vlakken; worden geladen als u de laag aanzet"
-    return RemoteGeoJson(url, overlay.title, style), detail
+    return RemoteGeoJson(PageData.of(fmap), url, overlay.title, style), detail
 
 
 def add_overlays(
@@ -160,9 +207,9 @@ def add_overlays(
         if overlay.kind == "indicator":
             if overlay.indicator == skip:
                 continue
-            made = _indicator_layer(artifact, overlay, level, year)
+            made = _indicator_layer(fmap, artifact, overlay, level, year)
         else:
-            made = _feature_layer(artifact, overlay, layer_url(overlay.layer or ""))
+            made = _feature_layer(fmap, artifact, overlay, layer_url(overlay.layer or ""))
         if made is None:
             continue
         layer, detail = made

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,7 @@ from atlas.render.charts import sparkline
 from atlas.render.findings import page_findings
 from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
-from atlas.render.selection import format_value, source_text
+from atlas.render.selection import format_value, records, source_text
 
 STAPELING_PREFIXES = ("gebruik_", "stapeling_")
 
@@ -101,18 +103,20 @@ def find_area(artifact: Artifact, code: str) -> Area:
     level = artifact.areas.level_of(code)
     if level is None:
         raise NotFound(f"onbekend gebied {code[:40]!r}")
-    layer = artifact.areas.level(level)
-    row = layer[layer.code == code.strip().upper()]
-    if row.empty:
+    wanted = code.strip().upper()
+    found = artifact.areas.name_and_parent(wanted)  # codes of different levels differ in their prefix
+    if found is None:
         raise NotFound(f"onbekend gebied {code[:40]!r}")
-    return Area(str(row.code.iloc[0]), str(row.naam.iloc[0]), level)
+    return Area(wanted, found[0], level)
 
 
 def _parent(artifact: Artifact, area: Area) -> Area | None:
     if area.level == "gemeente":
         return None
-    layer = artifact.areas.level(area.level)
-    parent_code = str(layer.loc[layer.code == area.code, "parent"].iloc[0])
+    found = artifact.areas.name_and_parent(area.code)
+    if found is None:
+        return None
+    parent_code = found[1]
     level = artifact.areas.level_of(parent_code)
     if level is None:
         return None
@@ -144,10 +148,24 @@ def _compare(ind: Indicator, value: float, city: float | None) -> tuple[str, str
     return words, "good" if good else "bad"
 
 
-def _series(frame: pd.DataFrame, indicator: str, code: str) -> pd.DataFrame:
-    rows = frame[(frame.indicator == indicator) & (frame.code == code)].copy()
-    rows["year"] = rows.period.str[:4].astype(int)
-    return rows.sort_values("year")
+Series = dict[tuple[str, str], list[dict[Hashable, Any]]]
+"""(indicator, code) -> the rows of that indicator and area as dicts, by year; each with ``year``, ``has_data`` and
+``publishable`` (the rules of :mod:`atlas.artifact.status`, applied once to the whole frame)."""
+
+
+def _series_of(frame: pd.DataFrame) -> Series:
+    """Every (indicator, code) series of ``frame`` at once: a page asks for each of them, so it never filters again."""
+    rows = frame.assign(
+        year=frame.period.astype(str).str[:4].astype(int),
+        has_data=has_data(frame),
+        publishable=publishable(frame),
+    )
+    out: Series = {}
+    for record in records(rows):
+        out.setdefault((str(record["indicator"]), str(record["code"])), []).append(record)
+    for series in out.values():
+        series.sort(key=lambda r: (r["year"], str(r["period"])))
+    return out
 
 
 def _runs(years: list[int], sources: list[str]) -> tuple[SourceRun, ...]:
@@ -160,27 +178,25 @@ def _runs(years: list[int], sources: list[str]) -> tuple[SourceRun, ...]:
     return tuple(runs)
 
 
-def _row(ind: Indicator, frame: pd.DataFrame, area: Area, parent: Area | None, city: Area) -> ProfileRow:
+def _row(ind: Indicator, series: Series, area: Area, parent: Area | None, city: Area) -> ProfileRow:
     """The latest year with data for this area (an empty row, without year, when it has none)."""
-    own = _series(frame, ind.id, area.code)
-    data = own[has_data(own)] if len(own) else own
-    if data.empty:
+    data = [r for r in series.get((ind.id, area.code), []) if r["has_data"]]
+    if not data:
         return ProfileRow(ind, None, "", Status.MISSING.label, "", "", "", "", "", "", "")
-    last = data.iloc[-1]
+    last = data[-1]
     year = int(last["year"])
     value = shown_value(last["status"], last["value"])
 
     def at(code: str) -> float | None:
-        rows = _series(frame, ind.id, code)
-        rows = rows[(rows.year == year).to_numpy() & publishable(rows)]
-        return float(rows.value.iloc[0]) if len(rows) else None
+        found = [r for r in series.get((ind.id, code), []) if r["year"] == year and r["publishable"]]
+        return float(found[0]["value"]) if found else None
 
     parent_value = at(parent.code) if parent is not None and parent.code != city.code else None
     city_value = at(city.code) if area.code != city.code else None
     comparison, tone = _compare(ind, value, city_value) if value is not None else ("", "")
-    sources = [source_text(s, ind.source) for s in data.source]
-    points = [(int(y), shown_value(s, v)) for y, v, s in zip(data.year, data.value, data.status, strict=True)]
-    runs = _runs([int(y) for y in data.year], sources)
+    sources = [source_text(r["source"], ind.source) for r in data]
+    points = [(int(r["year"]), shown_value(r["status"], r["value"])) for r in data]
+    runs = _runs([int(r["year"]) for r in data], sources)
     return ProfileRow(
         indicator=ind,
         year=year,
@@ -236,14 +252,14 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
     gemeente = artifact.areas.level("gemeente")
     city = Area(str(gemeente.code.iloc[0]), str(gemeente.naam.iloc[0]), "gemeente")
     codes = {area.code, city.code} | ({parent.code} if parent is not None else set())
-    frame = artifact.values[artifact.values.code.isin(codes)]
+    series = _series_of(artifact.rows_of_codes(codes))
     with_data = set(artifact.available.indicator[artifact.available.level == area.level])
     groups: dict[str, ProfileGroup] = {}
     stapeling: list[ProfileRow] = []
     for ind in artifact.registry:
         if area.level not in ind.levels or ind.id not in with_data:
             continue
-        row = _row(ind, frame, area, parent, city)
+        row = _row(ind, series, area, parent, city)
         if ind.id.startswith(STAPELING_PREFIXES):
             stapeling.append(row)
             continue

@@ -6,8 +6,9 @@ and raise :class:`NotFound` with a Dutch message that is safe to show.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,19 +72,27 @@ class Selection:
     available: Availability = field(default_factory=lambda: Availability("", {}))
     """Where this indicator has data, for the choosers and the links to other combinations."""
 
+    @functools.cached_property
+    def records(self) -> list[dict[Hashable, Any]]:
+        """:attr:`values` as one dict per row (column by column: much faster than ``to_dict("records")``)."""
+        return records(self.values)
+
     @property
     def levels(self) -> tuple[str, ...]:
         """The levels a map of this indicator can show that have data (any year), finest first."""
         return tuple(lv for lv in WEB_LEVELS if lv in self.available.by_level and lv in self.indicator.levels)
 
 
+def records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """The rows of ``frame`` as dicts of Python values, like ``frame.to_dict("records")``."""
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
 def availability(artifact: Artifact, indicator_id: str) -> Availability:
     """Where ``indicator_id`` has data: the years per level, published or withheld."""
-    rows = artifact.available[artifact.available.indicator == indicator_id]
-    by_level = {
-        level: tuple(int(y) for y in rows.year[rows.level == level]) for level in LEVELS if (rows.level == level).any()
-    }
-    return Availability(indicator_id, by_level)
+    years = artifact.years(indicator_id)
+    return Availability(indicator_id, {level: years[level] for level in LEVELS if level in years})
 
 
 def indicators_with_data(artifact: Artifact) -> list[Indicator]:
@@ -161,9 +170,9 @@ def select(
         if not in_year:
             raise NoData(f"geen cijfers voor {title} in {year}", indicator, options)
         level = in_year[0]
-    v = artifact.values
-    rows = v[(v.indicator == indicator.id) & (v.level == level) & (v.period.str[:4] == str(year))]
-    names = artifact.areas.level(level)[["code", "naam"]]
+    rows = artifact.rows(indicator.id, level, year)
+    layer = artifact.areas.level(level)
+    names = pd.DataFrame({"code": layer["code"].to_numpy(dtype=object), "naam": layer["naam"].to_numpy(dtype=object)})
     rows = published_view(names.merge(rows, on="code", how="left"))
     return Selection(indicator, level, year, available.years(level), rows.reset_index(drop=True), available)
 

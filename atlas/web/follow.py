@@ -48,6 +48,7 @@ class Follower:
         self.build = Path(build).absolute()  # not resolved: the symlink is what changes
         self.interval = interval
         self._on_open = on_open
+        self._listeners: list[Callable[[Artifact], None]] = []
         self._clock = clock
         self._lock = threading.Lock()
         try:
@@ -58,6 +59,10 @@ class Follower:
         self._checked = clock()
         if on_open is not None:
             on_open(self._artifact)
+
+    def listen(self, callback: Callable[[Artifact], None]) -> None:
+        """Call ``callback`` with every version opened from now on (after it has become the one served)."""
+        self._listeners.append(callback)
 
     @property
     def artifact(self) -> Artifact:
@@ -88,3 +93,5 @@ class Follower:
         self._seen, self._artifact = seen, artifact
         if self._on_open is not None:
             self._on_open(artifact)
+        for callback in self._listeners:
+            callback(artifact)
