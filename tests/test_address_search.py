@@ -22,6 +22,8 @@ from atlas.render.search import search
 from atlas.sources.groen import read_points
 from atlas.sources.spec.groen import parse_groen
 
+from .conftest import SCREENSHOTS
+
 BAG_COLUMNS = {  # PDOK's BAG GeoPackage, layer verblijfsobject
     "identificatie": ["0193010000000001", "0193010000000002", "0193010000000003", "0193010000000004"],
     "openbare_ruimte_naam": ["Grote Markt", "Grote Markt", "Melkmarkt", "Melkmarkt"],
@@ -223,3 +225,19 @@ def test_an_address_in_another_buurt_or_unknown_is_404(client, demo, sample):
     assert client.get(f"/gebied/{other}?adres={row.adres}").status_code == 404
     assert client.get(f"/gebied/{row.buurt}?adres=9999ZZ-1").status_code == 404
     assert client.get(f"/gebied/{row.buurt}?adres=<script>").status_code == 400
+
+
+@pytest.mark.browser
+def test_an_address_search_in_the_browser_lands_on_the_buurt_with_the_address_marked(page, live_server, sample):
+    row = sample[2]  # an address with an addition: 12-2
+    page.goto(f"{live_server}/")
+    page.fill("#zoek-gebied", f"{row.straat.lower()} {row.nummer}")
+    page.press("#zoek-gebied", "Enter")
+    page.wait_for_url(re.compile(r"/gebied/BU\d+\?adres="))
+    assert page.url.endswith(f"/gebied/{row.buurt}?adres={row.adres}")
+    assert page.locator("svg.minimap circle.adres").count() == 1
+    assert page.locator("#adres-titel").inner_text().startswith(f"{row.straat} {row.nummer}")
+    assert page.locator("ul.criteria li").count() == 3
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "gebied_adres.png"), full_page=False)
+    assert page.console_errors == []
