@@ -17,6 +17,7 @@ import folium
 import mapclassify
 import numpy as np
 import pandas as pd
+import xyzservices
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
@@ -28,6 +29,15 @@ from atlas.render.selection import Selection, format_value, source_text
 PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (BRT-Achtergrondkaart)'
 TILE_HOST = "https://service.pdok.nl"
+PDOK_PROVIDER = xyzservices.TileProvider(
+    name="PDOK BRT-Achtergrondkaart grijs",
+    url=PDOK_TILES,
+    attribution="Kadaster (BRT-Achtergrondkaart)",
+    html_attribution=PDOK_ATTRIBUTION,
+    max_zoom=19,
+)
+"""The background tiles as a provider: given a URL string, Folium looks it up among all of xyzservices' providers
+(some 2.5 ms a map); given the provider, it renders the same layer."""
 
 UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
     Status.SUPPRESSED: {
@@ -240,7 +250,7 @@ def new_map(bounds: np.ndarray, assets: MapAssets, *, tiles: bool) -> folium.Map
     fmap.default_css = list(assets.css)
     if tiles:
         folium.TileLayer(
-            PDOK_TILES, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19, overlay=False
+            PDOK_PROVIDER, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19, overlay=False
         ).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return fmap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,10 +103,10 @@ def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[
 
 def value_sources(selection: Selection) -> list[str]:
     """The distinct ``source`` of the rows with data, most used first; the registry's source when there are none."""
-    rows = selection.values[has_data(selection.values)] if len(selection.values) else selection.values
-    if "source" in rows.columns:
-        shown = rows["source"].map(source_text)
-        found = [s for s in shown.value_counts(sort=True).index.tolist() if s]
+    if "source" in selection.values.columns and len(selection.values):
+        with_data = has_data(selection.values).tolist()
+        counts = Counter(source_text(r["source"]) for r, keep in zip(selection.records, with_data, strict=True) if keep)
+        found = [text for text, _ in counts.most_common() if text]  # ties in the order the rows have them
         if found:
             return found
     return [selection.indicator.source]

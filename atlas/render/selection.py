@@ -193,11 +193,17 @@ def codes_within(artifact: Artifact, level: str, stadsdeel: str | None) -> set[s
     return set(buurten.code[buurten.parent.isin(wijk_codes)])
 
 
+_DUTCH_DIGITS = str.maketrans(",.", ".,")
+
+
 def format_value(value: float | None, indicator: Indicator) -> str:
     """A value as the Dutch UI shows it: decimal comma, thousands dot, unit."""
-    if value is None or pd.isna(value):
+    if isinstance(value, float):  # also numpy's float64; the common case, without pandas' checks
+        if value != value:
+            return ""
+    elif value is None or pd.isna(value):
         return ""
-    text = f"{value:,.{indicator.decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    text = f"{value:,.{indicator.decimals}f}".translate(_DUTCH_DIGITS)
     return indicator.with_unit(text)
 
 
