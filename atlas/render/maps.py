@@ -6,6 +6,7 @@ around the map (legend, explanations, the accessible table) is plain HTML.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def _finite(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if np.isfinite(number) else None
+    return number if math.isfinite(number) else None
 
 
 N_UNKNOWN = "onbekend"
