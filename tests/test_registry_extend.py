@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from atlas.sources.spec import load_sources
 from atlas.web import create_app
 
 from .conftest import FIXTURES
+from .mappage import choropleth
 
 AREAS = FIXTURES / "areas"
 
@@ -227,7 +227,7 @@ def test_pages_show_the_free_unit_and_the_values_own_source(extended: Path) -> N
     legend = page.split('aria-label="Legenda"')[1].split("</section>")[0]
     assert "Bron: Klimaatmonitor Rijkswaterstaat (bestand)" in legend
     assert "Klimaatmonitor (registry)" not in legend
-    geo = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
+    geo = choropleth(page)
     props = {f["properties"]["code"]: f["properties"] for f in geo["features"]}
     assert props["BU01930101"]["waarde"] == "1.210 m³"
     assert props["BU01930101"]["bron"] == "Klimaatmonitor Rijkswaterstaat (bestand)"

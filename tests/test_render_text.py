@@ -4,15 +4,20 @@ embed as markup (charts, the minimap) escapes every name. The browser test (test
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 import folium
 import pytest
 
+from atlas.artifact.webgeo import WebLevel
 from atlas.render.charts import sparkline, spread_chart, trend_chart
 from atlas.render.maps import map_parts
 from atlas.render.minimap import area_svg
+from atlas.render.pagedata import PageData
 from atlas.render.textlayers import TextLayerControl, TextTooltip
+
+from .mappage import choropleth
 
 PAYLOAD = '<img src=x onerror="window.__pwned=1"></title><script>x</script>'
 SQUARE = {"type": "Polygon", "coordinates": [[[6.0, 52.5], [6.1, 52.5], [6.1, 52.6], [6.0, 52.5]]]}
@@ -88,8 +93,35 @@ class _Artifact:
         feature = {"type": "Feature", "geometry": SQUARE, "properties": {"code": "BU1", "naam": PAYLOAD}}
         return json.dumps({"type": "FeatureCollection", "features": [feature]})
 
+    def web_level(self, level: str) -> WebLevel:
+        return WebLevel.parse(level, self.web_geojson(level))
+
 
 def test_minimap_escapes_names():
     parsed = Tags(area_svg(_Artifact(), "buurt", "BU1", "buurt"))  # type: ignore[arg-type]
     assert parsed.tags <= {"svg", "path", "title"}
     assert "onerror" not in parsed.attributes
+
+
+def test_the_choropleth_is_built_from_page_data_with_a_text_tooltip(client):
+    """The map page's main layer: no Folium GeoJSON (nor its tooltip); the page data's function builds it and writes
+    every tooltip label and value with textContent. The names themselves are only in the HTML-safe page data."""
+    page = client.get("/kaart/vrijwilligerswerk?niveau=buurt&jaar=2024").data.decode()
+    script = page[page.rindex("<script>") :]
+    assert "innerHTML" not in script
+    assert "function atlasChoropleth(" in script and "textContent = values.aliases[i]" in script
+    assert re.search(r"var choropleth_layer_\w+ = atlasChoropleth\(page_data_\w+\.geometry\[\"buurt\"\], ", script)
+    assert re.search(r"choropleth_layer_\w+\.addTo\(map_\w+\);", script)
+    assert "GeoJsonTooltip" not in script and ".bindTooltip(function (layer)" not in script
+    properties = choropleth(page)["features"][0]["properties"]
+    assert {"code", "naam", "waarde", "n", "bi", "verschil", "status", "bron", "jaar", "style"} <= set(properties)
+    assert script.count(properties["naam"]) == 1  # once, in the page data
+
+
+def test_page_data_escapes_hostile_tooltip_texts():
+    fmap = folium.Map(location=[52.5, 6.0], tiles=None)
+    data = PageData.of(fmap)
+    data.layer("choropleth", {"columns": {"waarde": [PAYLOAD]}, "aliases": [PAYLOAD]})
+    script = data.script()
+    assert "<img" not in script and "</script" not in script and "<script" not in script
+    assert json.loads(script.split("=", 1)[1].strip().rstrip(";"))["layers"]["choropleth"]["aliases"] == [PAYLOAD]

@@ -16,8 +16,11 @@ from atlas.artifact import Artifact
 from atlas.artifact.layout import web_level_file
 from atlas.artifact.status import has_data
 from atlas.codes import LEVELS
+from atlas.render.maps import CHOROPLETH_KEY
 from atlas.render.pagedata import PageData
 from atlas.web import create_app
+
+from .mappage import choropleth, page_data
 
 MAX_DECIMALS = 5
 
@@ -94,12 +97,6 @@ def test_rows_of_codes_and_years_agree_with_the_table(art):
     assert art.years("bestaat_niet") == {}
 
 
-def _choropleth(page: str) -> dict:
-    match = re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S)
-    assert match
-    return json.loads(match.group(1))
-
-
 def test_map_page_draws_the_precomputed_geometry_and_fits_its_bounds(demo_build, tmp_path):
     """A copy of the artifact whose web geometry of the wijken is moved 0.01° east: the page draws the moved shapes
     and zooms to them, so neither comes from areas.gpkg at request time."""
@@ -113,7 +110,7 @@ def test_map_page_draws_the_precomputed_geometry_and_fits_its_bounds(demo_build,
     path.write_text(json.dumps(geo), encoding="utf-8")
     app = create_app(moved, {"TESTING": True, "ATLAS_TILES": False})
     page = app.test_client().get("/kaart/inwoners?niveau=wijk").data.decode()
-    drawn = {f["properties"]["code"]: f["geometry"] for f in _choropleth(page)["features"]}
+    drawn = {f["properties"]["code"]: f["geometry"] for f in choropleth(page)["features"]}
     assert drawn == {f["properties"]["code"]: f["geometry"] for f in geo["features"]}
     bounds = re.search(r"fitBounds\(\s*\[\[([\d.]+),\s*([\d.]+)\],\s*\[([\d.]+),\s*([\d.]+)\]\]", page)
     assert bounds
@@ -122,19 +119,25 @@ def test_map_page_draws_the_precomputed_geometry_and_fits_its_bounds(demo_build,
     assert (west, south, east, north) == pytest.approx(expected)
 
 
-def test_overlays_share_one_copy_of_the_geometry(client, app):
-    """The choropleth and the page data hold the level's shapes; the four indicator overlays draw the latter."""
-    response = client.get("/kaart/vrijwilligerswerk?niveau=buurt&jaar=2024")
+@pytest.mark.parametrize("level", ["buurt", "wijk", "stadsdeel"])
+def test_the_page_holds_the_levels_geometry_once(client, app, level):
+    """The choropleth and the indicator overlays are all built in the browser from one copy of the level's shapes
+    in the page data (issue 12, item 9); Folium embeds no GeoJSON of its own."""
+    response = client.get(f"/kaart/vrijwilligerswerk?niveau={level}&jaar=2024")
     page = response.data.decode()
-    buurten = len(app.extensions["atlas"].areas.buurt)
+    areas = len(app.extensions["atlas"].areas.level(level))
     assert "L.control.layers" in page and "Kroonbedekking" in page
-    assert page.count('"coordinates"') <= 2 * buurten  # before: one copy per overlay as well (5 x 78)
-    assert len(response.data) < 160_000  # before: 251 KB
-    data = json.loads(re.search(r"var page_data_\w+ = (\{.*?\});\n", page, re.S).group(1))
-    assert set(data["geometry"]) == {"buurt"}
-    assert len(data["geometry"]["buurt"]["geometry"]) == buurten
+    assert page.count('"coordinates"') == areas  # once: before, the choropleth's GeoJSON held a second copy
+    assert not re.search(r"\bgeo_json_\w+_add\(", page)  # no Folium GeoJson: only the page data's functions
+    assert len(response.data) < {"buurt": 80_000, "wijk": 45_000, "stadsdeel": 35_000}[level]  # before: 111/49/34 KB
+    data = page_data(page)
+    assert set(data["geometry"]) == {level}
+    assert len(data["geometry"][level]["geometry"]) == areas
+    choropleth_values = data["layers"].pop(CHOROPLETH_KEY)
+    assert choropleth_values["level"] == level and len(choropleth_values["style"]) == areas
+    assert all(len(texts) == areas for texts in choropleth_values["columns"].values())
     for layer in data["layers"].values():
-        assert len(layer["waarde"]) == len(layer["opacity"]) == buurten
+        assert len(layer["waarde"]) == len(layer["opacity"]) == areas
 
 
 def test_page_data_is_html_safe(art):

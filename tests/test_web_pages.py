@@ -14,6 +14,8 @@ import pytest
 
 from atlas.web import create_app
 
+from .mappage import choropleth
+
 
 def _text(response) -> str:
     return response.data.decode()
@@ -55,8 +57,7 @@ def test_map_zooms_to_stadsdeel_by_name_or_code(client, app):
 
 def test_map_tooltip_has_name_value_n_ci_source_year_status(client):
     page = _text(client.get("/kaart/vrijwilligerswerk?niveau=wijk"))
-    match = re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S)
-    props = json.loads(match.group(1))["features"][0]["properties"]
+    props = choropleth(page)["features"][0]["properties"]
     assert {"naam", "waarde", "n", "status", "bron", "jaar"} <= set(props)
     for alias in ("Gebied", "Aantal (n)", "Status", "Bron", "Jaar"):
         assert alias in page
@@ -69,7 +70,7 @@ def test_suppressed_and_missing_are_drawn_distinctly(client, app):
         pytest.skip("this build publishes every value")
     row = hidden.iloc[0]
     page = _text(client.get(f"/kaart/{row.indicator}?niveau={row.level}&jaar={row.period[:4]}"))
-    geo = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
+    geo = choropleth(page)
     feature = next(f for f in geo["features"] if f["properties"]["code"] == row.code)
     assert feature["properties"]["style"]["dashArray"]  # grey/white with a dashed or dotted outline
     assert "niet gepubliceerd" in page or "geen gegevens" in page

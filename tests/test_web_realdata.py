@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from atlas.pipeline.run import build
 from atlas.web import create_app
 
 from .conftest import write_real_sources
+from .mappage import choropleth
 
 pytestmark = pytest.mark.realdata
 
@@ -30,7 +30,7 @@ def test_real_map_draws_every_buurt(real_client):
     response = real_client.get("/kaart/vrijwilligerswerk?niveau=buurt")
     assert response.status_code == 200
     page = response.data.decode()
-    geo = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", page, re.S).group(1))
+    geo = choropleth(page)
     assert len(geo["features"]) == 78
     assert "demo-gegevens" not in page
     assert "geen gegevens" in page  # the file's NA buurten are drawn as missing

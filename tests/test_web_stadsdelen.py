@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from atlas.pipeline.run import build
 from atlas.web import create_app
 
 from .conftest import FIXTURES
+from .mappage import choropleth
 
 INDICATIVE = "indeling indicatief"
 
@@ -61,7 +61,7 @@ def test_map_chooser_title_table_and_tooltip_mark_it(client) -> None:
     assert re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", zuid, re.S).group(1)).endswith("stadsdeel Zuid")
     assert '<p class="note">Indeling indicatief:' not in zuid
     per_sd = _page(client, "/kaart/inwoners?niveau=stadsdeel")
-    geo = json.loads(re.search(r"geo_json_\w+_add\((\{.*?\})\);", per_sd, re.S).group(1))
+    geo = choropleth(per_sd)
     grouping = {f["properties"]["naam"]: f["properties"]["indeling"] for f in geo["features"]}
     assert grouping["West"] == "indicatief (afgeleid, niet vastgesteld)" and grouping["Zuid"] == "gedocumenteerd"
     assert "Indeling in stadsdelen" in per_sd  # the tooltip's alias

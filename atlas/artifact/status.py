@@ -11,6 +11,7 @@ comparing status strings (a test holds the code to that).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -61,7 +62,7 @@ HIDDEN_TEXT_COLUMNS: tuple[str, ...] = ("significant",)
 
 def _finite(value: Any) -> bool:
     try:
-        return bool(np.isfinite(float(value)))
+        return math.isfinite(float(value))  # a Python float: no numpy scalar per row
     except (TypeError, ValueError):
         return False
 

@@ -6,6 +6,7 @@ around the map (legend, explanations, the accessible table) is plain HTML.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Hashable
@@ -18,19 +19,27 @@ import folium
 import mapclassify
 import numpy as np
 import pandas as pd
+import xyzservices
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
-from atlas.artifact.webgeo import feature
 from atlas.codes import Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, format_value, source_text
-from atlas.render.textlayers import TextTooltip
 
 PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (BRT-Achtergrondkaart)'
 TILE_HOST = "https://service.pdok.nl"
+PDOK_PROVIDER = xyzservices.TileProvider(
+    name="PDOK BRT-Achtergrondkaart grijs",
+    url=PDOK_TILES,
+    attribution="Kadaster (BRT-Achtergrondkaart)",
+    html_attribution=PDOK_ATTRIBUTION,
+    max_zoom=19,
+)
+"""The background tiles as a provider: given a URL string, Folium looks it up among all of xyzservices' providers
+(some 2.5 ms a map); given the provider, it renders the same layer."""
 
 UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
     Status.SUPPRESSED: {
@@ -141,7 +150,7 @@ def _finite(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if np.isfinite(number) else None
+    return number if math.isfinite(number) else None
 
 
 N_UNKNOWN = "onbekend"
@@ -172,41 +181,54 @@ def format_significance(row: dict[Hashable, Any] | pd.Series) -> str:
     return ""
 
 
-def feature_collection(artifact: Artifact, selection: Selection, classes: Classes | None) -> dict[str, Any]:
-    """The level's web geometry (parsed once per artifact, shared) with the selection's values and styles in each
-    feature's new properties."""
+TOOLTIP_COLUMNS = ("waarde", "n", "bi", "verschil", "status", "bron", "jaar", "indeling")
+"""What the choropleth's page data holds per area besides its code and name (from the level's geometry)."""
+
+HIGHLIGHT_STYLE: dict[str, Any] = {"weight": 3, "color": "#000"}
+"""How an area of the choropleth is drawn while the mouse is over it."""
+
+
+def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes | None) -> dict[str, Any]:
+    """The selection's values and styles for every area of the level's web geometry, in its order, as columns.
+
+    ``columns`` holds one text per area for each of :data:`TOOLTIP_COLUMNS`; ``style`` one index per area into
+    ``styles`` (the distinct styles: a class colour or the style of a status without a published value).
+    """
     ind = selection.indicator
-    features = [feature(f, f["properties"]) for f in artifact.web_level(selection.level).features]
     rows: dict[str, dict[Hashable, Any]] = {str(r["code"]): r for r in selection.records}
-    for item in features:
+    columns: dict[str, list[str]] = {name: [] for name in TOOLTIP_COLUMNS}
+    styles: list[dict[str, Any]] = []
+    style_index: dict[str, int] = {}
+    style: list[int] = []
+    year = str(selection.year)
+    for item in artifact.web_level(selection.level).features:
         props = item["properties"]
         row = rows.get(props["code"], {})
         status = shown_status(row.get("status"), row.get("value"))
         value = shown_value(row.get("status"), row.get("value"))
         if value is not None and classes is not None:
-            style = {"fillColor": classes.color(value), "fillOpacity": 0.75, "color": "#333", "weight": 1}
+            shape_style = {"fillColor": classes.color(value), "fillOpacity": 0.75, "color": "#333", "weight": 1}
         else:
-            style = UNPUBLISHED_STYLES.get(status, UNPUBLISHED_STYLES[Status.MISSING])
-        source = row.get("source")
+            shape_style = UNPUBLISHED_STYLES.get(status, UNPUBLISHED_STYLES[Status.MISSING])
+        key = repr(sorted(shape_style.items()))
+        if key not in style_index:
+            style_index[key] = len(styles)
+            styles.append(shape_style)
+        style.append(style_index[key])
         shown = value is not None
         try:
             grouping = Grouping(str(props.get("indeling") or ""))
         except ValueError:
             grouping = Grouping.UNSTATED
-        props.update(
-            {
-                "waarde": format_value(value, ind) if shown else status.label,
-                "n": format_n(row.get("n"), ind) if shown else "",
-                "bi": format_ci(row, ind) if shown else "",
-                "verschil": format_significance(row) if shown else "",
-                "status": status.label,
-                "bron": source_text(source, ind.source),
-                "jaar": str(selection.year),
-                "indeling": GROUPING_TOOLTIP[grouping],
-                "style": style,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        columns["waarde"].append(format_value(value, ind) if shown else status.label)
+        columns["n"].append(format_n(row.get("n"), ind) if shown else "")
+        columns["bi"].append(format_ci(row, ind) if shown else "")
+        columns["verschil"].append(format_significance(row) if shown else "")
+        columns["status"].append(status.label)
+        columns["bron"].append(source_text(row.get("source"), ind.source))
+        columns["jaar"].append(year)
+        columns["indeling"].append(GROUPING_TOOLTIP[grouping])
+    return {"columns": columns, "styles": styles, "style": style}
 
 
 GROUPING_TOOLTIP: dict[Grouping, str] = {
@@ -233,34 +255,122 @@ def new_map(bounds: np.ndarray, assets: MapAssets, *, tiles: bool) -> folium.Map
     fmap.default_css = list(assets.css)
     if tiles:
         folium.TileLayer(
-            PDOK_TILES, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19, overlay=False
+            PDOK_PROVIDER, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19, overlay=False
         ).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return fmap
 
 
-def choropleth_layer(
-    geo: dict[str, Any], indicator: Indicator, *, with_ci: bool, with_grouping: bool = False
-) -> folium.GeoJson:
-    fields = ["naam", "waarde", "n"]
-    aliases = ["Gebied", indicator.title, "Aantal (n)"]
+def tooltip_fields(indicator: Indicator, *, with_ci: bool, with_grouping: bool = False) -> list[tuple[str, str]]:
+    """(property, label) of each line of the choropleth's tooltip."""
+    fields = [("naam", "Gebied"), ("waarde", indicator.title), ("n", "Aantal (n)")]
     if with_grouping:
-        fields += ["indeling"]
-        aliases += ["Indeling in stadsdelen"]
+        fields.append(("indeling", "Indeling in stadsdelen"))
     if with_ci:
-        fields += ["bi", "verschil"]
-        aliases += ["95%-betrouwbaarheidsinterval", "Verschil"]
-    fields += ["status", "bron", "jaar"]
-    aliases += ["Status", "Bron", "Jaar"]
-    return folium.GeoJson(
-        geo,
-        name=f"{indicator.title} ({indicator.unit_label})",
-        overlay=True,
-        control=True,
-        style_function=lambda feature: feature["properties"]["style"],
-        highlight_function=lambda feature: {"weight": 3, "color": "#000"},
-        tooltip=TextTooltip(fields=fields, aliases=aliases, sticky=True),
-    )
+        fields += [("bi", "95%-betrouwbaarheidsinterval"), ("verschil", "Verschil")]
+    return [*fields, ("status", "Status"), ("bron", "Bron"), ("jaar", "Jaar")]
+
+
+CHOROPLETH_JS = """
+function atlasChoropleth(shapes, values) {
+    var layer = L.geoJson(null, {
+        style: function (feature) { return values.styles[values.style[feature.properties.index]]; },
+        onEachFeature: function (feature, shape) {
+            shape.on({
+                mouseover: function (e) { e.target.setStyle(values.highlight); },
+                mouseout: function (e) { layer.resetStyle(e.target); }
+            });
+        }
+    });
+    layer.bindTooltip(function (shape) {
+        var properties = (shape.feature && shape.feature.properties) || {};
+        var table = document.createElement("table");
+        values.fields.forEach(function (field, i) {
+            var value = properties[field];
+            var row = table.insertRow();
+            var label = document.createElement("th");
+            label.textContent = values.aliases[i];
+            row.appendChild(label);
+            row.insertCell().textContent = value === null || value === undefined ? "" : String(value);
+        });
+        var box = L.DomUtil.create("div");
+        box.appendChild(table);
+        return box;
+    }, {sticky: true, className: "foliumtooltip"});
+    shapes.geometry.forEach(function (geometry, i) {
+        var properties = {index: i, code: shapes.code[i], naam: shapes.naam[i]};
+        Object.keys(values.columns).forEach(function (column) { properties[column] = values.columns[column][i]; });
+        layer.addData({type: "Feature", geometry: geometry, properties: properties});
+    });
+    return layer;
+}
+"""
+"""Builds the choropleth from the page data: one shape per area in its style, outlined while the mouse is over it,
+with a tooltip table whose labels and values are inserted as text (``textContent``), never as markup."""
+
+
+OUTLINE_JS = """
+function atlasOutline(geometries, style) {
+    var layer = L.geoJson(null, {interactive: false, style: function () { return style; }});
+    geometries.forEach(function (geometry) { layer.addData({type: "Feature", geometry: geometry, properties: {}}); });
+    return layer;
+}
+"""
+"""Draws shapes as outlines only, not reacting to the mouse (the border of the stadsdeel zoomed to)."""
+
+
+CHOROPLETH_KEY = "choropleth"
+"""The choropleth's entry in the page data's layers."""
+OUTLINE_KEY = "outline"
+"""The outline's entry in the page data's layers."""
+
+
+class ChoroplethLayer(folium.map.Layer):
+    """The map's main layer: one shape per area of the level, coloured by its class, with a text tooltip.
+
+    Like the overlays of :mod:`atlas.render.overlays`, it is made in the :class:`PageData` script (by
+    :data:`CHOROPLETH_JS`), from the page's one copy of the level's geometry and the values of
+    :func:`choropleth_values`; Folium renders only its ``addTo`` and its entry in the layer control.
+    """
+
+    def __init__(
+        self,
+        data: PageData,
+        artifact: Artifact,
+        selection: Selection,
+        classes: Classes | None,
+        *,
+        with_ci: bool,
+        with_grouping: bool = False,
+    ) -> None:
+        ind = selection.indicator
+        super().__init__(name=f"{ind.title} ({ind.unit_label})", overlay=True, control=True, show=True)
+        self._name = "ChoroplethLayer"
+        fields = tooltip_fields(ind, with_ci=with_ci, with_grouping=with_grouping)
+        shapes = data.level(artifact, selection.level)
+        values = data.layer(
+            CHOROPLETH_KEY,
+            {
+                "level": selection.level,
+                "fields": [field for field, _ in fields],
+                "aliases": [alias for _, alias in fields],
+                "highlight": HIGHLIGHT_STYLE,
+                **choropleth_values(artifact, selection, classes),
+            },
+        )
+        data.add_script("atlasChoropleth", CHOROPLETH_JS)
+        data.add_script(self.get_name(), f"var {self.get_name()} = atlasChoropleth({shapes}, {values});\n")
+
+
+class OutlineLayer(folium.map.Layer):
+    """Shapes drawn as outlines from the page data (:data:`OUTLINE_JS`), shown, not interactive."""
+
+    def __init__(self, data: PageData, geometries: list[dict[str, Any]], name: str, style: dict[str, Any]) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "OutlineLayer"
+        shapes = data.layer(OUTLINE_KEY, {"geometry": geometries, "style": style})
+        data.add_script("atlasOutline", OUTLINE_JS)
+        data.add_script(self.get_name(), f"var {self.get_name()} = atlasOutline({shapes}.geometry, {shapes}.style);\n")
 
 
 def map_parts(fmap: folium.Map) -> MapParts:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import folium
 import numpy as np
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import has_data, present, publishable, shown_status, shown_value
-from atlas.artifact.webgeo import Bounds, feature
+from atlas.artifact.webgeo import Bounds
 from atlas.findings import Finding
 from atlas.render.findings import page_findings
 from atlas.render.maps import (
     UNPUBLISHED_STYLES,
+    ChoroplethLayer,
     MapAssets,
     MapParts,
-    choropleth_layer,
+    OutlineLayer,
     classify,
-    feature_collection,
     format_ci,
     format_n,
     format_significance,
@@ -27,6 +27,7 @@ from atlas.render.maps import (
     new_map,
 )
 from atlas.render.overlays import OverlayInfo, add_overlays
+from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, codes_within, format_value, source_text
 from atlas.render.stadsdelen import StadsdeelChoice, grouping_notes, stadsdeel_choice
 from atlas.render.textlayers import TextLayerControl
@@ -102,10 +103,10 @@ def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[
 
 def value_sources(selection: Selection) -> list[str]:
     """The distinct ``source`` of the rows with data, most used first; the registry's source when there are none."""
-    rows = selection.values[has_data(selection.values)] if len(selection.values) else selection.values
-    if "source" in rows.columns:
-        shown = rows["source"].map(source_text)
-        found = [s for s in shown.value_counts(sort=True).index.tolist() if s]
+    if "source" in selection.values.columns and len(selection.values):
+        with_data = has_data(selection.values).tolist()
+        counts = Counter(source_text(r["source"]) for r, keep in zip(selection.records, with_data, strict=True) if keep)
+        found = [text for text, _ in counts.most_common() if text]  # ties in the order the rows have them
         if found:
             return found
     return [selection.indicator.source]
@@ -182,7 +183,6 @@ def map_view(
     ind = selection.indicator
     shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
     classes = classify(shown, ind)
-    geo = feature_collection(artifact, selection, classes)
     web = artifact.web_level("stadsdeel" if stadsdeel else selection.level)
     bounds = web.bounds([stadsdeel] if stadsdeel else None) or web.bounds() or DEFAULT_BOUNDS
     fmap = new_map(np.asarray(bounds), assets, tiles=tiles)
@@ -191,15 +191,15 @@ def map_view(
         [artifact.areas.grouping(str(code)) for code in selection.values.code] if selection.level == "stadsdeel" else []
     )
     with_grouping = any(g.label for g in groupings)
-    choropleth_layer(geo, ind, with_ci=has_ci, with_grouping=with_grouping).add_to(fmap)
+    data = PageData.of(fmap)
+    ChoroplethLayer(data, artifact, selection, classes, with_ci=has_ci, with_grouping=with_grouping).add_to(fmap)
     choice = stadsdeel_choice(artifact, stadsdeel) if stadsdeel else None
     if choice is not None:
-        border = [feature(f, {"code": f["properties"]["code"]}) for f in web.select([stadsdeel or ""])]
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": border},
+        OutlineLayer(
+            data,
+            [f["geometry"] for f in web.select([stadsdeel or ""])],
             name=f"Grens stadsdeel {choice.naam}",
-            style_function=lambda feature: {"fill": False, "color": "#000000", "weight": 4},
-            interactive=False,
+            style={"fill": False, "color": "#000000", "weight": 4},
         ).add_to(fmap)
         groupings.append(choice.grouping)
     overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)

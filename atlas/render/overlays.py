@@ -11,6 +11,7 @@ from typing import Any
 
 import folium
 import numpy as np
+import pandas as pd
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
@@ -103,21 +104,21 @@ def _indicator_layer(
     years = available.years(level_used)
     year_used = max((y for y in years if y <= year), default=years[-1])
     rows = artifact.rows(ind.id, level_used, year_used)
-    shown = rows[publishable(rows)]
-    if shown.empty:
+    published = publishable(rows)
+    if not published.any():
         return None
-    values = dict(zip(shown.code, shown.value.astype("float64"), strict=True))
-    finite = np.array([x for x in values.values() if np.isfinite(x)])
+    shown = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype="float64")[published]
+    values = dict(zip(rows["code"].to_numpy(dtype=object)[published].tolist(), shown.tolist(), strict=True))
+    finite = shown[np.isfinite(shown)]
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
     data = PageData.of(fmap)
     shapes = data.level(artifact, level_used)
-    waarde, opacity = [], []
-    for code in data.data["geometry"][level_used]["code"]:
-        value = values.get(code, float("nan"))
-        known = bool(np.isfinite(value))
-        step = int(np.searchsorted(edges, value, side="left")) if known else -1
-        waarde.append(format_value(value, ind) if known else "geen gegevens")
-        opacity.append(round(0.1 + 0.12 * step, 2) if known else 0.0)
+    per_area = np.array([values.get(code, np.nan) for code in data.data["geometry"][level_used]["code"]], dtype=float)
+    known = np.isfinite(per_area)
+    steps = np.searchsorted(edges, per_area, side="left")
+    pairs = list(zip(per_area.tolist(), steps.tolist(), known.tolist(), strict=True))
+    waarde = [format_value(value, ind) if known else "geen gegevens" for value, _, known in pairs]
+    opacity = [round(0.1 + 0.12 * step, 2) if known else 0.0 for _, step, known in pairs]
     layer_values = data.layer(overlay.id, {"color": overlay.color, "waarde": waarde, "opacity": opacity})
     layer = IndicatorOverlay(
         data, shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {year_used})", title=overlay.title

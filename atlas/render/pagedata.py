@@ -1,5 +1,5 @@
 """What a map's script declares before Folium's: the page's data as one JavaScript variable, and the layers made
-from it (the overlays of :mod:`atlas.render.overlays`).
+from it (the choropleth and outline of :mod:`atlas.render.maps`, the overlays of :mod:`atlas.render.overlays`).
 
 Folium compiles every rendered piece of a map once more as a Jinja template, which costs about a millisecond a piece
 and grows with its length (some 3 ms for the geometry of 78 buurten). Layers made here cost no such piece, and all

@@ -193,14 +193,20 @@ def codes_within(artifact: Artifact, level: str, stadsdeel: str | None) -> set[s
     return set(buurten.code[buurten.parent.isin(wijk_codes)])
 
 
+_DUTCH_DIGITS = str.maketrans(",.", ".,")
+
+
 def dutch_number(value: float, decimals: int = 0) -> str:
     """A number as Dutch text: decimal comma, thousands dot (``5.000``, ``12,5``)."""
-    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{value:,.{decimals}f}".translate(_DUTCH_DIGITS)
 
 
 def format_value(value: float | None, indicator: Indicator) -> str:
     """A value as the Dutch UI shows it: decimal comma, thousands dot, unit."""
-    if value is None or pd.isna(value):
+    if isinstance(value, float):  # also numpy's float64; the common case, without pandas' checks
+        if value != value:
+            return ""
+    elif value is None or pd.isna(value):
         return ""
     return indicator.with_unit(dutch_number(value, indicator.decimals))
 

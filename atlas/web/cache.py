@@ -13,7 +13,7 @@ import functools
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -73,6 +73,10 @@ class LRU:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+    def __iter__(self) -> Iterator[Key]:
+        """The keys, least recently used first."""
+        return iter(self.keys())
 
     def __len__(self) -> int:
         return len(self._data)

@@ -48,7 +48,7 @@ class Follower:
         self.build = Path(build).absolute()  # not resolved: the symlink is what changes
         self.interval = interval
         self._on_open = on_open
-        self._listeners: list[Callable[[Artifact], None]] = []
+        self._listeners: list[Callable[[Artifact], object]] = []
         self._clock = clock
         self._lock = threading.Lock()
         try:
@@ -60,7 +60,7 @@ class Follower:
         if on_open is not None:
             on_open(self._artifact)
 
-    def listen(self, callback: Callable[[Artifact], None]) -> None:
+    def listen(self, callback: Callable[[Artifact], object]) -> None:
         """Call ``callback`` with every version opened from now on (after it has become the one served)."""
         self._listeners.append(callback)
 
