@@ -18,15 +18,22 @@ from atlas.checks import did_you_mean
 from atlas.errors import SettingsError
 
 PREFIX = "ATLAS_"
+PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
+"""PDOK's BRT-Achtergrondkaart (grijs) as XYZ tiles in Web Mercator: the default base map."""
 
 
-def _flag(text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("1", "true", "yes", "ja", "on"):
-        return True
-    if value in ("0", "false", "no", "nee", "off"):
-        return False
-    raise ValueError("must be 1 or 0 (true or false)")
+def _tiles(text: str) -> str | None:
+    """1: PDOK's grey base map; 0: none; or a tile URL template such as an intranet mirror's."""
+    value = text.strip()
+    if value.lower() in ("1", "true", "yes", "ja", "on"):
+        return PDOK_TILES
+    if value.lower() in ("0", "false", "no", "nee", "off", ""):
+        return None
+    if not value.startswith(("https://", "http://")) or not all(p in value for p in ("{z}", "{x}", "{y}")):
+        raise ValueError(
+            "must be 1, 0 or a tile URL with {z}, {x} and {y}, such as https://tiles.example.nl/{z}/{x}/{y}.png"
+        )
+    return value
 
 
 def _positive(text: str) -> int:
@@ -71,7 +78,21 @@ SETTINGS: tuple[Setting, ...] = (
         "the artifact directory to serve (what 'atlas build --out' wrote); 'atlas serve --build' overrides it",
         _directory,
     ),
-    Setting("ATLAS_TILES", "tiles", "1", "1: show the PDOK base map under the maps; 0: no base map", _flag),
+    Setting(
+        "ATLAS_TILES",
+        "tiles",
+        "1",
+        "1: PDOK's grey base map under the maps; 0: none; or a tile URL with {z}, {x} and {y} (an intranet mirror). "
+        "The map asks for one tile first and says so on the map when it does not load",
+        _tiles,
+    ),
+    Setting(
+        "ATLAS_TILES_ATTRIBUTION",
+        "tiles_attribution",
+        None,
+        "the attribution shown with a tile URL of your own (PDOK's tiles come with their own)",
+        str,
+    ),
     Setting(
         "ATLAS_CACHE_SIZE",
         "cache_size",
@@ -96,7 +117,9 @@ class Settings:
     """The settings in force, typed."""
 
     build: Path | None
-    tiles: bool
+    tiles: str | None
+    """The tile URL template of the base map, or None for none."""
+    tiles_attribution: str | None
     cache_size: int
     reload_seconds: float
 
@@ -121,6 +144,8 @@ def read_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         source, raw = given.get(setting.name, ("default", setting.default))
+        if isinstance(raw, bool):  # a typed override of a flag-like setting
+            raw = "1" if raw else "0"
         if raw is None:
             values[setting.field] = None
         elif isinstance(raw, str):

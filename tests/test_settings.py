@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from atlas.cli import main
 from atlas.errors import ArtifactError, SettingsError
-from atlas.settings import SETTINGS, read_settings
+from atlas.settings import PDOK_TILES, SETTINGS, read_settings
 from atlas.web import create_app
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -17,12 +17,12 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def test_defaults():
     settings = read_settings({})
-    assert settings.build is None and settings.tiles is True and settings.cache_size == 128
+    assert settings.build is None and settings.tiles == PDOK_TILES and settings.cache_size == 128
 
 
 def test_environment_values_are_typed():
     settings = read_settings({"ATLAS_BUILD": "build/demo", "ATLAS_TILES": "0", "ATLAS_CACHE_SIZE": "16", "HOME": "/"})
-    assert settings.build == Path("build/demo") and settings.tiles is False and settings.cache_size == 16
+    assert settings.build == Path("build/demo") and settings.tiles is None and settings.cache_size == 16
 
 
 def test_reload_seconds():
@@ -35,7 +35,7 @@ def test_reload_seconds():
 
 def test_overrides_win_and_may_be_typed():
     settings = read_settings({"ATLAS_TILES": "1"}, {"ATLAS_TILES": False, "ATLAS_CACHE_SIZE": "4"})
-    assert settings.tiles is False and settings.cache_size == 4
+    assert settings.tiles is None and settings.cache_size == 4
 
 
 def test_a_misspelled_setting_fails_with_a_hint():

@@ -19,7 +19,6 @@ import folium
 import mapclassify
 import numpy as np
 import pandas as pd
-import xyzservices
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
@@ -27,19 +26,6 @@ from atlas.codes import Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, format_value, source_text
-
-PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
-PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (BRT-Achtergrondkaart)'
-TILE_HOST = "https://service.pdok.nl"
-PDOK_PROVIDER = xyzservices.TileProvider(
-    name="PDOK BRT-Achtergrondkaart grijs",
-    url=PDOK_TILES,
-    attribution="Kadaster (BRT-Achtergrondkaart)",
-    html_attribution=PDOK_ATTRIBUTION,
-    max_zoom=19,
-)
-"""The background tiles as a provider: given a URL string, Folium looks it up among all of xyzservices' providers
-(some 2.5 ms a map); given the provider, it renders the same layer."""
 
 UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
     Status.SUPPRESSED: {
@@ -240,23 +226,20 @@ GROUPING_TOOLTIP: dict[Grouping, str] = {
 """How a stadsdeel's grouping reads in the tooltip of a map per stadsdeel."""
 
 
-def new_map(bounds: np.ndarray, assets: MapAssets, *, tiles: bool) -> folium.Map:
-    """An empty Folium map over ``bounds`` (minx, miny, maxx, maxy in degrees), loading Leaflet from ``assets``."""
+def new_map(bounds: np.ndarray, assets: MapAssets) -> folium.Map:
+    """An empty Folium map over ``bounds`` (minx, miny, maxx, maxy in degrees), loading Leaflet from ``assets``;
+    the base map and the scale bar come with :class:`~atlas.render.basemap.BaseMap`."""
     fmap = folium.Map(
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
         zoom_start=12,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=False,
         zoom_snap=0.25,  # fit the gemeente or a stadsdeel snugly, not at the nearest whole zoom level
         zoom_delta=0.5,
     )
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
-    if tiles:
-        folium.TileLayer(
-            PDOK_PROVIDER, attr=PDOK_ATTRIBUTION, name="Achtergrondkaart (PDOK)", max_zoom=19, overlay=False
-        ).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return fmap
 

@@ -12,6 +12,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.status import has_data, present, publishable, shown_status, shown_value
 from atlas.artifact.webgeo import Bounds
 from atlas.findings import Finding
+from atlas.render.basemap import PDOK_NAME, BaseMap
 from atlas.render.findings import page_findings
 from atlas.render.maps import (
     UNPUBLISHED_STYLES,
@@ -31,6 +32,7 @@ from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, codes_within, format_value, source_text
 from atlas.render.stadsdelen import StadsdeelChoice, grouping_notes, stadsdeel_choice
 from atlas.render.textlayers import TextLayerControl
+from atlas.settings import PDOK_TILES
 
 DEFAULT_BOUNDS: Bounds = (3.3, 50.7, 7.3, 53.6)
 """The Netherlands, for a level without geometry."""
@@ -177,15 +179,17 @@ def map_view(
     assets: MapAssets,
     *,
     stadsdeel: str | None = None,
-    tiles: bool = True,
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
 ) -> MapView:
-    """The map page of one selection, zoomed to ``stadsdeel`` (a code) when given."""
+    """The map page of one selection, zoomed to ``stadsdeel`` (a code) when given, over the base map from the tile
+    URL ``tiles`` (none when None)."""
     ind = selection.indicator
     shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
     classes = classify(shown, ind)
     web = artifact.web_level("stadsdeel" if stadsdeel else selection.level)
     bounds = web.bounds([stadsdeel] if stadsdeel else None) or web.bounds() or DEFAULT_BOUNDS
-    fmap = new_map(np.asarray(bounds), assets, tiles=tiles)
+    fmap = new_map(np.asarray(bounds), assets)
     has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
     groupings = (
         [artifact.areas.grouping(str(code)) for code in selection.values.code] if selection.level == "stadsdeel" else []
@@ -203,7 +207,10 @@ def map_view(
         ).add_to(fmap)
         groupings.append(choice.grouping)
     overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)
-    TextLayerControl(collapsed=True, position="topright").add_to(fmap)
+    control = TextLayerControl(collapsed=True, position="topright")
+    control.add_to(fmap)
+    name = PDOK_NAME if tiles == PDOK_TILES else "Achtergrondkaart"
+    BaseMap(tiles, tiles_attribution, name, control).add_to(fmap)
     legend, notes = _legend(selection, classes)
     return MapView(
         selection=selection,

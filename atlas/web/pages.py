@@ -84,7 +84,14 @@ def kaart_form(query: ChooserQuery) -> WerkzeugResponse:
 def kaart(query: MapQuery) -> Response:
     art = artifact()
     sel = select(art, query.indicator, query.niveau, query.jaar, levels=WEB_LEVELS)
-    view = map_view(art, sel, map_assets(), stadsdeel=query.stadsdeel, tiles=settings().tiles)
+    view = map_view(
+        art,
+        sel,
+        map_assets(),
+        stadsdeel=query.stadsdeel,
+        tiles=settings().tiles,
+        tiles_attribution=settings().tiles_attribution,
+    )
     return _html(
         render_template(
             "kaart.html",

@@ -13,10 +13,11 @@ import base64
 import hashlib
 import re
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, has_app_context, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from atlas.render.maps import TILE_HOST
+from atlas.render.basemap import tile_origin
+from atlas.web.current import SETTINGS
 
 ALLOWED_METHODS = ("GET", "HEAD")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script>", re.S | re.I)
@@ -32,11 +33,14 @@ def script_hashes(body: bytes) -> list[str]:
     )
 
 
-def csp(body: bytes | None = None) -> str:
+def csp(body: bytes | None = None, tiles: str | None = None) -> str:
+    """The Content-Security-Policy of a response: the hashes of the body's inline scripts, and the base map's tile
+    server (``tiles``: its URL template) among the image sources."""
     scripts = " ".join(["'self'", *(script_hashes(body) if body else [])])
+    images = " ".join(["'self'", "data:", *([tile_origin(tiles)] if tiles else [])])
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: {TILE_HOST}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self'; object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 
@@ -45,7 +49,8 @@ def secure(response: Response) -> Response:
     """Set the security headers (the CSP from the body's inline scripts, when the body is HTML)."""
     if "Content-Security-Policy" not in response.headers:
         html = response.mimetype == "text/html" and not response.direct_passthrough
-        response.headers["Content-Security-Policy"] = csp(response.get_data() if html else None)
+        tiles = current_app.extensions[SETTINGS].tiles if has_app_context() else None
+        response.headers["Content-Security-Policy"] = csp(response.get_data() if html else None, tiles)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
