@@ -45,7 +45,9 @@ def test_a_misspelled_setting_fails_with_a_hint():
         read_settings({"ATLAS_CACHESIZE": "10"})
     with pytest.raises(SettingsError, match=r"unknown setting ATLAS_TILE \(did you mean 'ATLAS_TILES'"):
         read_settings({}, {"ATLAS_TILE": False})
-    with pytest.raises(SettingsError, match=r"settings: ATLAS_BUILD, ATLAS_TILES, ATLAS_TILES_ATTRIBUTION, ATLAS_CACHE_SIZE"):
+    with pytest.raises(
+        SettingsError, match=r"settings: ATLAS_BUILD, ATLAS_TILES, ATLAS_TILES_ATTRIBUTION, ATLAS_CACHE_SIZE"
+    ):
         read_settings({"ATLAS_XYZZY": "1"})
 
 

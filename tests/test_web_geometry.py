@@ -161,3 +161,20 @@ def test_profile_page_is_unchanged_by_the_indexes(client, art):
     rows = rows[np.isfinite(rows.value.astype(float))]
     latest = rows.assign(year=rows.period.str[:4].astype(int)).sort_values("year").iloc[-1]
     assert f"{round(float(latest.value)):,}".replace(",", ".") in page
+
+
+def test_indicator_overlays_are_classed_once_per_artifact(demo_build, monkeypatch):
+    from atlas.render import overlays
+
+    calls = []
+    real = overlays._overlay_classes
+    monkeypatch.setattr(overlays, "_overlay_classes", lambda *args: calls.append(args[1:]) or real(*args))
+    app = create_app(demo_build, {"TESTING": True, "ATLAS_TILES": False})
+    client = app.test_client()
+    first = client.get("/kaart/inwoners?niveau=buurt&jaar=2024")
+    once = len(calls)
+    app.extensions["atlas_cache"].clear()
+    second = client.get("/kaart/vrijwilligerswerk?niveau=buurt&jaar=2024")
+    assert first.status_code == second.status_code == 200
+    assert once > 0 and len(calls) <= once + 1  # only the overlay the first page skipped (its own indicator) is new
+    assert b"Veiligheidsbeleving" in second.data or b"Kroonbedekking" in second.data

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,9 @@ def _selection_key(key: Any) -> tuple[str, str, int]:
     return str(indicator), str(level), int(year)
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Artifact:
     """A build artifact opened for reading (by the web app, a notebook or a script)."""
@@ -61,6 +65,7 @@ class Artifact:
     or for a plain folder ``sha256-`` and the start of its manifest's hash."""
     _web: dict[str, str] = field(default_factory=dict, repr=False)
     _web_levels: dict[str, WebLevel] = field(default_factory=dict, repr=False)
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
     _available: pd.DataFrame | None = field(default=None, repr=False)
     _addresses: pd.DataFrame | None = field(default=None, repr=False)
     _address_ids: pd.Index | None = field(default=None, repr=False)
@@ -191,6 +196,15 @@ class Artifact:
             self._address_ids = pd.Index(book["adres"])
         position = self._address_ids.get_indexer(pd.Index([adres]))[0]
         return None if position < 0 else {str(k): v for k, v in book.iloc[int(position)].items()}
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What ``make`` computes from this artifact alone, computed once per ``key`` and kept with the artifact
+        (a new version is a new artifact, so nothing outlives the data it came from). For parts that every page of a
+        level shares, such as the indicator overlays' classes; not for a page itself."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        found: T = self._derived[key]
+        return found
 
     def web_level(self, level: str) -> WebLevel:
         """The web geometry of one level parsed, with each area's bounds (shared: do not change it)."""

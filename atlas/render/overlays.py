@@ -90,9 +90,18 @@ class IndicatorOverlay(folium.map.Layer):
         )
 
 
-def _indicator_layer(
-    fmap: folium.Map, artifact: Artifact, overlay: Overlay, level: str, year: int
-) -> tuple[folium.map.Layer, str] | None:
+@dataclass(frozen=True)
+class _OverlayClasses:
+    """An indicator overlay at one level and year, ready for any page of that level: the level and year it uses
+    (the nearest with figures), and per area of the level's web geometry its value as text and its opacity."""
+
+    level: str
+    year: int
+    waarde: list[str]
+    opacity: list[float]
+
+
+def _overlay_classes(artifact: Artifact, overlay: Overlay, level: str, year: int) -> _OverlayClasses | None:
     ind = artifact.registry.indicators.get(overlay.indicator or "")
     if ind is None:
         return None
@@ -111,19 +120,35 @@ def _indicator_layer(
     values = dict(zip(rows["code"].to_numpy(dtype=object)[published].tolist(), shown.tolist(), strict=True))
     finite = shown[np.isfinite(shown)]
     edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
-    data = PageData.of(fmap)
-    shapes = data.level(artifact, level_used)
-    per_area = np.array([values.get(code, np.nan) for code in data.data["geometry"][level_used]["code"]], dtype=float)
+    codes = [f["properties"]["code"] for f in artifact.web_level(level_used).features]
+    per_area = np.array([values.get(code, np.nan) for code in codes], dtype=float)
     known = np.isfinite(per_area)
     steps = np.searchsorted(edges, per_area, side="left")
     pairs = list(zip(per_area.tolist(), steps.tolist(), known.tolist(), strict=True))
     waarde = [format_value(value, ind) if known else "geen gegevens" for value, _, known in pairs]
     opacity = [round(0.1 + 0.12 * step, 2) if known else 0.0 for _, step, known in pairs]
-    layer_values = data.layer(overlay.id, {"color": overlay.color, "waarde": waarde, "opacity": opacity})
-    layer = IndicatorOverlay(
-        data, shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {year_used})", title=overlay.title
+    return _OverlayClasses(level_used, year_used, waarde, opacity)
+
+
+def _indicator_layer(
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, level: str, year: int
+) -> tuple[folium.map.Layer, str] | None:
+    # the same for every page of this level and year: computed once per artifact version
+    classes = artifact.derived(
+        ("overlay", overlay.id, level, year), lambda: _overlay_classes(artifact, overlay, level, year)
     )
-    detail = f"{ind.title} per {level_used}, {year_used}; hoe donkerder, hoe hoger"
+    ind = artifact.registry.indicators.get(overlay.indicator or "")
+    if classes is None or ind is None:
+        return None
+    data = PageData.of(fmap)
+    shapes = data.level(artifact, classes.level)
+    layer_values = data.layer(
+        overlay.id, {"color": overlay.color, "waarde": classes.waarde, "opacity": classes.opacity}
+    )
+    layer = IndicatorOverlay(
+        data, shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {classes.year})", title=overlay.title
+    )
+    detail = f"{ind.title} per {classes.level}, {classes.year}; hoe donkerder, hoe hoger"
     return layer, detail
 
 
