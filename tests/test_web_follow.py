@@ -99,8 +99,11 @@ def test_a_new_build_is_served_as_a_whole_after_the_interval(tmp_path, versions,
     app, client = _client(target)
     assert _bodies(client) == expected["A"]
     version_a = app.extensions[ARTIFACT].version
+    follower = app.extensions[FOLLOWER]
+    follower.interval = 3600  # rendering six pages may take longer than RELOAD on a busy machine
     _publish(target, versions["B"])  # B's files, as the next version
     assert _bodies(client) == expected["A"]  # within the interval: still A, and from A's folder
+    follower.interval = RELOAD
     time.sleep(RELOAD * 1.5)
     assert _bodies(client) == expected["B"]
     assert app.extensions[ARTIFACT].version == target.resolve().name != version_a
