@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ import pandas as pd
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
-from atlas.codes import Grouping
+from atlas.codes import LEVELS, Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, format_value, source_text
@@ -167,7 +167,9 @@ def format_significance(row: dict[Hashable, Any] | pd.Series) -> str:
     return ""
 
 
-TOOLTIP_COLUMNS = ("waarde", "n", "bi", "verschil", "status", "bron", "jaar", "indeling")
+TOOLTIP_COLUMNS = ("waarde", "n", "bi", "verschil", "status", "bron", "jaar", "indeling", "ouder", "gemeente")
+"""Per area: the tooltip's texts, and for the popup the same figure of the area it lies in (``ouder``) and of the
+gemeente."""
 """What the choropleth's page data holds per area besides its code and name (from the level's geometry)."""
 
 HIGHLIGHT_STYLE: dict[str, Any] = {"weight": 3, "color": "#000"}
@@ -187,6 +189,7 @@ def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes
     style_index: dict[str, int] = {}
     style: list[int] = []
     year = str(selection.year)
+    compare = _comparisons(artifact, selection)
     for item in artifact.web_level(selection.level).features:
         props = item["properties"]
         row = rows.get(props["code"], {})
@@ -214,7 +217,41 @@ def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes
         columns["bron"].append(source_text(row.get("source"), ind.source))
         columns["jaar"].append(year)
         columns["indeling"].append(GROUPING_TOOLTIP[grouping])
+        parent, city = compare(props["code"])
+        columns["ouder"].append(parent)
+        columns["gemeente"].append(city)
     return {"columns": columns, "styles": styles, "style": style}
+
+
+def _comparisons(artifact: Artifact, selection: Selection) -> Callable[[str], tuple[str, str]]:
+    """For an area code: 'Wijk Assendorp: 12,3 %' for the area it lies in and 'Zwolle: 13,4 %' for the gemeente
+    (the same indicator and year; a withheld or missing figure says so). Empty where there is no such area."""
+    ind = selection.indicator
+    levels = list(LEVELS)
+
+    def texts(level: str) -> dict[str, str]:
+        frame = artifact.rows(ind.id, level, selection.year)
+        out = {}
+        for code, status, value in zip(frame.code, frame.status, frame.value, strict=True):
+            shown = shown_value(status, value)
+            out[str(code)] = format_value(shown, ind) if shown is not None else shown_status(status, value).label
+        return out
+
+    parent_level = levels[levels.index(selection.level) + 1] if selection.level in levels[:-1] else None
+    parents = texts(parent_level) if parent_level else {}
+    gemeente = artifact.areas.level("gemeente")
+    city_code, city_name = str(gemeente.code.iloc[0]), str(gemeente.naam.iloc[0])
+    city = texts("gemeente").get(city_code, Status.MISSING.label)
+
+    def compare(code: str) -> tuple[str, str]:
+        found = artifact.areas.name_and_parent(code)
+        parent = artifact.areas.name_and_parent(found[1]) if found and found[1] else None
+        parent_text = ""
+        if parent is not None and parent_level and parent_level != "gemeente" and found is not None:
+            parent_text = f"{parent_level.capitalize()} {parent[0]}: {parents.get(found[1], Status.MISSING.label)}"
+        return parent_text, f"{city_name}: {city}"
+
+    return compare
 
 
 GROUPING_TOOLTIP: dict[Grouping, str] = {
@@ -265,6 +302,19 @@ function atlasChoropleth(shapes, values) {
             });
         }
     });
+    layer.bindPopup(function (shape) {
+        var p = (shape.feature && shape.feature.properties) || {};
+        var box = L.DomUtil.create("div", "atlas-popup");
+        var title = L.DomUtil.create("strong", "", box);
+        title.textContent = p.naam;
+        [values.aliases[1] + ": " + (p.waarde || ""), p.ouder, p.gemeente].forEach(function (text) {
+            if (text) { L.DomUtil.create("div", "", box).textContent = text; }
+        });
+        var link = L.DomUtil.create("a", "", box);
+        link.href = "/gebied/" + encodeURIComponent(p.code);
+        link.textContent = "Bekijk profiel";
+        return box;
+    }, {maxWidth: 260});
     layer.bindTooltip(function (shape) {
         var properties = (shape.feature && shape.feature.properties) || {};
         var table = document.createElement("table");
