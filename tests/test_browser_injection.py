@@ -121,6 +121,9 @@ _OPEN_TOOLTIPS = """() => {
             feature.fire("mouseover", {latlng: latlng}, true);
             const element = group.getTooltip().getElement();
             if (element) { texts.push(element.textContent); }
+            feature.fire("click", {latlng: latlng}, true);  // and what a click opens
+            const popup = document.querySelector(".atlas-popup");
+            if (popup) { texts.push(popup.textContent); }
         });
     }));
     return texts;
@@ -128,7 +131,8 @@ _OPEN_TOOLTIPS = """() => {
 
 
 def open_map(page, url: str) -> list[str]:
-    """Open a map page, open its layer control, switch on every overlay and open every tooltip; their texts."""
+    """Open a map page, open its layer control, switch on every overlay and open every tooltip and popup; their
+    texts."""
     page.goto(url)
     page.wait_for_selector("path.leaflet-interactive")
     assert_inert(page)
@@ -155,7 +159,7 @@ def test_map_tooltips_and_layer_control_show_names_as_text(watched, hostile_serv
     names = {"buurt": BUURT_NAMES, "wijk": WIJK_NAMES, "stadsdeel": (STADSDEEL_NAME,)}[level]
     for name in names:
         assert _contains(texts, name), name
-    assert _contains(texts, SOURCE_NAME)  # the values' source, in the tooltip
+    assert _contains(texts, SOURCE_NAME)  # the values' source, in the popup
     assert _contains(texts, OVERLAY_TITLE)  # the overlay's name in the layer control, and its tooltip's alias
     assert watched.console_errors == []
 

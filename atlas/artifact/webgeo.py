@@ -42,6 +42,23 @@ class WebLevel:
     features: tuple[dict[str, Any], ...]
     bounds_by_code: Mapping[str, Bounds]
 
+    def labels(self) -> list[tuple[str, str, tuple[float, float]]]:
+        """(code, name, [lon, lat]) of each area's label, largest area first (so where labels collide, the larger
+        area's name stays). The build's label point (``label``); the centre of the bounds for an artifact without
+        one."""
+        out = []
+        for f in self.features:
+            code = str(f["properties"]["code"])
+            point = f["properties"].get("label")
+            box = self.bounds_by_code.get(code)
+            if not (isinstance(point, list) and len(point) == 2) and box is not None:
+                point = [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]
+            if point is not None and box is not None:
+                size = (box[2] - box[0]) * (box[3] - box[1])
+                out.append((size, code, str(f["properties"].get("naam", "")), (float(point[0]), float(point[1]))))
+        out.sort(key=lambda item: -item[0])
+        return [(code, name, point) for _, code, name, point in out]
+
     @classmethod
     def parse(cls, level: str, text: str) -> WebLevel:
         features = tuple(json.loads(text).get("features") or ())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -64,10 +65,29 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def label_points(layer: gpd.GeoDataFrame) -> list[list[float] | None]:
+    """Where each area's name goes on the map: the centre of the largest circle inside it (the pole of
+    inaccessibility, found to a metre), so a label sits inside a crescent or an L-shaped area, never beside it; as
+    [longitude, latitude] rounded like the web geometry. None for an area without geometry."""
+    geometry = layer.geometry.values
+    empty = shapely.is_empty(geometry) | shapely.is_missing(geometry)
+    out: list[list[float] | None] = [None] * len(layer)
+    if (~empty).any():
+        circles = shapely.maximum_inscribed_circle(geometry[~empty], tolerance=1.0)
+        centres = gpd.GeoSeries(shapely.get_point(circles, 0), crs=layer.crs).to_crs(WEB)
+        decimals = round(-np.log10(WEB_AREA_PRECISION))
+        points = np.round(shapely.get_coordinates(centres.values), decimals)
+        for position, point in zip(np.flatnonzero(~empty), points.tolist(), strict=True):
+            out[position] = point
+    return out
+
+
 def web_geometry(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """EPSG:4326 geometry for the web, simplified as a coverage so neighbours keep shared edges."""
+    """EPSG:4326 geometry for the web, simplified as a coverage so neighbours keep shared edges, with each area's
+    :func:`label_points` (property ``label``)."""
     out = layer[[*_columns(layer, with_water=False), "geometry"]].copy()
     if not out.empty:
+        out["label"] = label_points(out)
         simplified = shapely.coverage_simplify(out.geometry.values, WEB_SIMPLIFY_M)
         out = out.set_geometry(gpd.GeoSeries(simplified, crs=layer.crs, index=out.index))
     out = out.to_crs(WEB)

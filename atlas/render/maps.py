@@ -24,6 +24,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.codes import LEVELS, Grouping
 from atlas.layers.registry import Indicator
+from atlas.render.compare import Reference, difference_text
 from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, format_value, source_text
 
@@ -159,18 +160,13 @@ def format_ci(row: dict[Hashable, Any] | pd.Series, indicator: Indicator) -> str
     return f"{format_value(low, indicator)} – {format_value(high, indicator)}"
 
 
-def format_significance(row: dict[Hashable, Any] | pd.Series) -> str:
-    """The significance against the city, in words, when the build computed it."""
-    value = row.get("significant")
-    if value in ("hoger", "lager"):
-        return f"significant {value} dan de gemeente"
-    return ""
-
-
 TOOLTIP_COLUMNS = ("waarde", "n", "bi", "verschil", "status", "bron", "jaar", "indeling", "ouder", "gemeente")
-"""Per area: the tooltip's texts, and for the popup the same figure of the area it lies in (``ouder``) and of the
-gemeente."""
-"""What the choropleth's page data holds per area besides its code and name (from the level's geometry)."""
+"""What the choropleth's page data holds per area besides its code and name (from the level's geometry): the
+tooltip's texts, and for the popup the same figure of the area it lies in (``ouder``) and of the gemeente."""
+
+TAP_SIZE = 44
+"""Pixels an area needs on a touch screen before a tap opens it (WCAG 2.5.5's target size); a smaller one is zoomed
+in on first."""
 
 HIGHLIGHT_STYLE: dict[str, Any] = {"weight": 3, "color": "#000"}
 """How an area of the choropleth is drawn while the mouse is over it."""
@@ -190,6 +186,7 @@ def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes
     style: list[int] = []
     year = str(selection.year)
     compare = _comparisons(artifact, selection)
+    reference = Reference.of(artifact, ind, selection.year) if selection.level != "gemeente" else None
     for item in artifact.web_level(selection.level).features:
         props = item["properties"]
         row = rows.get(props["code"], {})
@@ -212,7 +209,7 @@ def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes
         columns["waarde"].append(format_value(value, ind) if shown else status.label)
         columns["n"].append(format_n(row.get("n"), ind) if shown else "")
         columns["bi"].append(format_ci(row, ind) if shown else "")
-        columns["verschil"].append(format_significance(row) if shown else "")
+        columns["verschil"].append(difference_text(value, row, ind, reference) if reference else "")
         columns["status"].append(status.label)
         columns["bron"].append(source_text(row.get("source"), ind.source))
         columns["jaar"].append(year)
@@ -282,13 +279,23 @@ def new_map(bounds: np.ndarray, assets: MapAssets) -> folium.Map:
 
 
 def tooltip_fields(indicator: Indicator, *, with_ci: bool, with_grouping: bool = False) -> list[tuple[str, str]]:
-    """(property, label) of each line of the choropleth's tooltip."""
+    """(property, label) of each line of the choropleth's tooltip: a glance that fits beside the mouse (the popup
+    of a click holds the rest, :func:`popup_fields`)."""
     fields = [("naam", "Gebied"), ("waarde", indicator.title), ("n", "Aantal (n)")]
     if with_grouping:
         fields.append(("indeling", "Indeling in stadsdelen"))
     if with_ci:
-        fields += [("bi", "95%-betrouwbaarheidsinterval"), ("verschil", "Verschil")]
-    return [*fields, ("status", "Status"), ("bron", "Bron"), ("jaar", "Jaar")]
+        fields.append(("bi", "95%-interval"))
+    return [*fields, ("verschil", "Verschil")]
+
+
+def popup_fields(indicator: Indicator, *, with_ci: bool) -> list[tuple[str, str]]:
+    """(property, label) of each line of the popup a click opens, under the area's name; an empty label shows the
+    value alone (the comparisons carry their own names)."""
+    fields = [("waarde", indicator.title), ("n", "Aantal (n)")]
+    if with_ci:
+        fields.append(("bi", "95%-interval"))
+    return [*fields, ("verschil", "Verschil"), ("ouder", ""), ("gemeente", ""), ("bron", "Bron"), ("jaar", "Jaar")]
 
 
 CHOROPLETH_JS = """
@@ -302,20 +309,48 @@ function atlasChoropleth(shapes, values) {
             });
         }
     });
-    layer.bindPopup(function (shape) {
+    function content(shape) {
         var p = (shape.feature && shape.feature.properties) || {};
         var box = L.DomUtil.create("div", "atlas-popup");
-        var title = L.DomUtil.create("strong", "", box);
-        title.textContent = p.naam;
-        [values.aliases[1] + ": " + (p.waarde || ""), p.ouder, p.gemeente].forEach(function (text) {
-            if (text) { L.DomUtil.create("div", "", box).textContent = text; }
+        L.DomUtil.create("strong", "", box).textContent = p.naam;
+        values.popup.forEach(function (line) {
+            var text = p[line[0]];
+            if (!text) { return; }
+            var row = L.DomUtil.create("div", line[0] === "bron" || line[0] === "jaar" ? "muted" : "", box);
+            row.textContent = line[1] ? line[1] + ": " + text : text;
         });
         var link = L.DomUtil.create("a", "", box);
         link.href = "/gebied/" + encodeURIComponent(p.code);
         link.textContent = "Bekijk profiel";
         return box;
-    }, {maxWidth: 260});
-    layer.bindTooltip(function (shape) {
+    }
+    var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    function open(shape, latlng) {
+        var map = layer._map;
+        var box = shape.getBounds(), ne = map.latLngToContainerPoint(box.getNorthEast());
+        var sw = map.latLngToContainerPoint(box.getSouthWest());
+        var size = Math.min(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
+        if (coarse && size < values.tapSize) {
+            // too small for a finger: zoom in around it first, the next tap opens it
+            var zoom = Math.min(map.getMaxZoom(), map.getZoom() + Math.log2(values.tapSize / Math.max(size, 1)));
+            map.setView(latlng, Math.ceil(zoom * 4) / 4);
+            return null;
+        }
+        var popup = L.popup({maxWidth: 280, autoPanPadding: [10, 10]});
+        return popup.setLatLng(latlng).setContent(content(shape)).openOn(map);
+    }
+    layer.on("click", function (e) { open(e.layer, e.latlng); });
+    layer.atlasOpen = function (code) {
+        var found = null;
+        layer.eachLayer(function (shape) { if (shape.feature.properties.code === code) { found = shape; } });
+        if (!found) { return null; }
+        layer._map.fitBounds(found.getBounds(), {maxZoom: Math.max(layer._map.getZoom(), 14), padding: [40, 40]});
+        return open(found, found.getCenter());
+    };
+    window.atlasOpenArea = layer.atlasOpen;  // for the table's "op de kaart" buttons (atlas.js)
+    // a tooltip needs a mouse: on a touch screen a tap opens the popup, which says all the tooltip says
+    if (window.matchMedia && !window.matchMedia("(hover: hover)").matches) { values.fields = null; }
+    if (values.fields) layer.bindTooltip(function (shape) {
         var properties = (shape.feature && shape.feature.properties) || {};
         var table = document.createElement("table");
         values.fields.forEach(function (field, i) {
@@ -380,6 +415,7 @@ class ChoroplethLayer(folium.map.Layer):
         super().__init__(name=f"{ind.title} ({ind.unit_label})", overlay=True, control=True, show=True)
         self._name = "ChoroplethLayer"
         fields = tooltip_fields(ind, with_ci=with_ci, with_grouping=with_grouping)
+        popup = popup_fields(ind, with_ci=with_ci)
         shapes = data.level(artifact, selection.level)
         values = data.layer(
             CHOROPLETH_KEY,
@@ -387,6 +423,8 @@ class ChoroplethLayer(folium.map.Layer):
                 "level": selection.level,
                 "fields": [field for field, _ in fields],
                 "aliases": [alias for _, alias in fields],
+                "popup": popup,
+                "tapSize": TAP_SIZE,
                 "highlight": HIGHLIGHT_STYLE,
                 **choropleth_values(artifact, selection, classes),
             },

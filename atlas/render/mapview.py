@@ -13,7 +13,9 @@ from atlas.artifact.status import has_data, present, publishable, shown_status, 
 from atlas.artifact.webgeo import Bounds
 from atlas.findings import Finding
 from atlas.render.basemap import PDOK_NAME, BaseMap
+from atlas.render.compare import Reference, difference_text
 from atlas.render.findings import page_findings
+from atlas.render.labels import add_labels
 from atlas.render.maps import (
     UNPUBLISHED_STYLES,
     ChoroplethLayer,
@@ -23,7 +25,6 @@ from atlas.render.maps import (
     classify,
     format_ci,
     format_n,
-    format_significance,
     map_parts,
     new_map,
 )
@@ -116,6 +117,7 @@ def value_sources(selection: Selection) -> list[str]:
 
 def _rows(artifact: Artifact, selection: Selection, within: set[str] | None) -> list[TableRow]:
     ind = selection.indicator
+    reference = Reference.of(artifact, ind, selection.year) if selection.level != "gemeente" else None
     out = []
     for row in selection.records:
         if within is not None and row["code"] not in within:
@@ -131,7 +133,7 @@ def _rows(artifact: Artifact, selection: Selection, within: set[str] | None) -> 
                 waarde=format_value(value, ind) if ok else "",
                 n=format_n(row.get("n"), ind) if ok else "",
                 ci=format_ci(row, ind) if ok else "",
-                verschil=format_significance(row) if ok else "",
+                verschil=difference_text(value, row, ind, reference) if reference else "",
                 status=shown_status(row.get("status"), row.get("value")).label,
             )
         )
@@ -206,6 +208,7 @@ def map_view(
             style={"fill": False, "color": "#000000", "weight": 4},
         ).add_to(fmap)
         groupings.append(choice.grouping)
+    add_labels(fmap, artifact, selection.level)
     overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)
     control = TextLayerControl(collapsed=True, position="topright")
     control.add_to(fmap)

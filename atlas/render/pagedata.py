@@ -25,7 +25,7 @@ class PageData(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "PageData"
-        self.data: dict[str, dict[str, Any]] = {"geometry": {}, "layers": {}}
+        self.data: dict[str, dict[str, Any]] = {"geometry": {}, "labels": {}, "layers": {}}
         self.scripts: dict[str, str] = {}
 
     @classmethod
@@ -52,6 +52,17 @@ class PageData(MacroElement):
                 "geometry": [f["geometry"] for f in features],
             }
         return f"{self.variable}.geometry[{json_script(level)}]"
+
+    def labels(self, artifact: Artifact, level: str) -> str:
+        """Put the names and label points of ``level`` in the data once (largest area first); the JavaScript
+        expression that reads them."""
+        if level not in self.data["labels"]:
+            labels = artifact.web_level(level).labels()
+            self.data["labels"][level] = {
+                "naam": [name for _, name, _ in labels],
+                "point": [[point[1], point[0]] for _, _, point in labels],  # Leaflet's [lat, lon]
+            }
+        return f"{self.variable}.labels[{json_script(level)}]"
 
     def layer(self, key: str, values: dict[str, Any]) -> str:
         """Put one layer's values in the data; the JavaScript expression that reads them."""

@@ -24,6 +24,7 @@
   }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+      if (th.hasAttribute("data-nosort")) { return; }
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = th.textContent;
@@ -87,4 +88,19 @@
       });
     });
   }
+  // the table's "op de kaart" buttons: the same popup as a click on the map, reached with the keyboard
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-gebied]");
+    if (!button || !window.atlasOpenArea) { return; }
+    var popup = window.atlasOpenArea(button.getAttribute("data-gebied"));
+    if (!popup) { return; }
+    var element = popup.getElement();
+    element.scrollIntoView({block: "nearest"});
+    var link = element.querySelector(".atlas-popup a");
+    if (link) { link.focus(); }
+    element.addEventListener("keydown", function (key) {
+      if (key.key === "Escape") { popup.close(); }
+    });
+    popup.on("remove", function () { button.focus(); });
+  });
 })();
