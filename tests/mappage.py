@@ -19,6 +19,13 @@ def page_data(page: str) -> dict[str, Any]:
     return data
 
 
+def column_text(column: list[str] | dict[str, list[Any]], i: int) -> str:
+    """Area ``i``'s text of a page-data column, plain or packed (:func:`atlas.render.pagedata.pack_column`)."""
+    if isinstance(column, list):
+        return str(column[i])
+    return str(column["values"][column["index"][i]])
+
+
 def choropleth(page: str) -> dict[str, Any]:
     """The choropleth as the page's script builds it: a FeatureCollection with one feature per area of the level,
     each with its code, name, tooltip texts and style as properties."""
@@ -28,7 +35,7 @@ def choropleth(page: str) -> dict[str, Any]:
     features = []
     for i, geometry in enumerate(shapes["geometry"]):
         properties = {"code": shapes["code"][i], "naam": shapes["naam"][i]}
-        properties.update({column: texts[i] for column, texts in values["columns"].items()})
+        properties.update({name: column_text(column, i) for name, column in values["columns"].items()})
         properties["style"] = values["styles"][values["style"][i]]
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return {"type": "FeatureCollection", "features": features}

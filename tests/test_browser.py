@@ -26,7 +26,8 @@ def test_tooltip_shows_name_and_value(page, live_server):
     page.locator("path.leaflet-interactive").first.hover(force=True)
     tooltip = page.wait_for_selector(".leaflet-tooltip")
     text = tooltip.inner_text()
-    assert "Inwoners" in text and "2024" in text
+    assert "Inwoners" in text and "Binnenstad" in text
+    assert "Verschil" in text  # a count: no difference with the whole city (the cell stays empty)
     assert page.console_errors == []
 
 

@@ -213,6 +213,7 @@ def test_labels_name_wijken_then_buurten_on_zoom_and_can_be_switched_off(page, l
     assert len(shown) >= 8 and {label["text"] for label in shown} <= wijken  # the whole city: wijk names
     assert _overlapping(shown) == []
     page.evaluate(f"() => {{ window[{_map_key(page)!r}].setZoom(14.5, {{animate: false}}); }}")
+    assert page.evaluate(MAP_ZOOM) == 14.5
     page.wait_for_timeout(300)
     shown = page.evaluate(LABELS)
     assert len(shown) >= 5 and {label["text"] for label in shown} <= buurten

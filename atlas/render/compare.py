@@ -40,6 +40,12 @@ class Reference:
         return cls(name, value)
 
 
+def comparable(indicator: Indicator) -> bool:
+    """Whether an area's value can be set against the gemeente's: a share, mean or rate can, a count cannot (a
+    buurt's 5.885 inwoners are not "127.101 lager" than the city's in any useful sense)."""
+    return indicator.unit != "count" and indicator.aggregate != "sum"
+
+
 def _amount(difference: float, indicator: Indicator) -> str:
     """The size of a difference in the indicator's unit: ``4,3 procentpunt``, ``€ 5.200``, ``0,4 score``."""
     number = dutch_number(abs(difference), indicator.decimals)
@@ -53,11 +59,12 @@ def _amount(difference: float, indicator: Indicator) -> str:
 def difference_text(
     value: float | None, row: Mapping[Hashable, Any], indicator: Indicator, reference: Reference
 ) -> str:
-    """``4,3 procentpunt hoger dan Zwolle; verschilt niet duidelijk``; empty without both values.
+    """``4,3 procentpunt hoger dan Zwolle; verschilt niet duidelijk``; empty without both values, and for an
+    indicator that is not :func:`comparable`.
 
     A difference that rounds to zero reads "gelijk aan"; the verdict is added only when the row has an interval.
     """
-    if value is None or reference.value is None:
+    if value is None or reference.value is None or not comparable(indicator):
         return ""
     difference = value - reference.value
     if dutch_number(abs(difference), indicator.decimals).strip("0,.") == "":

@@ -19,10 +19,13 @@ LABELS_NAME = "Namen van gebieden"
 """The labels' entry in the layer control."""
 
 LABELS_JS = """
-function atlasLabels(sets) {
+function atlasLabels(sets, data) {
     var group = L.layerGroup(), map = null, items = [];
     sets.forEach(function (set) {
-        set.labels.naam.forEach(function (name, i) {
+        var names = set.labels.naam || set.labels.index.map(function (i) {
+            return data.geometry[set.labels.of].naam[i];  // the names of the level drawn are in the page once
+        });
+        names.forEach(function (name, i) {
             var text = document.createElement("span");
             text.textContent = name;
             var icon = L.divIcon({className: "atlas-label", html: text, iconSize: null});
@@ -86,7 +89,7 @@ class LabelLayer(folium.map.Layer):
             f"{{labels: {expr}, min: {json_script(low)}, max: {json_script(high)}}}" for expr, low, high in sets
         )
         data.add_script("atlasLabels", LABELS_JS)
-        data.add_script(self.get_name(), f"var {self.get_name()} = atlasLabels([{entries}]);\n")
+        data.add_script(self.get_name(), f"var {self.get_name()} = atlasLabels([{entries}], {data.variable});\n")
 
 
 def add_labels(fmap: folium.Map, artifact: Artifact, level: str) -> None:

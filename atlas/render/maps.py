@@ -25,7 +25,7 @@ from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.codes import LEVELS, Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.compare import Reference, difference_text
-from atlas.render.pagedata import PageData
+from atlas.render.pagedata import COLUMN_JS, PageData, pack_column
 from atlas.render.selection import Selection, format_value, source_text
 
 UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
@@ -217,7 +217,7 @@ def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes
         parent, city = compare(props["code"])
         columns["ouder"].append(parent)
         columns["gemeente"].append(city)
-    return {"columns": columns, "styles": styles, "style": style}
+    return {"columns": {name: pack_column(texts) for name, texts in columns.items()}, "styles": styles, "style": style}
 
 
 def _comparisons(artifact: Artifact, selection: Selection) -> Callable[[str], tuple[str, str]]:
@@ -274,7 +274,9 @@ def new_map(bounds: np.ndarray, assets: MapAssets) -> folium.Map:
     )
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fit = folium.map.FitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fit.options["animate"] = False  # the page opens at its view, without a zoom from zoom_start to it first
+    fit.add_to(fmap)
     return fmap
 
 
@@ -367,7 +369,9 @@ function atlasChoropleth(shapes, values) {
     }, {sticky: true, className: "foliumtooltip"});
     shapes.geometry.forEach(function (geometry, i) {
         var properties = {index: i, code: shapes.code[i], naam: shapes.naam[i]};
-        Object.keys(values.columns).forEach(function (column) { properties[column] = values.columns[column][i]; });
+        Object.keys(values.columns).forEach(function (name) {
+            properties[name] = atlasColumn(values.columns[name], i);
+        });
         layer.addData({type: "Feature", geometry: geometry, properties: properties});
     });
     return layer;
@@ -429,6 +433,7 @@ class ChoroplethLayer(folium.map.Layer):
                 **choropleth_values(artifact, selection, classes),
             },
         )
+        data.add_script("atlasColumn", COLUMN_JS)
         data.add_script("atlasChoropleth", CHOROPLETH_JS)
         data.add_script(self.get_name(), f"var {self.get_name()} = atlasChoropleth({shapes}, {values});\n")
 

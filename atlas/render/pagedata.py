@@ -54,14 +54,20 @@ class PageData(MacroElement):
         return f"{self.variable}.geometry[{json_script(level)}]"
 
     def labels(self, artifact: Artifact, level: str) -> str:
-        """Put the names and label points of ``level`` in the data once (largest area first); the JavaScript
-        expression that reads them."""
+        """Put the label points of ``level`` in the data once (largest area first), with their names, or, when the
+        level's geometry is in the data already, the position of each name there (``index``); the JavaScript
+        expression that reads them (:data:`atlas.render.labels.LABELS_JS` reads either)."""
         if level not in self.data["labels"]:
             labels = artifact.web_level(level).labels()
-            self.data["labels"][level] = {
-                "naam": [name for _, name, _ in labels],
-                "point": [[point[1], point[0]] for _, _, point in labels],  # Leaflet's [lat, lon]
-            }
+            entry: dict[str, Any] = {"point": [[point[1], point[0]] for _, _, point in labels]}  # Leaflet's [lat, lon]
+            shapes = self.data["geometry"].get(level)
+            if shapes is not None:
+                position = {code: i for i, code in enumerate(shapes["code"])}
+                entry["index"] = [position[code] for code, _, _ in labels]
+                entry["of"] = level
+            else:
+                entry["naam"] = [name for _, name, _ in labels]
+            self.data["labels"][level] = entry
         return f"{self.variable}.labels[{json_script(level)}]"
 
     def layer(self, key: str, values: dict[str, Any]) -> str:
@@ -76,6 +82,23 @@ class PageData(MacroElement):
 
     def script(self) -> str:
         return "".join([f"var {self.variable} = {json_script(self.data)};\n", *self.scripts.values()])
+
+
+def pack_column(texts: list[str]) -> list[str] | dict[str, list[Any]]:
+    """A column of per-area texts for the page data: as it is, or, when most areas repeat a text (the gemeente's
+    figure, the year, the source, the status), as its distinct ``values`` and an ``index`` into them per area.
+    ``atlasColumn(column, i)`` in the page reads either."""
+    distinct: dict[str, int] = {}
+    index = [distinct.setdefault(text, len(distinct)) for text in texts]
+    if len(distinct) * 2 > len(texts):
+        return texts
+    return {"values": list(distinct), "index": index}
+
+
+COLUMN_JS = """
+function atlasColumn(column, i) { return Array.isArray(column) ? column[i] : column.values[column.index[i]]; }
+"""
+"""Reads the text of area ``i`` from a column written by :func:`pack_column`."""
 
 
 def json_script(value: Any) -> str:

@@ -24,7 +24,6 @@
   }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
-      if (th.hasAttribute("data-nosort")) { return; }
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = th.textContent;
@@ -88,7 +87,30 @@
       });
     });
   }
-  // the table's "op de kaart" buttons: the same popup as a click on the map, reached with the keyboard
+  // the map's table gets an "op de kaart" button per area: the same popup as a click on the map, by keyboard
+  document.querySelectorAll("table.kaarttabel").forEach(function (table) {
+    var head = document.createElement("th");
+    head.scope = "col";
+    head.className = "noprint";
+    var label = document.createElement("span");
+    label.className = "sr-only";
+    label.textContent = "Op de kaart";
+    head.appendChild(label);
+    table.tHead.rows[0].appendChild(head);
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      var link = row.querySelector("a[href^='/gebied/']");
+      var cell = row.insertCell();
+      cell.className = "noprint";
+      if (!link) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "linkbutton";
+      button.setAttribute("data-gebied", link.getAttribute("href").slice("/gebied/".length));
+      button.setAttribute("aria-label", link.textContent + " op de kaart");
+      button.textContent = "op de kaart";
+      cell.appendChild(button);
+    });
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button[data-gebied]");
     if (!button || !window.atlasOpenArea) { return; }
