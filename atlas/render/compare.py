@@ -7,6 +7,7 @@ The verdict comes from the build (``significant``: the gemeente value lies outsi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -77,8 +78,6 @@ def difference_text(
 
 
 def _has_interval(row: Mapping[Hashable, Any]) -> bool:
-    low, high = row.get("ci_low"), row.get("ci_high")
-    try:
-        return float(low) == float(low) and float(high) == float(high)  # neither missing nor NaN
-    except (TypeError, ValueError):
-        return False
+    bounds = [row.get("ci_low"), row.get("ci_high")]
+    numbers = [b for b in bounds if isinstance(b, int | float) and not isinstance(b, bool)]
+    return len(numbers) == 2 and all(math.isfinite(b) for b in numbers)  # neither missing nor NaN
