@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlas.artifact.status import Status
+from atlas.artifact.status import Status, pair_status
 from atlas.errors import BadRequest
 from atlas.layers.registry import load_registry
 from atlas.render.bivariate import (
@@ -25,7 +25,6 @@ from atlas.render.bivariate import (
     attention_text,
     choose_pair,
     color,
-    combined_status,
     ready_pairs,
     select_pair,
     tertiles,
@@ -176,9 +175,9 @@ def _relative(hex_color: str) -> float:
 
 def test_an_area_is_classed_only_when_both_are_published() -> None:
     S = Status
-    assert combined_status(S.PUBLISHED, S.PUBLISHED) is S.PUBLISHED
-    assert combined_status(S.PUBLISHED, S.SUPPRESSED) is S.SUPPRESSED is combined_status(S.SUPPRESSED, S.MISSING)
-    assert combined_status(S.MISSING, S.PUBLISHED) is S.MISSING
+    assert pair_status(S.PUBLISHED, S.PUBLISHED) is S.PUBLISHED
+    assert pair_status(S.PUBLISHED, S.SUPPRESSED) is S.SUPPRESSED is pair_status(S.SUPPRESSED, S.MISSING)
+    assert pair_status(S.MISSING, S.PUBLISHED) is S.MISSING
 
 
 # --- the level and years of a pair --------------------------------------------------------------------------------

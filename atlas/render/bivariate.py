@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from atlas.artifact import Artifact
-from atlas.artifact.status import Status
 from atlas.errors import BadRequest
 from atlas.layers.registry import Indicator
 from atlas.render.selection import WEB_LEVELS, NoData, Selection, availability, select
@@ -162,15 +161,6 @@ def attention_text(x: Indicator, y: Indicator) -> str:
     return (
         f"Voor {x.title} is hoger noch lager gunstiger; aandacht vraagt vooral de {side}: {y.title} {CLASS_NAMES[ay]}."
     )
-
-
-def combined_status(x: Status, y: Status) -> Status:
-    """How an area is drawn: published when both are; withheld when either is withheld; else missing."""
-    if x is Status.PUBLISHED and y is Status.PUBLISHED:
-        return Status.PUBLISHED
-    if Status.SUPPRESSED in (x, y):
-        return Status.SUPPRESSED
-    return Status.MISSING
 
 
 # --- which level and years the two indicators share ------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from atlas.artifact import Artifact
-from atlas.artifact.status import Status, shown_status, shown_value
+from atlas.artifact.status import Status, pair_status, shown_status, shown_value
 from atlas.findings import Finding
 from atlas.layers.registry import Indicator
 from atlas.render.bivariate import (
@@ -20,7 +20,6 @@ from atlas.render.bivariate import (
     attention_class,
     attention_text,
     color,
-    combined_status,
     tertiles,
 )
 from atlas.render.findings import page_findings
@@ -133,7 +132,7 @@ def _areas(pair: Pair) -> tuple[dict[str, _Area], Tertiles | None, Tertiles | No
     out = {}
     for code, (vx, sx, vy, sy, source) in raw.items():
         cell = (tx.of(vx), ty.of(vy)) if vx is not None and vy is not None and tx and ty else None
-        out[code] = _Area(vx, sx, vy, sy, cell, combined_status(sx, sy), source)
+        out[code] = _Area(vx, sx, vy, sy, cell, pair_status(sx, sy), source)
     return out, tx, ty
 
 
@@ -147,8 +146,8 @@ def _text(value: float | None, status: Status, indicator: Indicator) -> str:
     return format_value(value, indicator) if value is not None else status.label
 
 
-def klasse_text(pair: Pair, cell: tuple[int, int] | None, status: Status) -> str:
-    """An area's class in words: ``Kroonbedekking laag, Voelt zich veilig hoog``, or why it has none."""
+def klasse_text(pair: Pair, cell: tuple[int, int] | None, status: Status = Status.MISSING) -> str:
+    """An area's class in words: ``Kroonbedekking laag, Voelt zich veilig hoog``, or why it has none (``status``)."""
     if cell is None:
         return f"geen klasse: {status.label}"
     return f"{pair.x.indicator.title} {CLASS_NAMES[cell[0]]}, {pair.y.indicator.title} {CLASS_NAMES[cell[1]]}"
@@ -169,7 +168,7 @@ def _layer_values(artifact: Artifact, pair: Pair, areas: dict[str, _Area]) -> di
         if area.cell is not None:
             shape = {"fillColor": color(*area.cell, ax, ay), "fillOpacity": 0.8, "color": "#333", "weight": 1}
         else:
-            shape = UNPUBLISHED_STYLES[area.status]
+            shape = UNPUBLISHED_STYLES.get(area.status, UNPUBLISHED_STYLES[Status.MISSING])
         if shape not in styles:
             styles.append(shape)
         style.append(styles.index(shape))
@@ -207,7 +206,7 @@ def _grid(pair: Pair, areas: dict[str, _Area]) -> list[list[LegendCell]]:
         for cx in (0, 1, 2):
             fill = color(cx, cy, ax, ay)
             count = counts.get((cx, cy), 0)
-            label = f"{klasse_text(pair, (cx, cy), Status.PUBLISHED)}: {count} {plural}"
+            label = f"{klasse_text(pair, (cx, cy))}: {count} {plural}"
             row.append(LegendCell(cx, cy, fill, text_color(fill), count, label, (cx, cy) == (ax, ay)))
         rows.append(row)
     return rows
@@ -281,8 +280,6 @@ def _unpublished(pair: Pair, areas: dict[str, _Area]) -> tuple[list[LegendItem],
         label = f"{status.label} voor {pair.x.indicator.title} of {pair.y.indicator.title}: geen klasse"
         items.append(LegendItem(label, str(style["fillColor"]), str(style["color"]), str(style["dashArray"])))
         notes.append(status.explanation)
-    if Status.PUBLISHED in found:  # both published, but no tertiles: no class either
-        items.append(LegendItem("geen klasse", "#ffffff", "#333333", ""))
     return items, notes
 
 
