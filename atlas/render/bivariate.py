@@ -199,7 +199,7 @@ class Pair:
 
     def year_note(self) -> str:
         """When the years differ: which figures the map shows, and why."""
-        if self.same_year:
+        if self.same_year and self.requested in (None, self.x.year):
             return ""
         why = (
             "er is geen jaar waarin beide cijfers hebben; van elk het laatste jaar met cijfers"
@@ -267,7 +267,7 @@ def choose_pair(
     """The level and years of a map of ``x`` against ``y``: ``level`` (else the finest both have figures at), and
     per indicator the year asked for or, when it lacks that year, its nearest year before it; without a year, the
     latest year both have (each its own latest when they share none). Raises :class:`NoData` (404) when they share
-    no level, or when one has no year at or before the one asked for.
+    no level, when neither has the year asked for, or when one has no year at or before it.
     """
     if x.id == y.id:
         raise BadRequest("kies voor 'tegen' een andere indicator dan die van de kaart")
@@ -286,13 +286,19 @@ def choose_pair(
             x,
             options,
         )
-    for lv in [level] if level is not None else common:
-        both = set(xs[lv]) & set(ys[lv])
-        year_x, year_y = _years_for(xs[lv], year, both), _years_for(ys[lv], year, both)
-        if year_x is not None and year_y is not None:
-            return PairChoice(lv, year_x, year_y, options)
+    candidates = [level] if level is not None else common
+    for lv in candidates:
+        if (lv, year) in options or year is None:
+            both = set(xs[lv]) & set(ys[lv])
+            year_x, year_y = _years_for(xs[lv], year, both), _years_for(ys[lv], year, both)
+            if year_x is not None and year_y is not None:
+                return PairChoice(lv, year_x, year_y, options)
     where = f"per {level} " if level is not None else ""
-    raise NoData(f"geen cijfers voor {x.title} en {y.title} {where}in of vóór {year}", x, options)
+    in_year = [lv for lv in candidates if year in xs[lv] or year in ys[lv]]
+    if not in_year:
+        raise NoData(f"geen cijfers voor {x.title} of {y.title} {where}in {year}", x, options)
+    lacking = x if all(min(xs[lv]) > (year or 0) for lv in in_year) else y
+    raise NoData(f"{lacking.title} heeft {where}geen cijfers in of vóór {year}", x, options)
 
 
 def select_pair(
