@@ -27,6 +27,7 @@ def page_types(demo) -> list[str]:
         "/kaart/inwoners?niveau=wijk",
         f"/kaart/veilig_buurt?niveau=wijk&stadsdeel={stadsdeel}",
         "/kaart/groen_2_22_200?niveau=stadsdeel",
+        "/kaart/kroonbedekking?tegen=veilig_buurt",
         f"/gebied/{buurt}",
         f"/gebied/{adres.buurt}?adres={adres.adres}",
         f"/gebied/{wijk}",

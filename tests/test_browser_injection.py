@@ -195,6 +195,27 @@ def test_map_of_a_hostile_indicator_and_stadsdeel(watched, hostile_server, hosti
     assert watched.console_errors == []
 
 
+def test_bivariate_map_of_a_hostile_indicator(watched, hostile_server, hostile):
+    """The hostile indicator as the second of a pair: its title in the legend's axes, cells and table heads, the
+    tooltip and the popup, as text."""
+    url = f"{hostile_server}/kaart/vrijwilligerswerk?niveau=buurt&jaar=2024&tegen={INDICATOR_ID}"
+    texts = open_map(watched, url)
+    assert _contains(texts, INDICATOR_TITLE) and _contains(texts, BUURT_NAMES[0])
+    state = assert_inert(watched)
+    assert watched.locator(".bivar-cel").count() == 9
+    assert INDICATOR_TITLE in watched.locator("section.legend").inner_text()
+    assert INDICATOR_TITLE in watched.locator("table.bivar-tabel thead").inner_text()
+    assert INDICATOR_TITLE in state["title"] and BUURT_NAMES[0] in state["text"]
+    watched.goto(url)  # overlays off again: a click reaches the choropleth
+    watched.wait_for_selector("path.leaflet-interactive")
+    shapes = watched.locator("path.leaflet-interactive")
+    shapes.nth(shapes.count() // 2).click(force=True)
+    watched.locator(".leaflet-popup-content .atlas-popup").wait_for()
+    assert INDICATOR_TITLE in watched.locator(".atlas-popup").inner_text()
+    assert_inert(watched)
+    assert watched.console_errors == []
+
+
 def _pages(hostile: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     """(path, the names the page must show as text)."""
     return [

@@ -25,9 +25,10 @@ KNOWN_PATHS = {
     "filename": ["inwoners.csv", "inwoners.xlsx", "eenzaamheid.geojson", "atlas.css", "leaflet.js"],
     "package": ["leaflet"],
 }
-NAMES = ["niveau", "jaar", "indicator", "stadsdeel", "q", "format", "jaar=2019&niveau", "Niveau"]
+NAMES = ["niveau", "jaar", "indicator", "stadsdeel", "q", "format", "jaar=2019&niveau", "Niveau", "tegen"]
 VALUES = ["", "wijk", "buurt", "gemeente", "2024", "2019", "²", "٣", "٢٠٢٤", "2024²", " 2024", "%", "%zz", "%C3", "%00"]
 VALUES += ["%FF%FE", "&", "=", "Zuid", "SD019305", "inwoners", "a" * 120, "<script>", "\u202e", "\x00"]
+VALUES += ["veilig_buurt", "kroonbedekking", "leven_zinvol"]
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 SAFE = "!$'()*+,-./:;=?@_~&%"
 """Characters a raw query string keeps as they are; the rest is percent-encoded as UTF-8."""

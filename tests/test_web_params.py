@@ -72,6 +72,7 @@ def test_a_parameter_given_twice_is_a_400() -> None:
         "/api/areas?niveau=wijk&niveau=wijk",
         "/kaart/inwoners?jaar=2020&jaar=2021",
         "/kaart/inwoners?stadsdeel=Zuid&stadsdeel=Noord",
+        "/kaart/inwoners?tegen=eenzaamheid&tegen=eenzaamheid",
         "/kaart?indicator=inwoners&indicator=eenzaamheid",
         "/download/inwoners.csv?niveau=wijk&niveau=wijk",
         "/zoek?q=a&q=b",
@@ -93,6 +94,7 @@ def test_twice_is_a_400_on_every_route(app, url) -> None:
         "/api/areas?niveau=",
         "/kaart/inwoners?niveau=",
         "/kaart/inwoners?jaar=",
+        "/kaart/inwoners?tegen=",
         "/download/inwoners.csv?niveau=",
         "/download/inwoners.csv?jaar=",
     ],
@@ -159,6 +161,22 @@ def test_a_query_is_frozen_and_asks_for_itself_again(app) -> None:
     with pytest.raises(AttributeError):
         query.jaar = 2021  # type: ignore[misc]
     assert hash(query) == hash(p.MapQuery.parse(MultiDict(query.args()), art, {"indicator": "inwoners"}))
+
+
+def test_tegen_is_a_second_indicator_other_than_the_maps_own(app) -> None:
+    art = app.extensions["atlas"]
+    query = p.MapQuery.parse(MultiDict([("tegen", "eenzaamheid"), ("niveau", "wijk")]), art, {"indicator": "inwoners"})
+    assert query == p.MapQuery("inwoners", "wijk", None, None, "eenzaamheid")
+    assert query.args() == {"niveau": "wijk", "tegen": "eenzaamheid"}  # it asks for itself again, pair and all
+    assert query != p.MapQuery("inwoners", "wijk") and hash(query) != hash(p.MapQuery("inwoners", "wijk"))
+    with pytest.raises(BadRequest, match="kaart zelf"):
+        p.MapQuery.parse(MultiDict([("tegen", "inwoners")]), art, {"indicator": "inwoners"})
+    with pytest.raises(BadRequest, match="leeg"):
+        p.MapQuery.parse(MultiDict([("tegen", "")]), art, {"indicator": "inwoners"})
+    with pytest.raises(NotFound, match="onbekende indicator"):
+        p.MapQuery.parse(MultiDict([("tegen", "eenzaamheid ")]), art, {"indicator": "inwoners"})
+    with pytest.raises(NotFound):  # the map's own indicator is checked first
+        p.MapQuery.parse(MultiDict([("tegen", "eenzaamheid")]), art, {"indicator": "onbekend"})
 
 
 def test_links_to_other_years_carry_only_the_parsed_parameters(app) -> None:
@@ -239,8 +257,20 @@ def test_the_key_carries_the_artifact_version(app, lru) -> None:
 # a difference.
 
 ROUTES = ["/api/values?indicator=inwoners", "/download/inwoners.csv", "/kaart/vrijwilligerswerk", "/api/areas", "/zoek"]
-NAMES = ["niveau", "jaar", "stadsdeel", "q", "indicator", "x", "jaar=2019&niveau", "niveau=wijk&jaar", "Niveau"]
+NAMES = [
+    "niveau",
+    "jaar",
+    "stadsdeel",
+    "q",
+    "indicator",
+    "x",
+    "jaar=2019&niveau",
+    "niveau=wijk&jaar",
+    "Niveau",
+    "tegen",
+]
 VALUES = ["wijk", "buurt", "stadsdeel", "2019", "2020", "2024", "Zuid", "SD019305", "noord", "inwoners", "Oost", "2019"]
+VALUES += ["veilig_buurt"]
 PAIRS = st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(VALUES)), max_size=4, unique_by=lambda kv: kv[0])
 
 
@@ -257,6 +287,7 @@ def _key_and_body(app, url: str):
 @example(route=ROUTES[0], one=[("jaar=2019&niveau", "wijk")], other=[("jaar", "2019"), ("niveau", "wijk")])
 @example(route=ROUTES[2], one=[("niveau=wijk&jaar", "2020")], other=[("niveau", "wijk"), ("jaar", "2020")])
 @example(route=ROUTES[2], one=[("stadsdeel", "Zuid")], other=[("stadsdeel", "SD019305"), ("x", "1")])
+@example(route=ROUTES[2], one=[("tegen", "veilig_buurt")], other=[("tegen", "inwoners")])
 def test_requests_with_equal_keys_render_equal_bodies(app, route, one, other) -> None:
     first = _key_and_body(app, _join(route, urlencode(one)))
     second = _key_and_body(app, _join(route, urlencode(other)))

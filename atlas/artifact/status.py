@@ -88,6 +88,16 @@ def shown_status(status: Any, value: Any) -> Status:
     return Status.MISSING
 
 
+def pair_status(first: Status, second: Status) -> Status:
+    """The status of a pair of shown statuses (a bivariate map's area): published when both are, withheld when either
+    is withheld, else missing."""
+    if first is Status.PUBLISHED and second is Status.PUBLISHED:
+        return Status.PUBLISHED
+    if Status.SUPPRESSED in (first, second):
+        return Status.SUPPRESSED
+    return Status.MISSING
+
+
 def shown_value(status: Any, value: Any) -> float | None:
     """The value when it is published, else None."""
     return float(value) if is_published(status, value) else None

@@ -292,12 +292,12 @@ def tooltip_fields(indicator: Indicator, *, with_ci: bool, with_grouping: bool =
 
 
 def popup_fields(indicator: Indicator, *, with_ci: bool) -> list[tuple[str, str]]:
-    """(property, label) of each line of the popup a click opens, under the area's name; an empty label shows the
+    """(label, property) of each line of the popup a click opens, under the area's name; an empty label shows the
     value alone (the comparisons carry their own names)."""
-    fields = [("waarde", indicator.title), ("n", "Aantal (n)")]
+    lines = [(indicator.title, "waarde"), ("Aantal (n)", "n")]
     if with_ci:
-        fields.append(("bi", "95%-interval"))
-    return [*fields, ("verschil", "Verschil"), ("ouder", ""), ("gemeente", ""), ("bron", "Bron"), ("jaar", "Jaar")]
+        lines.append(("95%-interval", "bi"))
+    return [*lines, ("Verschil", "verschil"), ("", "ouder"), ("", "gemeente"), ("Bron", "bron"), ("Jaar", "jaar")]
 
 
 CHOROPLETH_JS = """
@@ -316,10 +316,10 @@ function atlasChoropleth(shapes, values) {
         var box = L.DomUtil.create("div", "atlas-popup");
         L.DomUtil.create("strong", "", box).textContent = p.naam;
         values.popup.forEach(function (line) {
-            var text = p[line[0]];
+            var text = p[line[1]];
             if (!text) { return; }
-            var row = L.DomUtil.create("div", line[0] === "bron" || line[0] === "jaar" ? "muted" : "", box);
-            row.textContent = line[1] ? line[1] + ": " + text : text;
+            var row = L.DomUtil.create("div", line[1] === "bron" || line[1] === "jaar" ? "muted" : "", box);
+            row.textContent = line[0] ? line[0] + ": " + text : text;
         });
         var link = L.DomUtil.create("a", "", box);
         link.href = "/gebied/" + encodeURIComponent(p.code);
@@ -378,7 +378,8 @@ function atlasChoropleth(shapes, values) {
 }
 """
 """Builds the choropleth from the page data: one shape per area in its style, outlined while the mouse is over it,
-with a tooltip table whose labels and values are inserted as text (``textContent``), never as markup."""
+with a tooltip table and a popup (its lines: ``values.popup``, pairs of label and column) whose labels and values are
+inserted as text (``textContent``), never as markup."""
 
 
 OUTLINE_JS = """
@@ -397,13 +398,49 @@ OUTLINE_KEY = "outline"
 """The outline's entry in the page data's layers."""
 
 
-class ChoroplethLayer(folium.map.Layer):
-    """The map's main layer: one shape per area of the level, coloured by its class, with a text tooltip.
+class AreaLayer(folium.map.Layer):
+    """A map's main layer: one shape per area of a level in its own style, with a tooltip table and a popup.
 
     Like the overlays of :mod:`atlas.render.overlays`, it is made in the :class:`PageData` script (by
-    :data:`CHOROPLETH_JS`), from the page's one copy of the level's geometry and the values of
-    :func:`choropleth_values`; Folium renders only its ``addTo`` and its entry in the layer control.
+    :data:`CHOROPLETH_JS`), from the page's one copy of the level's geometry and per area its ``values``
+    (``columns``, ``styles`` and ``style``, as :func:`choropleth_values` makes them); ``fields`` are the tooltip's
+    (column, label) pairs, ``popup`` the popup's (label, column) lines. Folium renders only its ``addTo`` and its
+    entry in the layer control.
     """
+
+    def __init__(
+        self,
+        data: PageData,
+        artifact: Artifact,
+        level: str,
+        *,
+        name: str,
+        fields: list[tuple[str, str]],
+        popup: list[tuple[str, str]],
+        values: dict[str, Any],
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "ChoroplethLayer"
+        shapes = data.level(artifact, level)
+        layer = data.layer(
+            CHOROPLETH_KEY,
+            {
+                "level": level,
+                "fields": [field for field, _ in fields],
+                "aliases": [alias for _, alias in fields],
+                "popup": [list(line) for line in popup],
+                "tapSize": TAP_SIZE,
+                "highlight": HIGHLIGHT_STYLE,
+                **values,
+            },
+        )
+        data.add_script("atlasColumn", COLUMN_JS)
+        data.add_script("atlasChoropleth", CHOROPLETH_JS)
+        data.add_script(self.get_name(), f"var {self.get_name()} = atlasChoropleth({shapes}, {layer});\n")
+
+
+class ChoroplethLayer(AreaLayer):
+    """One indicator's choropleth: each area in the colour of its class, or the style of its status."""
 
     def __init__(
         self,
@@ -416,26 +453,15 @@ class ChoroplethLayer(folium.map.Layer):
         with_grouping: bool = False,
     ) -> None:
         ind = selection.indicator
-        super().__init__(name=f"{ind.title} ({ind.unit_label})", overlay=True, control=True, show=True)
-        self._name = "ChoroplethLayer"
-        fields = tooltip_fields(ind, with_ci=with_ci, with_grouping=with_grouping)
-        popup = popup_fields(ind, with_ci=with_ci)
-        shapes = data.level(artifact, selection.level)
-        values = data.layer(
-            CHOROPLETH_KEY,
-            {
-                "level": selection.level,
-                "fields": [field for field, _ in fields],
-                "aliases": [alias for _, alias in fields],
-                "popup": popup,
-                "tapSize": TAP_SIZE,
-                "highlight": HIGHLIGHT_STYLE,
-                **choropleth_values(artifact, selection, classes),
-            },
+        super().__init__(
+            data,
+            artifact,
+            selection.level,
+            name=f"{ind.title} ({ind.unit_label})",
+            fields=tooltip_fields(ind, with_ci=with_ci, with_grouping=with_grouping),
+            popup=popup_fields(ind, with_ci=with_ci),
+            values=choropleth_values(artifact, selection, classes),
         )
-        data.add_script("atlasColumn", COLUMN_JS)
-        data.add_script("atlasChoropleth", CHOROPLETH_JS)
-        data.add_script(self.get_name(), f"var {self.get_name()} = atlasChoropleth({shapes}, {values});\n")
 
 
 class OutlineLayer(folium.map.Layer):

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import folium
 import numpy as np
 
 from atlas.artifact import Artifact
@@ -175,6 +176,44 @@ def groen_parameters(artifact: Artifact) -> list[tuple[str, str]]:
     return out
 
 
+def map_frame(artifact: Artifact, level: str, assets: MapAssets, stadsdeel: str | None) -> folium.Map:
+    """An empty map of ``level``'s areas, or of the stadsdeel (a code) when given, loading Leaflet from ``assets``."""
+    web = artifact.web_level("stadsdeel" if stadsdeel else level)
+    bounds = web.bounds([stadsdeel] if stadsdeel else None) or web.bounds() or DEFAULT_BOUNDS
+    return new_map(np.asarray(bounds), assets)
+
+
+def finish_map(
+    fmap: folium.Map,
+    artifact: Artifact,
+    level: str,
+    year: int,
+    *,
+    skip: str | tuple[str, ...],
+    stadsdeel: str | None = None,
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+) -> tuple[MapParts, StadsdeelChoice | None, list[OverlayInfo]]:
+    """Add to a map whose main layer is in place the stadsdeel's border, the overlays (but those of ``skip``), the
+    layer control and the base map from the tile URL ``tiles`` (none when None); the rendered parts."""
+    choice = stadsdeel_choice(artifact, stadsdeel) if stadsdeel else None
+    if choice is not None:
+        web = artifact.web_level("stadsdeel")
+        OutlineLayer(
+            PageData.of(fmap),
+            [f["geometry"] for f in web.select([choice.code])],
+            name=f"Grens stadsdeel {choice.naam}",
+            style={"fill": False, "color": "#000000", "weight": 4},
+        ).add_to(fmap)
+    add_labels(fmap, artifact, level)
+    overlays = add_overlays(fmap, artifact, level, year, skip=skip)
+    control = TextLayerControl(collapsed=True, position="topright")
+    control.add_to(fmap)
+    name = PDOK_NAME if tiles == PDOK_TILES else "Achtergrondkaart"
+    BaseMap(tiles, tiles_attribution, name, control).add_to(fmap)
+    return map_parts(fmap), choice, overlays
+
+
 def map_view(
     artifact: Artifact,
     selection: Selection,
@@ -189,9 +228,7 @@ def map_view(
     ind = selection.indicator
     shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
     classes = classify(shown, ind)
-    web = artifact.web_level("stadsdeel" if stadsdeel else selection.level)
-    bounds = web.bounds([stadsdeel] if stadsdeel else None) or web.bounds() or DEFAULT_BOUNDS
-    fmap = new_map(np.asarray(bounds), assets)
+    fmap = map_frame(artifact, selection.level, assets, stadsdeel)
     has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
     groupings = (
         [artifact.areas.grouping(str(code)) for code in selection.values.code] if selection.level == "stadsdeel" else []
@@ -199,25 +236,22 @@ def map_view(
     with_grouping = any(g.label for g in groupings)
     data = PageData.of(fmap)
     ChoroplethLayer(data, artifact, selection, classes, with_ci=has_ci, with_grouping=with_grouping).add_to(fmap)
-    choice = stadsdeel_choice(artifact, stadsdeel) if stadsdeel else None
+    parts, choice, overlays = finish_map(
+        fmap,
+        artifact,
+        selection.level,
+        selection.year,
+        skip=ind.id,
+        stadsdeel=stadsdeel,
+        tiles=tiles,
+        tiles_attribution=tiles_attribution,
+    )
     if choice is not None:
-        OutlineLayer(
-            data,
-            [f["geometry"] for f in web.select([stadsdeel or ""])],
-            name=f"Grens stadsdeel {choice.naam}",
-            style={"fill": False, "color": "#000000", "weight": 4},
-        ).add_to(fmap)
         groupings.append(choice.grouping)
-    add_labels(fmap, artifact, selection.level)
-    overlays = add_overlays(fmap, artifact, selection.level, selection.year, skip=ind.id)
-    control = TextLayerControl(collapsed=True, position="topright")
-    control.add_to(fmap)
-    name = PDOK_NAME if tiles == PDOK_TILES else "Achtergrondkaart"
-    BaseMap(tiles, tiles_attribution, name, control).add_to(fmap)
     legend, notes = _legend(selection, classes)
     return MapView(
         selection=selection,
-        parts=map_parts(fmap),
+        parts=parts,
         legend=legend,
         notes=notes,
         overlays=overlays,

@@ -221,17 +221,18 @@ def add_overlays(
     artifact: Artifact,
     level: str,
     year: int,
-    skip: str,
+    skip: str | tuple[str, ...],
     layer_url: Callable[[str], str] = lambda layer: f"/api/overlays/{layer}",
 ) -> list[OverlayInfo]:
-    """Add every overlay the artifact has data for (hidden until switched on); ``skip`` the indicator shown.
+    """Add every overlay the artifact has data for (hidden until switched on); ``skip`` the indicator(s) shown.
 
     Point and polygon overlays are fetched by the browser from ``layer_url(layer)``.
     """
     infos = []
+    skipped = (skip,) if isinstance(skip, str) else skip
     for overlay in artifact.registry.overlays.values():
         if overlay.kind == "indicator":
-            if overlay.indicator == skip:
+            if overlay.indicator in skipped:
                 continue
             made = _indicator_layer(fmap, artifact, overlay, level, year)
         else:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from atlas.artifact import Artifact
 from atlas.errors import NotFound
 from atlas.render.address import address_card
+from atlas.render.bivariate import ready_pairs, select_pair
+from atlas.render.bivarview import BivariateView, bivariate_view
 from atlas.render.goals import goal_card
-from atlas.render.mapview import map_view
+from atlas.render.mapview import MapView, map_view
 from atlas.render.profile import profile
 from atlas.render.search import search
-from atlas.render.selection import WEB_LEVELS, availability, indicators_with_data, select, years_text
+from atlas.render.selection import (
+    WEB_LEVELS,
+    Selection,
+    availability,
+    indicators_with_data,
+    select,
+    years_text,
+)
 from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
@@ -66,6 +77,7 @@ def index(query: Query) -> Response:
             stadsdelen=stadsdelen,
             grouping=grouping_notes(sd.grouping for sd in stadsdelen),
             areas=areas,
+            pairs=ready_pairs(art),
         )
     )
 
@@ -82,6 +94,8 @@ def kaart_form(query: ChooserQuery) -> WerkzeugResponse:
 @parsed(MapQuery)
 @cached
 def kaart(query: MapQuery) -> Response:
+    if query.tegen is not None:
+        return _bivariate(query, query.tegen)
     art = artifact()
     sel = select(art, query.indicator, query.niveau, query.jaar, levels=WEB_LEVELS)
     view = map_view(
@@ -92,17 +106,52 @@ def kaart(query: MapQuery) -> Response:
         tiles=settings().tiles,
         tiles_attribution=settings().tiles_attribution,
     )
+    years = {lv: sel.available.years(lv) for lv in sel.levels}
+    return _map_page(art, view, sel, years, bv=None, chosen_year=sel.year)
+
+
+def _bivariate(query: MapQuery, tegen: str) -> Response:
+    art = artifact()
+    pair = select_pair(art, query.indicator, tegen, query.niveau, query.jaar, levels=WEB_LEVELS)
+    view = bivariate_view(
+        art,
+        pair,
+        map_assets(),
+        stadsdeel=query.stadsdeel,
+        tiles=settings().tiles,
+        tiles_attribution=settings().tiles_attribution,
+    )
+    years = {lv: pair.years(lv) for lv in pair.levels}
+    chosen = query.jaar if query.jaar is not None else pair.x.year
+    return _map_page(art, view, pair.x, years, bv=view, chosen_year=chosen)
+
+
+def _map_page(
+    art: Artifact,
+    view: MapView | BivariateView,
+    sel: Selection,
+    years: dict[str, tuple[int, ...]],
+    *,
+    bv: BivariateView | None,
+    chosen_year: int,
+) -> Response:
+    """The map page (one indicator, or two with ``bv``); ``years``: per level the years its choosers offer."""
     return _html(
         render_template(
             "kaart.html",
             art=art,
             view=view,
+            bv=bv,
             sel=sel,
             ind=sel.indicator,
-            levels=sel.levels,
-            level_years={lv: " ".join(map(str, sel.available.years(lv))) for lv in sel.levels},
-            options={lv: list(reversed(sel.available.years(lv))) for lv in sel.levels},
-            spans={lv: years_text(sel.available.years(lv)) for lv in sel.levels},
+            tegen=bv.pair.y.indicator if bv else None,
+            year_text=bv.pair.year_text if bv else str(sel.year),
+            extra=f"&tegen={quote(bv.pair.y.indicator.id, safe='')}" if bv else "",
+            chosen_year=chosen_year,
+            levels=tuple(years),
+            level_years={lv: " ".join(map(str, ys)) for lv, ys in years.items()},
+            options={lv: list(reversed(ys)) for lv, ys in years.items()},
+            spans={lv: years_text(ys) for lv, ys in years.items()},
             stadsdelen=stadsdeel_choices(art),
         )
     )

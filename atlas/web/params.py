@@ -4,11 +4,13 @@ The same rules on every route (README, "Parameters"):
 
 - a parameter the route does not know is ignored: it reaches neither the view nor the cache key;
 - a parameter the route knows, given twice, is a 400;
-- an empty ``niveau=`` or ``jaar=`` is a 400 (the OpenAPI document forbids it); only the chooser form at ``/kaart``,
-  whose "default" options send ``""``, and ``stadsdeel=`` ("hele gemeente") and ``q=`` read an empty value as absent;
+- an empty ``niveau=``, ``jaar=`` or ``tegen=`` is a 400 (the OpenAPI document forbids it); only the chooser form at
+  ``/kaart``, whose "default" options send ``""``, and ``stadsdeel=`` ("hele gemeente") and ``q=`` read an empty
+  value as absent;
 - a malformed value is a 400: a level outside the artifact's levels, a year that is not four ASCII digits;
-- a well-formed value the artifact does not have is a 404: an unknown indicator or stadsdeel, or a year without
-  figures (:func:`atlas.render.selection.select` says which combinations exist).
+- a well-formed value the artifact does not have is a 404: an unknown indicator (also as ``tegen``) or stadsdeel, or a
+  year without figures (:func:`atlas.render.selection.select` says which combinations exist); ``tegen`` naming the
+  map's own indicator is a 400.
 
 A view gets its query from :func:`parsed`; nothing else reads ``request.args``. A query is hashable and equal
 queries render the same page, so :mod:`atlas.web.cache` keys on it.
@@ -86,6 +88,16 @@ def indicator(art: Artifact, text: str | None) -> str:
     if text not in art.registry.indicators:
         raise NotFound(f"onbekende indicator {_shown(text)}")
     return text
+
+
+def other(art: Artifact, text: str | None, main: str) -> str | None:
+    """The id of the second indicator of a bivariate map (``tegen``); None when absent. The map's own is a 400, an
+    unknown one a 404."""
+    if text is None:
+        return None
+    if text == main:
+        raise BadRequest(f"'tegen' is de indicator van de kaart zelf ({_shown(text)}); kies een andere indicator")
+    return indicator(art, text)
 
 
 def stadsdeel(art: Artifact, text: str | None) -> str | None:
@@ -169,7 +181,8 @@ class DownloadQuery(Query):
 
 @dataclass(frozen=True)
 class MapQuery(Query):
-    """``/kaart/<indicator>?niveau=&jaar=&stadsdeel=``: a map shows buurten, wijken or stadsdelen."""
+    """``/kaart/<indicator>?niveau=&jaar=&stadsdeel=&tegen=``: a map shows buurten, wijken or stadsdelen; with
+    ``tegen`` (another indicator's id) a bivariate map of both."""
 
     PATH: ClassVar[tuple[str, ...]] = ("indicator",)
     indicator: str
@@ -177,17 +190,21 @@ class MapQuery(Query):
     jaar: int | None = None
     stadsdeel: str | None = None
     """The stadsdeel's code (the parameter may name it)."""
+    tegen: str | None = None
+    """The second indicator of a bivariate map."""
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
         niveau = one(args, "niveau")
         if niveau == "gemeente":
             raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
+        main = indicator(art, path["indicator"])
         return cls(
-            indicator(art, path["indicator"]),
+            main,
             level(niveau, WEB_LEVELS),
             year(one(args, "jaar")),
             stadsdeel(art, one(args, "stadsdeel", empty_is_absent=True)),
+            other(art, one(args, "tegen"), main),
         )
 
 

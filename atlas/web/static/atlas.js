@@ -93,7 +93,7 @@
     head.scope = "col";
     head.className = "noprint";
     var label = document.createElement("span");
-    label.className = "sr-only";
+    label.className = "sr";
     label.textContent = "Op de kaart";
     head.appendChild(label);
     table.tHead.rows[0].appendChild(head);
