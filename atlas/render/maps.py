@@ -326,6 +326,17 @@ function atlasChoropleth(shapes, values) {
             row.appendChild(label);
             row.insertCell().textContent = value === null || value === undefined ? "" : String(value);
         });
+        if (shape._map) {  // a line for each overlay switched on that has a value here
+            shape._map.eachLayer(function (other) {
+                var line = other.atlasTooltip && other.atlasTooltip(properties.index);
+                if (!line) { return; }
+                var row = table.insertRow();
+                var label = document.createElement("th");
+                label.textContent = line[0];
+                row.appendChild(label);
+                row.insertCell().textContent = line[1];
+            });
+        }
         var box = L.DomUtil.create("div");
         box.appendChild(table);
         return box;
@@ -339,7 +350,9 @@ function atlasChoropleth(shapes, values) {
 }
 """
 """Builds the choropleth from the page data: one shape per area in its style, outlined while the mouse is over it,
-with a tooltip table whose labels and values are inserted as text (``textContent``), never as markup."""
+with a tooltip table whose labels and values are inserted as text (``textContent``), never as markup. The table
+ends with a line per switched-on layer that has an ``atlasTooltip`` (the hatched indicator overlays of
+:mod:`atlas.render.hatching`, which do not take the mouse themselves)."""
 
 
 OUTLINE_JS = """
