@@ -277,7 +277,10 @@ def new_map(bounds: np.ndarray, assets: MapAssets) -> folium.Map:
     )
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fit = folium.map.FitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    # at once, not animated: a zoom animation still running would undo the view a shared link restores
+    fit.options["animate"] = False
+    fit.add_to(fmap)
     return fmap
 
 
