@@ -9,7 +9,9 @@ tooltip gets a line with the overlay's value (:data:`atlas.render.maps.CHOROPLET
 ``atlasTooltip``), and its popup still opens.
 
 While an overlay is on, the map shows its legend: the indicator's title, unit, year and level, and a swatch of each
-class's hatching. Every text goes in with ``textContent``.
+class's hatching. The legends of the overlays that are on stack in one box at the bottom right, at most under half
+the map high (it scrolls when more are on), so the layer control above stays free. Every text goes in with
+``textContent``.
 """
 
 from __future__ import annotations
@@ -69,30 +71,47 @@ function atlasHatchPatterns(key, color, hatch, casing) {
         return "url(#" + id + ")";
     });
 }
+function atlasLegendStack(map) {
+    if (!map.atlasLegends) {
+        var control = L.control({position: "bottomright"});
+        control.onAdd = function () {
+            var stack = L.DomUtil.create("div", "atlas-laaglegendas");
+            stack.setAttribute("role", "region");
+            stack.setAttribute("aria-label", "Legenda's van de extra kaartlagen");
+            stack.tabIndex = 0;  // it scrolls when several are on: reachable by keyboard too
+            L.DomEvent.disableClickPropagation(stack);
+            L.DomEvent.disableScrollPropagation(stack);
+            return stack;
+        };
+        control.addTo(map);
+        var fit = function () {  // at most under half the map: the layer control above stays free
+            control.getContainer().style.maxHeight = Math.round(map.getSize().y * 0.45) + "px";
+        };
+        map.on("resize", fit);
+        fit();
+        map.atlasLegends = control;
+    }
+    return map.atlasLegends.getContainer();
+}
 function atlasOverlayLegend(values, fills) {
-    var control = L.control({position: "bottomright"});
-    control.onAdd = function () {
-        var box = L.DomUtil.create("div", "atlas-laaglegenda");
-        box.setAttribute("role", "group");
-        box.setAttribute("aria-label", "Legenda van " + values.legenda.titel);
-        L.DomUtil.create("strong", "", box).textContent = values.legenda.titel;
-        L.DomUtil.create("div", "atlas-laaglegenda-onder", box).textContent = values.legenda.onder;
-        var list = L.DomUtil.create("ul", "", box);
-        values.legenda.klassen.forEach(function (item) {
-            var line = L.DomUtil.create("li", "", list);
-            var swatch = atlasSvg("svg", {"class": "atlas-arcering-staal", width: 28, height: 16,
-                                          "aria-hidden": "true", focusable: "false"}, line);
-            atlasSvg("rect", {x: 0.5, y: 0.5, width: 27, height: 15, fill: "#f0f0f0", stroke: "#767676"}, swatch);
-            atlasSvg("rect", {x: 0.5, y: 0.5, width: 27, height: 15, fill: fills[item[0]]}, swatch);
-            L.DomUtil.create("span", "", line).textContent = item[1];
-        });
-        if (values.legenda.leeg) {
-            L.DomUtil.create("div", "atlas-laaglegenda-onder", box).textContent = values.legenda.leeg;
-        }
-        L.DomEvent.disableClickPropagation(box);
-        return box;
-    };
-    return control;
+    var box = L.DomUtil.create("div", "atlas-laaglegenda");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Legenda van " + values.legenda.titel);
+    L.DomUtil.create("strong", "", box).textContent = values.legenda.titel;
+    L.DomUtil.create("div", "atlas-laaglegenda-onder", box).textContent = values.legenda.onder;
+    var list = L.DomUtil.create("ul", "", box);
+    values.legenda.klassen.forEach(function (item) {
+        var line = L.DomUtil.create("li", "", list);
+        var swatch = atlasSvg("svg", {"class": "atlas-arcering-staal", width: 28, height: 14,
+                                      "aria-hidden": "true", focusable: "false"}, line);
+        atlasSvg("rect", {x: 0.5, y: 0.5, width: 27, height: 13, fill: "#f0f0f0", stroke: "#767676"}, swatch);
+        atlasSvg("rect", {x: 0.5, y: 0.5, width: 27, height: 13, fill: fills[item[0]]}, swatch);
+        L.DomUtil.create("span", "", line).textContent = item[1];
+    });
+    if (values.legenda.leeg) {
+        L.DomUtil.create("div", "atlas-laaglegenda-onder", box).textContent = values.legenda.leeg;
+    }
+    return box;
 }
 var AtlasHatchedLayer = L.GeoJSON.extend({
     onAdd: function (map) {
@@ -102,10 +121,10 @@ var AtlasHatchedLayer = L.GeoJSON.extend({
             pane.style.pointerEvents = "none";
         }
         L.GeoJSON.prototype.onAdd.call(this, map);
-        this.atlasLegend.addTo(map);
+        atlasLegendStack(map).appendChild(this.atlasLegend);
     },
     onRemove: function (map) {
-        this.atlasLegend.remove();
+        L.DomUtil.remove(this.atlasLegend);
         L.GeoJSON.prototype.onRemove.call(this, map);
     }
 });

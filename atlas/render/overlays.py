@@ -63,9 +63,12 @@ def _class_labels(edges: list[float], steps: set[int], ind: Indicator) -> list[t
     """(class, ``12,5% – 20,0%``) of the classes in ``steps``; ``edges`` are the lowest value, the class bounds and
     the highest value."""
     out = []
+    previous_single = False
     for k in sorted(steps):
         low, high = format_value(edges[k], ind), format_value(edges[k + 1], ind)
-        out.append((k, low if low == high else f"{low} – {high}"))
+        # as the map's own legend: a class of one value (every area at 0 %) reads as that value, the next "meer dan"
+        out.append((k, low if low == high else f"{'meer dan ' if previous_single else ''}{low} – {high}"))
+        previous_single = low == high
     return out
 
 
