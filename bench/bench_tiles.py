@@ -10,11 +10,15 @@ For the demo's trees and the benchmark scene's 100 000 (``bench/scene.py``), eac
   the whole layer in steps of 64 pixels, that loads the most. 884 x 632 is the map on a 1280 x 900 window, 1920 x
   1080 a full-screen map.
 
-Targets: the largest tile below 50 kB and the worst full-screen view below a tenth of the whole demo file.
+``*_gzip_bytes``: the same compressed, as a proxy with gzip on would send them (the atlas itself does not compress).
+
+Targets: the demo's largest tile below 50 kB, and for both the worst view of the map on a 1280 x 900 window below a
+tenth of the whole file.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
 import tempfile
 from pathlib import Path
@@ -58,29 +62,37 @@ def measure(trees: gpd.GeoDataFrame, folder: Path) -> dict[str, Any]:
     lon, lat = web.geometry.x.to_numpy(), web.geometry.y.to_numpy()
     index = write_point_tiles(folder, "trees", lon, lat)
     whole = web[["geometry"]].set_geometry(shapely.set_precision(web.geometry.values, WEB_OVERLAY_PRECISION))
-    sizes = {(x, y): (folder / web_tile_file("trees", TILE_ZOOM, x, y)).stat().st_size for x, y, _ in index["tiles"]}
+    texts = {(x, y): (folder / web_tile_file("trees", TILE_ZOOM, x, y)).read_bytes() for x, y, _ in index["tiles"]}
+    sizes = {key: len(text) for key, text in texts.items()}
+    zipped = {key: len(gzip.compress(text)) for key, text in texts.items()}
     index_bytes = (folder / web_tile_index("trees")).stat().st_size
+    whole_text = whole.to_json(drop_id=True).encode()  # as the build writes web/overlay_trees.geojson
     out: dict[str, Any] = {
         "trees": len(trees),
-        "whole_bytes": len(whole.to_json(drop_id=True).encode()),  # as the build writes web/overlay_trees.geojson
+        "whole_bytes": len(whole_text),
+        "whole_gzip_bytes": len(gzip.compress(whole_text)),
         "tile_zoom": TILE_ZOOM,
         "tiles": len(sizes),
         "largest_tile_bytes": max(sizes.values()),
+        "largest_tile_gzip_bytes": max(zipped.values()),
         "all_tiles_bytes": sum(sizes.values()),
         "index_bytes": index_bytes,
     }
     px, py = _pixels(lon, lat, VIEW_ZOOM)
     for width, height in VIEWS:
-        centre = _view_bytes(sizes, float(np.median(px)) - width / 2, float(np.median(py)) - height / 2, width, height)
+        name = f"view_{width}x{height}"
+        left, top = float(np.median(px)) - width / 2, float(np.median(py)) - height / 2
+        tiles, size = _view_bytes(sizes, left, top, width, height)
+        out[f"{name}_centre_tiles"] = tiles
+        out[f"{name}_centre_bytes"] = size + index_bytes
+        out[f"{name}_centre_gzip_bytes"] = _view_bytes(zipped, left, top, width, height)[1] + index_bytes
         worst = max(
-            _view_bytes(sizes, left, top, width, height)
-            for left in np.arange(px.min() - width, px.max(), STEP)
-            for top in np.arange(py.min() - height, py.max(), STEP)
+            _view_bytes(sizes, x, y, width, height)
+            for x in np.arange(px.min() - width, px.max(), STEP)
+            for y in np.arange(py.min() - height, py.max(), STEP)
         )
-        out[f"view_{width}x{height}_centre_tiles"] = centre[0]
-        out[f"view_{width}x{height}_centre_bytes"] = centre[1] + index_bytes
-        out[f"view_{width}x{height}_worst_tiles"] = worst[0]
-        out[f"view_{width}x{height}_worst_bytes"] = worst[1] + index_bytes
+        out[f"{name}_worst_tiles"] = worst[0]
+        out[f"{name}_worst_bytes"] = worst[1] + index_bytes
     return out
 
 
@@ -97,9 +109,7 @@ def run() -> dict[str, Any]:
         scene = measure(gpd.read_file(make_scene(SCENE)["trees"]), root / "scene")
     result.update({f"demo_{k}": v for k, v in demo.items()})
     result.update({f"scene_{k}": v for k, v in scene.items()})
-    result["targets_met"] = (
-        demo["largest_tile_bytes"] < TARGET_TILE_BYTES
-        and scene["largest_tile_bytes"] < TARGET_TILE_BYTES
-        and demo["view_1920x1080_worst_bytes"] < demo["whole_bytes"] / 10
+    result["targets_met"] = demo["largest_tile_bytes"] < TARGET_TILE_BYTES and all(
+        found["view_884x632_worst_bytes"] < found["whole_bytes"] / 10 for found in (demo, scene)
     )
     return result
