@@ -183,7 +183,7 @@ def _feature_layer(
         kind = "vlakken"
     min_zoom = overlay.min_zoom or 0
     if min_zoom:
-        shown = f"te zien als u ver genoeg inzoomt (vanaf zoomniveau {min_zoom})"
+        shown = f"te zien als u ver genoeg inzoomt, vanaf zoomniveau {min_zoom}"
     else:
         shown = "worden geladen als u de laag aanzet"
     loaded = "; alleen die van het kaartbeeld worden geladen" if tiles else ""
