@@ -160,7 +160,11 @@ def test_map_tooltips_and_layer_control_show_names_as_text(watched, hostile_serv
     for name in names:
         assert _contains(texts, name), name
     assert _contains(texts, SOURCE_NAME)  # the values' source, in the popup
-    assert _contains(texts, OVERLAY_TITLE)  # the overlay's name in the layer control, and its tooltip's alias
+    # the hostile overlay is named after its indicator: in the layer control, the choropleth's tooltip and its legend
+    assert _contains(texts, INDICATOR_TITLE)
+    legends = watched.locator(".atlas-laaglegenda").all_inner_texts()
+    assert _contains(legends, INDICATOR_TITLE)
+    assert OVERLAY_TITLE in watched.locator("aside").inner_text()  # its description, beside the map, as text
     assert watched.console_errors == []
 
 

@@ -334,6 +334,12 @@ def test_minimal_registry_loads(tmp_path: Path) -> None:
     registry = load_registry(_write(tmp_path, _minimal()))
     assert registry.indicator("a").unit_label == "%"
     assert registry.overlays["o"].indicator == "a"
+    assert registry.overlays["o"].min_zoom is None  # drawn at every zoom
+
+
+def test_the_shipped_trees_and_parks_are_drawn_from_a_zoom_level(shipped: Registry) -> None:
+    zooms = {o.layer: o.min_zoom for o in shipped.overlays.values() if o.kind != "indicator"}
+    assert zooms == {"trees": 15, "parks": 13}
 
 
 def _set(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -465,6 +471,20 @@ BROKEN = [
         "overlays[0] o",
         "indicator",
         "'bestaat_niet' is not an indicator",
+    ),
+    (
+        "overlay-min-zoom-too-high",
+        lambda data: data["overlays"][0].update(min_zoom=25),
+        "overlays[0] o",
+        "min_zoom",
+        "must be",
+    ),
+    (
+        "overlay-min-zoom-not-a-number",
+        lambda data: data["overlays"][0].update(min_zoom="15"),
+        "overlays[0] o",
+        "min_zoom",
+        "must be",
     ),
 ]
 

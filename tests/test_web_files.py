@@ -37,6 +37,10 @@ def _check_every_file_response(client, tmp_path: Path) -> None:
         response = client.get(f"/api/overlays/{layer}")
         assert response.status_code == 200, layer
         assert json.loads(response.data)["type"] == "FeatureCollection" and json.loads(response.data)["features"]
+    index = client.get("/api/overlays/trees/tiles.json").get_json()
+    x, y, count = index["tiles"][0]
+    tile = json.loads(client.get(f"/api/overlays/trees/{index['zoom']}/{x}/{y}.geojson").data)
+    assert len(tile["features"][0]["geometry"]["coordinates"]) == count
     rows = list(csv.DictReader(io.StringIO(client.get("/download/inwoners.csv?niveau=wijk").data.decode("utf-8-sig"))))
     assert rows and "code" in rows[0]
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/download/inwoners.xlsx?niveau=wijk").data)).active
@@ -56,7 +60,7 @@ def _check_every_file_response(client, tmp_path: Path) -> None:
         "/api/areas?niveau=wijk",
     ):
         assert client.get(url).status_code == 200, url
-    for url in ("/favicon.ico", "/static/atlas.css", "/static/vendor/leaflet/leaflet.js"):
+    for url in ("/favicon.ico", "/static/atlas.css", "/static/vendor/leaflet/leaflet.js", "/static/kaart/lagen.js"):
         response = client.get(url)
         assert response.status_code == 200 and response.data, url
         response.close()

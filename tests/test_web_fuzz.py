@@ -24,6 +24,9 @@ KNOWN_PATHS = {
     "layer": ["trees", "parks"],
     "filename": ["inwoners.csv", "inwoners.xlsx", "eenzaamheid.geojson", "atlas.css", "leaflet.js"],
     "package": ["leaflet"],
+    "z": ["15"],
+    "x": ["16938"],
+    "y": ["10747"],
 }
 NAMES = ["niveau", "jaar", "indicator", "stadsdeel", "q", "format", "jaar=2019&niveau", "Niveau", "tegen"]
 VALUES = ["", "wijk", "buurt", "gemeente", "2024", "2019", "²", "٣", "٢٠٢٤", "2024²", " 2024", "%", "%zz", "%C3", "%00"]

@@ -137,8 +137,8 @@ def test_the_page_holds_the_levels_geometry_once(client, app, level):
     assert choropleth_values["level"] == level and len(choropleth_values["style"]) == areas
     for column in choropleth_values["columns"].values():
         assert len(column if isinstance(column, list) else column["index"]) == areas
-    for layer in data["layers"].values():
-        assert len(layer["waarde"]) == len(layer["opacity"]) == areas
+    for layer in data["layers"].values():  # the indicator overlays: a class per area, a tooltip line per area
+        assert len(layer["klasse"]) == len(layer["tekst"]) == areas
 
 
 def test_page_data_is_html_safe(art):

@@ -11,7 +11,9 @@
     DIR/web/<level>.geojson        areas in EPSG:4326, simplified without gaps or overlaps (2 m), coordinates
                                    rounded to 5 decimals (about 1 m): what every map page and minimap draws
     DIR/overlays.gpkg              with groen only: layers trees, parks, addresses; EPSG:28992
-    DIR/web/overlay_<layer>.geojson  the point and polygon overlays in EPSG:4326, for the web
+    DIR/web/overlay_<layer>.geojson  the point and polygon overlays in EPSG:4326, whole (for QGIS and scripts)
+    DIR/web/tiles/<layer>/         a point overlay cut into tiles for the map pages: index.json and
+                                   <zoom>/<x>/<y>.geojson (:mod:`atlas.artifact.tiles`)
     DIR/addresses.parquet          with groen and BAG fields only: the address book of the search (id, street,
                                    number, postcode, place, buurt, lon/lat, the address's own 2-22-200 result)
 
@@ -55,3 +57,18 @@ def web_level_file(level: str) -> Path:
 def web_overlay_file(layer: str) -> Path:
     """The web GeoJSON of a point or polygon overlay, relative to the artifact."""
     return Path(WEB_DIR) / f"overlay_{layer}.geojson"
+
+
+def web_tile_dir(layer: str) -> Path:
+    """The tiles of a point overlay (:mod:`atlas.artifact.tiles`), relative to the artifact."""
+    return Path(WEB_DIR) / "tiles" / layer
+
+
+def web_tile_index(layer: str) -> Path:
+    """The index of a point overlay's tiles, relative to the artifact."""
+    return web_tile_dir(layer) / "index.json"
+
+
+def web_tile_file(layer: str, zoom: int, x: int, y: int) -> Path:
+    """One tile of a point overlay, relative to the artifact."""
+    return web_tile_dir(layer) / str(zoom) / str(x) / f"{y}.geojson"

@@ -33,6 +33,8 @@ from atlas.artifact.layout import (
     VALUES_FILE,
     web_level_file,
     web_overlay_file,
+    web_tile_file,
+    web_tile_index,
 )
 from atlas.artifact.status import has_data, published_view
 from atlas.artifact.webgeo import WebLevel
@@ -215,4 +217,14 @@ class Artifact:
     def overlay_path(self, layer: str) -> Path | None:
         """The EPSG:4326 GeoJSON of a point or polygon overlay, or None when the build wrote none."""
         path = self.path / web_overlay_file(layer)
+        return path if path.is_file() else None
+
+    def tile_index_path(self, layer: str) -> Path | None:
+        """The index of a point overlay's tiles (:mod:`atlas.artifact.tiles`), or None when the build cut none."""
+        path = self.path / web_tile_index(layer)
+        return path if path.is_file() else None
+
+    def tile_path(self, layer: str, zoom: int, x: int, y: int) -> Path | None:
+        """One tile of a point overlay, or None when there is no such tile (no points there, or another zoom)."""
+        path = self.path / web_tile_file(layer, zoom, x, y)
         return path if path.is_file() else None

@@ -39,6 +39,7 @@ from atlas.artifact.layout import (
     web_overlay_file,
 )
 from atlas.artifact.status import check_withheld
+from atlas.artifact.tiles import write_point_tiles
 from atlas.atomic import DEFAULT_KEEP, atomic_directory
 from atlas.codes import LEVELS
 from atlas.crs import WEB
@@ -133,6 +134,15 @@ def _web_overlay(frame: gpd.GeoDataFrame) -> str:
     return web.to_json(drop_id=True)
 
 
+def _point_tiles(root: Path, name: str, frame: gpd.GeoDataFrame) -> None:
+    """A layer of points (only) is also written as tiles for the map pages (:mod:`atlas.artifact.tiles`)."""
+    geometry = frame.geometry.values
+    if not len(geometry) or not (shapely.get_type_id(geometry) == shapely.GeometryType.POINT).all():
+        return
+    web = frame.to_crs(WEB).geometry.values
+    write_point_tiles(root, name, shapely.get_x(web), shapely.get_y(web))
+
+
 def write_artifact(
     out: Path,
     areas: Areas,
@@ -151,7 +161,8 @@ def write_artifact(
     included.
 
     ``overlays`` go to ``overlays.gpkg`` (one layer each, EPSG:28992, for QGIS); ``web_overlays`` to
-    ``web/overlay_<name>.geojson`` (EPSG:4326, for the map pages); ``addresses`` (the address book) to
+    ``web/overlay_<name>.geojson`` (EPSG:4326, whole) and, a layer of points, to tiles under ``web/tiles/<name>/``
+    for the map pages (:mod:`atlas.artifact.tiles`); ``addresses`` (the address book) to
     ``addresses.parquet``. A values table in which a row that may not be
     shown (:func:`~atlas.artifact.status.publishable`) still carries a number is refused before anything is written.
     """
@@ -171,6 +182,7 @@ def write_artifact(
             _write_gpkg(tmp / OVERLAYS_FILE, overlays)
         for name, frame in (web_overlays or {}).items():
             (tmp / web_overlay_file(name)).write_text(_web_overlay(frame), encoding="utf-8")
+            _point_tiles(tmp, name, frame)
         if addresses is not None:
             addresses.to_parquet(tmp / ADDRESSES_FILE, index=False)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())

@@ -107,6 +107,8 @@ PALETTES: tuple[str, ...] = (
 )
 
 OVERLAY_KINDS: tuple[str, ...] = ("indicator", "points", "polygons")
+MAX_ZOOM = 20
+"""The highest zoom level an overlay's ``min_zoom`` may name."""
 
 SHARE_UNITS: Mapping[str, float] = {"percent": 100.0, "per_1000": 1000.0}
 """Units a ``cbs_denominator`` may produce, with the factor: value = key / denominator × factor."""
@@ -179,6 +181,8 @@ class Overlay:
     layer: str | None = None
     description: str = ""
     color: str = "#1b7837"
+    min_zoom: int | None = None
+    """The map zoom level from which the overlay is drawn (below it the map says to zoom in); None: always."""
 
 
 @dataclass(frozen=True)
@@ -488,7 +492,9 @@ class _Loader:
 
         for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
             entry = _entry_name("overlays", i, raw)
-            c = _checker(path, entry, raw, ("id", "title", "kind", "indicator", "layer", "description", "color"))
+            c = _checker(
+                path, entry, raw, ("id", "title", "kind", "indicator", "layer", "description", "color", "min_zoom")
+            )
             kind = c.choice("kind", OVERLAY_KINDS)
             overlay = Overlay(
                 id=c.string("id", required=True),
@@ -498,6 +504,7 @@ class _Loader:
                 layer=c.string("layer") or None,
                 description=c.string("description"),
                 color=c.string("color", "#1b7837"),
+                min_zoom=c.integer("min_zoom", None, low=0, high=MAX_ZOOM),
             )
             if kind == "indicator" and overlay.indicator not in self.indicators:
                 raise c.fail("indicator", f"{overlay.indicator!r} is not an indicator of this registry")

@@ -275,7 +275,8 @@ def new_map(bounds: np.ndarray, assets: MapAssets) -> folium.Map:
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
     fit = folium.map.FitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    fit.options["animate"] = False  # the page opens at its view, without a zoom from zoom_start to it first
+    # at once, not animated: a zoom animation still running would undo the view a shared link restores
+    fit.options["animate"] = False
     fit.add_to(fmap)
     return fmap
 
@@ -363,6 +364,17 @@ function atlasChoropleth(shapes, values) {
             row.appendChild(label);
             row.insertCell().textContent = value === null || value === undefined ? "" : String(value);
         });
+        if (shape._map) {  // a line for each overlay switched on that has a value here
+            shape._map.eachLayer(function (other) {
+                var line = other.atlasTooltip && other.atlasTooltip(properties.index);
+                if (!line) { return; }
+                var row = table.insertRow();
+                var label = document.createElement("th");
+                label.textContent = line[0];
+                row.appendChild(label);
+                row.insertCell().textContent = line[1];
+            });
+        }
         var box = L.DomUtil.create("div");
         box.appendChild(table);
         return box;
@@ -379,7 +391,9 @@ function atlasChoropleth(shapes, values) {
 """
 """Builds the choropleth from the page data: one shape per area in its style, outlined while the mouse is over it,
 with a tooltip table and a popup (its lines: ``values.popup``, pairs of label and column) whose labels and values are
-inserted as text (``textContent``), never as markup."""
+inserted as text (``textContent``), never as markup. The tooltip table ends with a line per switched-on layer that
+has an ``atlasTooltip`` (the hatched indicator overlays of :mod:`atlas.render.hatching`, which do not take the mouse
+themselves)."""
 
 
 OUTLINE_JS = """

@@ -29,6 +29,7 @@ from atlas.render.maps import (
     map_parts,
     new_map,
 )
+from atlas.render.mapstate import MapState
 from atlas.render.overlays import OverlayInfo, add_overlays
 from atlas.render.pagedata import PageData
 from atlas.render.selection import Selection, codes_within, format_value, source_text
@@ -211,6 +212,7 @@ def finish_map(
     control.add_to(fmap)
     name = PDOK_NAME if tiles == PDOK_TILES else "Achtergrondkaart"
     BaseMap(tiles, tiles_attribution, name, control).add_to(fmap)
+    MapState(PageData.of(fmap), {o.id: o.layer for o in overlays}).add_to(fmap)  # last: after the layers and view
     return map_parts(fmap), choice, overlays
 
 

@@ -1,5 +1,7 @@
-"""Switchable overlays on a map: indicator overlays from the registry (groen, veiligheid) and point/polygon layers
-that the build wrote to ``web/overlay_<layer>.geojson`` (trees, parks). Absent data means no overlay, not an error.
+"""Switchable overlays on a map: indicator overlays from the registry (groen, veiligheid), hatched over the
+choropleth with their own legend (:mod:`atlas.render.hatching`), and the point and polygon layers that the build
+wrote (trees, parks), loaded by the browser from a zoom level on (:mod:`atlas.render.zoomlayers`). Absent data means
+no overlay, not an error.
 """
 
 from __future__ import annotations
@@ -7,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import folium
 import numpy as np
@@ -15,20 +16,25 @@ import pandas as pd
 
 from atlas.artifact import Artifact
 from atlas.artifact.status import publishable
-from atlas.layers.registry import Overlay
-from atlas.render.pagedata import PageData, json_script
+from atlas.layers.registry import Indicator, Overlay
+from atlas.render.hatching import HATCH_CLASSES, IndicatorOverlay
+from atlas.render.pagedata import PageData
 from atlas.render.selection import WEB_LEVELS, availability, format_value
+from atlas.render.zoomlayers import ZoomLayer
+
+NO_VALUE = "geen gegevens"
 
 
 @dataclass(frozen=True)
 class OverlayInfo:
-    """What the page says about an overlay next to the map."""
+    """What the page says about an overlay next to the map, and the layer that draws it."""
 
     id: str
     title: str
     description: str
     color: str
     detail: str
+    layer: folium.map.Layer
 
 
 def overlay_file(artifact: Artifact, overlay: Overlay) -> Path | None:
@@ -39,66 +45,54 @@ def overlay_file(artifact: Artifact, overlay: Overlay) -> Path | None:
     return path if path.is_file() else None
 
 
-INDICATOR_OVERLAY_JS = """
-function atlasIndicatorOverlay(shapes, values, title) {
-    var layer = L.geoJson(null, {
-        style: function (feature) { return feature.properties.style; },
-        onEachFeature: function (feature, shape) {
-            shape.bindTooltip(function () {
-                var box = document.createElement("div");
-                [["Gebied", feature.properties.naam], [title, feature.properties.waarde]].forEach(function (pair) {
-                    var line = document.createElement("div");
-                    var label = document.createElement("b");
-                    label.textContent = pair[0] + ": ";
-                    line.appendChild(label);
-                    line.appendChild(document.createTextNode(pair[1]));
-                    box.appendChild(line);
-                });
-                return box;
-            }, {sticky: true});
-        }
-    });
-    shapes.geometry.forEach(function (geometry, i) {
-        layer.addData({type: "Feature", geometry: geometry, properties: {
-            naam: shapes.naam[i],
-            waarde: values.waarde[i],
-            style: {color: values.color, weight: 1, fillColor: values.color, fillOpacity: values.opacity[i]}
-        }});
-    });
-    return layer;
-}
-"""
-"""Builds an indicator overlay from the page data: one shape per area, darker for higher values; the tooltip gets
-the name and value as text, never as markup."""
-
-
-class IndicatorOverlay(folium.map.Layer):
-    """An indicator drawn lightly over the map, hidden until switched on in the layer control.
-
-    Folium renders nothing for it: the layer is made in the :class:`~atlas.render.maps.PageData` script (by
-    :data:`INDICATOR_OVERLAY_JS`, from the page's one copy of the level's geometry), under this element's name, so
-    the layer control finds it as it finds any layer.
-    """
-
-    def __init__(self, data: PageData, shapes: str, values: str, name: str, title: str) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=False)
-        self._name = "IndicatorOverlay"
-        data.add_script("atlasIndicatorOverlay", INDICATOR_OVERLAY_JS)
-        data.add_script(
-            self.get_name(),
-            f"var {self.get_name()} = atlasIndicatorOverlay({shapes}, {values}, {json_script(title)});\n",
-        )
-
-
 @dataclass(frozen=True)
 class _OverlayClasses:
     """An indicator overlay at one level and year, ready for any page of that level: the level and year it uses
-    (the nearest with figures), and per area of the level's web geometry its value as text and its opacity."""
+    (the nearest with figures); per area of that level's web geometry its class (-1: no value); per area of the
+    page's level the tooltip's text; and the legend's (class, label) of the classes that occur."""
 
     level: str
     year: int
-    waarde: list[str]
-    opacity: list[float]
+    klasse: list[int]
+    tekst: list[str]
+    legend: list[tuple[int, str]]
+    without_value: bool
+
+
+def _class_labels(edges: list[float], steps: set[int], ind: Indicator) -> list[tuple[int, str]]:
+    """(class, ``12,5% – 20,0%``) of the classes in ``steps``; ``edges`` are the lowest value, the class bounds and
+    the highest value."""
+    out = []
+    previous_single = False
+    for k in sorted(steps):
+        low, high = format_value(edges[k], ind), format_value(edges[k + 1], ind)
+        # as the map's own legend: a class of one value (every area at 0 %) reads as that value, the next "meer dan"
+        out.append((k, low if low == high else f"{'meer dan ' if previous_single else ''}{low} – {high}"))
+        previous_single = low == high
+    return out
+
+
+def _page_texts(artifact: Artifact, level: str, level_used: str, values: dict[str, float], ind: Indicator) -> list[str]:
+    """The overlay's value for each area of the page's ``level``: its own, or that of the area it lies in at
+    ``level_used`` with that area's name; empty where the overlay has a finer level than the page."""
+    out = []
+    for feature in artifact.web_level(level).features:
+        code = str(feature["properties"]["code"])
+        if level == level_used:
+            out.append(format_value(values[code], ind) if code in values else NO_VALUE)
+            continue
+        text = ""
+        for _ in WEB_LEVELS:  # up the hierarchy to the overlay's level
+            found = artifact.areas.name_and_parent(code)
+            if found is None or not found[1]:
+                break
+            code = found[1]
+            parent = artifact.areas.name_and_parent(code)
+            if code in values and parent is not None:
+                text = f"{format_value(values[code], ind)} ({level_used} {parent[0]})"
+                break
+        out.append(text)
+    return out
 
 
 def _overlay_classes(artifact: Artifact, overlay: Overlay, level: str, year: int) -> _OverlayClasses | None:
@@ -118,21 +112,30 @@ def _overlay_classes(artifact: Artifact, overlay: Overlay, level: str, year: int
         return None
     shown = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype="float64")[published]
     values = dict(zip(rows["code"].to_numpy(dtype=object)[published].tolist(), shown.tolist(), strict=True))
-    finite = shown[np.isfinite(shown)]
-    edges = np.quantile(finite, [0.2, 0.4, 0.6, 0.8]) if finite.size else np.array([])
-    codes = [f["properties"]["code"] for f in artifact.web_level(level_used).features]
+    values = {str(code): value for code, value in values.items() if np.isfinite(value)}
+    finite = np.asarray(list(values.values()), dtype="float64")
+    if not finite.size:
+        return None
+    quantiles = [0.2, 0.4, 0.6, 0.8][: len(HATCH_CLASSES) - 1]
+    edges = np.quantile(finite, quantiles)
+    codes = [str(f["properties"]["code"]) for f in artifact.web_level(level_used).features]
     per_area = np.array([values.get(code, np.nan) for code in codes], dtype=float)
     known = np.isfinite(per_area)
-    steps = np.searchsorted(edges, per_area, side="left")
-    pairs = list(zip(per_area.tolist(), steps.tolist(), known.tolist(), strict=True))
-    waarde = [format_value(value, ind) if known else "geen gegevens" for value, _, known in pairs]
-    opacity = [round(0.1 + 0.12 * step, 2) if known else 0.0 for _, step, known in pairs]
-    return _OverlayClasses(level_used, year_used, waarde, opacity)
+    steps = np.where(known, np.searchsorted(edges, per_area, side="left"), -1).astype(int).tolist()
+    bounds = [float(finite.min()), *(float(e) for e in edges), float(finite.max())]
+    return _OverlayClasses(
+        level=level_used,
+        year=year_used,
+        klasse=steps,
+        tekst=_page_texts(artifact, level, level_used, values, ind),
+        legend=_class_labels(bounds, {s for s in steps if s >= 0}, ind),
+        without_value=not bool(known.all()),
+    )
 
 
 def _indicator_layer(
-    fmap: folium.Map, artifact: Artifact, overlay: Overlay, level: str, year: int
-) -> tuple[folium.map.Layer, str] | None:
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, level: str, year: int, key: str
+) -> tuple[folium.map.Layer, str, str] | None:
     # the same for every page of this level and year: computed once per artifact version
     classes = artifact.derived(
         ("overlay", overlay.id, level, year), lambda: _overlay_classes(artifact, overlay, level, year)
@@ -141,79 +144,59 @@ def _indicator_layer(
     if classes is None or ind is None:
         return None
     data = PageData.of(fmap)
-    shapes = data.level(artifact, classes.level)
-    layer_values = data.layer(
-        overlay.id, {"color": overlay.color, "waarde": classes.waarde, "opacity": classes.opacity}
+    values = {
+        "key": key,
+        "color": overlay.color,
+        "klasse": classes.klasse,
+        "tekst": classes.tekst,
+        "legenda": {
+            "titel": ind.title,
+            "onder": f"{ind.unit_label} · {classes.year} · per {classes.level}; hoe dichter de arcering, hoe hoger",
+            "klassen": [list(item) for item in classes.legend],
+            "leeg": f"zonder arcering: {NO_VALUE}" if classes.without_value else "",
+        },
+    }
+    name = f"{ind.title} ({ind.unit_label}, {classes.year})"
+    layer = IndicatorOverlay(data, data.level(artifact, classes.level), overlay.id, values, name=name)
+    detail = (
+        f"per {classes.level}, {classes.year}; gearceerd over de kaart, hoe dichter hoe hoger, "
+        "met een eigen legenda op de kaart"
     )
-    layer = IndicatorOverlay(
-        data, shapes, layer_values, name=f"{overlay.title} ({ind.unit_label}, {classes.year})", title=overlay.title
-    )
-    detail = f"{ind.title} per {classes.level}, {classes.year}; hoe donkerder, hoe hoger"
-    return layer, detail
-
-
-REMOTE_LAYER_JS = """
-function atlasRemoteLayer(url, style) {
-    var group = L.layerGroup();
-    group.once("add", function () {
-        var map = group._map;
-        fetch(url, {credentials: "same-origin"})
-            .then(function (response) { return response.json(); })
-            .then(function (data) {
-                if (!map.getPane("atlas-lagen")) {
-                    map.createPane("atlas-lagen").style.zIndex = 450;  // above the choropleth
-                }
-                var renderer = L.canvas({padding: 0.5, pane: "atlas-lagen"});
-                L.geoJSON(data, {
-                    renderer: renderer,
-                    interactive: false,
-                    style: function () { return style; },
-                    pointToLayer: function (feature, latlng) {
-                        var options = Object.assign({}, style, {renderer: renderer, interactive: false});
-                        return L.circleMarker(latlng, options);
-                    }
-                }).addTo(group);
-            });
-    });
-    return group;
-}
-"""
-"""Makes a layer that fetches its GeoJSON from ``url`` the first time it is switched on and draws it on a canvas."""
-
-
-class RemoteGeoJson(folium.map.Layer):
-    """A point or polygon overlay that the browser fetches from ``url`` the first time it is switched on.
-
-    Tens of thousands of trees do not belong inline in every map page: the page stays small and cacheable, the layer
-    comes from this server (same origin, allowed by the CSP's connect-src) and is drawn on a canvas, not as SVG paths.
-    Like :class:`IndicatorOverlay`, it is made in the page-data script (:data:`REMOTE_LAYER_JS`), hidden until
-    switched on.
-    """
-
-    def __init__(self, data: PageData, url: str, name: str, style: dict[str, Any]) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=False)
-        self._name = "RemoteGeoJson"
-        self.url = url
-        self.style = style
-        data.add_script("atlasRemoteLayer", REMOTE_LAYER_JS)
-        data.add_script(
-            self.get_name(), f"var {self.get_name()} = atlasRemoteLayer({json_script(url)}, {json_script(style)});\n"
-        )
+    return layer, ind.title, detail
 
 
 def _feature_layer(
-    fmap: folium.Map, artifact: Artifact, overlay: Overlay, url: str
-) -> tuple[folium.map.Layer, str] | None:
-    path = overlay_file(artifact, overlay)
-    if path is None:
+    fmap: folium.Map, artifact: Artifact, overlay: Overlay, layer_url: Callable[[str], str]
+) -> tuple[folium.map.Layer, str, str] | None:
+    layer_name = overlay.layer or ""
+    url = layer_url(layer_name)
+    if overlay_file(artifact, overlay) is None:
         return None
+    tiles = None
     if overlay.kind == "points":
         style = {"radius": 1.5, "stroke": False, "fill": True, "fillOpacity": 0.6, "fillColor": overlay.color}
-        detail = "punten; worden geladen als u de laag aanzet"
+        kind = "punten"
+        if artifact.tile_index_path(layer_name) is not None:
+            tiles = (f"{url}/tiles.json", f"{url}/{{z}}/{{x}}/{{y}}.geojson")
     else:
         style = {"color": overlay.color, "weight": 1, "fillColor": overlay.color, "fillOpacity": 0.5}
-        detail = "vlakken; worden geladen als u de laag aanzet"
-    return RemoteGeoJson(PageData.of(fmap), url, overlay.title, style), detail
+        kind = "vlakken"
+    min_zoom = overlay.min_zoom or 0
+    if min_zoom:
+        shown = f"te zien als u ver genoeg inzoomt, vanaf zoomniveau {min_zoom}"
+    else:
+        shown = "worden geladen als u de laag aanzet"
+    loaded = "; alleen die van het kaartbeeld worden geladen" if tiles else ""
+    layer = ZoomLayer(
+        PageData.of(fmap),
+        overlay.title,
+        style,
+        min_zoom=min_zoom,
+        notice=f"Zoom verder in om de laag ‘{overlay.title}’ te zien.",
+        url=url,
+        tiles=tiles,
+    )
+    return layer, overlay.title, f"{kind}; {shown}{loaded}"
 
 
 def add_overlays(
@@ -226,20 +209,21 @@ def add_overlays(
 ) -> list[OverlayInfo]:
     """Add every overlay the artifact has data for (hidden until switched on); ``skip`` the indicator(s) shown.
 
-    Point and polygon overlays are fetched by the browser from ``layer_url(layer)``.
+    Point and polygon overlays are fetched by the browser from ``layer_url(layer)`` (a point layer's tiles from
+    below it: ``/tiles.json`` and ``/<z>/<x>/<y>.geojson``).
     """
-    infos = []
+    infos: list[OverlayInfo] = []
     skipped = (skip,) if isinstance(skip, str) else skip
     for overlay in artifact.registry.overlays.values():
         if overlay.kind == "indicator":
             if overlay.indicator in skipped:
                 continue
-            made = _indicator_layer(fmap, artifact, overlay, level, year)
+            made = _indicator_layer(fmap, artifact, overlay, level, year, key=f"o{len(infos)}")
         else:
-            made = _feature_layer(fmap, artifact, overlay, layer_url(overlay.layer or ""))
+            made = _feature_layer(fmap, artifact, overlay, layer_url)
         if made is None:
             continue
-        layer, detail = made
+        layer, title, detail = made
         layer.add_to(fmap)
-        infos.append(OverlayInfo(overlay.id, overlay.title, overlay.description, overlay.color, detail))
+        infos.append(OverlayInfo(overlay.id, title, overlay.description, overlay.color, detail, layer))
     return infos

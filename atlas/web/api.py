@@ -15,9 +15,12 @@ from atlas.render.selection import availability, select
 from atlas.web.cache import cached
 from atlas.web.current import artifact
 from atlas.web.openapi import openapi_document
-from atlas.web.params import AreasQuery, Query, ValuesQuery, parsed
+from atlas.web.params import AreasQuery, Query, TileIndexQuery, TileQuery, ValuesQuery, parsed
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+OVERLAY_MAX_AGE = 300
+"""Seconds a browser may keep an overlay file or tile without asking again (then it revalidates by ETag): a new
+build is picked up within minutes."""
 
 
 def _number(value: Any) -> float | None:
@@ -118,4 +121,24 @@ def overlay(layer: str) -> Response:
     path = overlay_file(art, match) if match is not None else None
     if path is None:
         raise NotFound(f"onbekende kaartlaag {layer[:40]!r}")
-    return send_file(path.resolve(), mimetype="application/geo+json", max_age=300, conditional=True)
+    return send_file(path.resolve(), mimetype="application/geo+json", max_age=OVERLAY_MAX_AGE, conditional=True)
+
+
+@bp.get("/overlays/<layer>/tiles.json")
+@parsed(TileIndexQuery)
+def tile_index(query: TileIndexQuery) -> Response:
+    """Which tiles of a point overlay the build wrote (:mod:`atlas.artifact.tiles`): its zoom and ``[x, y, count]``."""
+    path = artifact().tile_index_path(query.layer)
+    if path is None:
+        raise NotFound(f"de kaartlaag {query.layer!r} heeft geen tegels")
+    return send_file(path.resolve(), mimetype="application/json", max_age=OVERLAY_MAX_AGE, conditional=True)
+
+
+@bp.get("/overlays/<layer>/<z>/<x>/<y>.geojson")
+@parsed(TileQuery)
+def tile(query: TileQuery) -> Response:
+    """One tile of a point overlay, the file as the build wrote it: the route picks a file, it filters nothing."""
+    path = artifact().tile_path(query.layer, query.z, query.x, query.y)
+    if path is None:
+        raise NotFound(f"tegel {query.z}/{query.x}/{query.y} van {query.layer!r} bestaat niet (geen punten daar)")
+    return send_file(path.resolve(), mimetype="application/geo+json", max_age=OVERLAY_MAX_AGE, conditional=True)

@@ -43,4 +43,5 @@ def create_app(build_dir: str | Path | None = None, test_config: dict[str, Any] 
     app.register_blueprint(pages.bp)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(assets.bp)
+    app.add_url_rule(assets.LIBRARY_PATH, "map_library", assets.map_library, methods=["GET"])
     return app

@@ -21,9 +21,68 @@ def _param(name: str, description: str, schema: dict[str, Any], *, required: boo
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
+TILE_NUMBER_PATTERN = "^(0|[1-9][0-9]{0,8})$"
+"""A tile's zoom, column or row: digits without leading zeros (what :data:`atlas.web.params.TILE_NUMBER` accepts)."""
+
+
+def _tile_paths(layers: list[str]) -> dict[str, Any]:
+    """The tiles of the point overlays (:mod:`atlas.artifact.tiles`): their index and one tile."""
+    layer = {
+        "name": "layer",
+        "in": "path",
+        "required": True,
+        "description": "Naam van een puntenlaag",
+        "schema": {"type": "string", "enum": layers},
+    }
+    numbers = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": text,
+            "schema": {"type": "string", "pattern": TILE_NUMBER_PATTERN},
+        }
+        for name, text in (("z", "Zoomniveau"), ("x", "Kolom van de tegel"), ("y", "Rij van de tegel"))
+    ]
+    return {
+        "/api/overlays/{layer}/tiles.json": {
+            "get": {
+                "summary": "Welke tegels van een puntenlaag er zijn: hun zoomniveau en per tegel [x, y, aantal punten]",
+                "operationId": "tile_index",
+                "parameters": [layer],
+                "responses": {
+                    "200": {
+                        "description": "Tegelindex",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TileIndex"}}},
+                    },
+                    "304": NOT_MODIFIED,
+                    "404": ERROR,
+                },
+            }
+        },
+        "/api/overlays/{layer}/{z}/{x}/{y}.geojson": {
+            "get": {
+                "summary": "Eén tegel van een puntenlaag (XYZ-schema, EPSG:4326): één MultiPoint met de punten erin",
+                "operationId": "tile",
+                "parameters": [layer, *numbers],
+                "responses": {
+                    "200": {
+                        "description": "GeoJSON FeatureCollection",
+                        "content": {"application/geo+json": {"schema": {"type": "object"}}},
+                    },
+                    "304": NOT_MODIFIED,
+                    "400": ERROR,
+                    "404": ERROR,
+                },
+            }
+        },
+    }
+
+
 def openapi_document(artifact: Artifact) -> dict[str, Any]:
     ids = sorted(artifact.registry.indicators)
     layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind != "indicator" and o.layer})
+    point_layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind == "points" and o.layer})
     niveau = _param("niveau", "Gebiedsniveau", {"type": "string", "enum": list(LEVELS)})
     jaar = _param(
         "jaar",
@@ -123,6 +182,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                     },
                 }
             },
+            **_tile_paths(point_layers),
             "/api/openapi.json": {
                 "get": {
                     "summary": "Dit document",
@@ -246,6 +306,19 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "ci_low": nullable_number,
                         "ci_high": nullable_number,
                         "significant": {"type": "string", "enum": ["hoger", "lager", ""]},
+                    },
+                },
+                "TileIndex": {
+                    "type": "object",
+                    "required": ["layer", "zoom", "count", "tiles"],
+                    "properties": {
+                        "layer": {"type": "string"},
+                        "zoom": {"type": "integer"},
+                        "count": {"type": "integer", "description": "Het aantal punten in alle tegels samen"},
+                        "tiles": {
+                            "type": "array",
+                            "items": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 3},
+                        },
                     },
                 },
                 "Values": {

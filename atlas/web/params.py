@@ -40,6 +40,9 @@ YEAR = re.compile(r"[0-9]{4}")
 ``str.isdigit`` but not years)."""
 MAX_QUERY = 100
 """The longest search text."""
+TILE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
+"""A tile's zoom, column or row in a URL: ASCII digits without leading zeros (one spelling per tile)."""
+MAX_TILE_ZOOM = 30
 ADDRESS_ID = re.compile(r"[1-9][0-9]{3}[A-Z]{2}-[0-9]{1,5}[A-Z]?(?:-[0-9A-Z]{1,4})?")
 """An address's id in the address book: postcode, number, letter and addition (atlas.artifact.addresses)."""
 
@@ -274,6 +277,52 @@ class GoalQuery(Query):
         if not (number.isascii() and number.isdigit() and len(number) <= 2):
             raise NotFound(f"doelenkaart {_shown(number)} bestaat niet")
         return cls(int(number))
+
+
+def tiled_layer(art: Artifact, text: str) -> str:
+    """The build layer of a point overlay of the registry (``trees``): the layers that can have tiles; else 404."""
+    if not any(o.kind == "points" and o.layer == text for o in art.registry.overlays.values()):
+        raise NotFound(f"onbekende puntenlaag {_shown(text)}")
+    return text
+
+
+@dataclass(frozen=True)
+class TileIndexQuery(Query):
+    """``/api/overlays/<layer>/tiles.json``: which tiles of a point overlay exist."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("layer",)
+    layer: str
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        return cls(tiled_layer(art, path["layer"]))
+
+
+@dataclass(frozen=True)
+class TileQuery(Query):
+    """``/api/overlays/<layer>/<z>/<x>/<y>.geojson``: one tile of a point overlay. A number that is not written as
+    digits without leading zeros is a 400; a tile outside the zoom level's grid is a 404, like one the build did not
+    write."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("layer", "z", "x", "y")
+    layer: str
+    z: int
+    x: int
+    y: int
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        layer = tiled_layer(art, path["layer"])
+        numbers = []
+        for name in ("z", "x", "y"):
+            text = path[name]
+            if not TILE_NUMBER.fullmatch(text):
+                raise BadRequest(f"{name} {_shown(text)} is geen tegelnummer (cijfers 0-9, zonder voorloopnullen)")
+            numbers.append(int(text))
+        z, x, y = numbers
+        if z > MAX_TILE_ZOOM or x >= 2**z or y >= 2**z:
+            raise NotFound(f"tegel {z}/{x}/{y} bestaat niet")
+        return cls(layer, z, x, y)
 
 
 Q = TypeVar("Q", bound=Query)
