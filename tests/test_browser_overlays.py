@@ -305,7 +305,13 @@ def test_the_address_keeps_the_overlays_and_the_view(page, browser, live_server)
             ".leaflet-control-layers-overlays label",
             "ls => ls.filter(l => l.querySelector('input').checked).map(l => l.textContent.trim())",
         )
-        assert checked == ["Doet vrijwilligerswerk (%)", "Voelt zich veilig in de buurt (%, 2024)", "Bomen"]
+        expected = [
+            "Doet vrijwilligerswerk (%)",
+            "Namen van gebieden",
+            "Voelt zich veilig in de buurt (%, 2024)",
+            "Bomen",
+        ]
+        assert checked == expected
         assert other.locator(".atlas-laaglegenda").count() == 1
         assert urlparse(other.url).fragment == fragment  # restoring does not rewrite it
         assert errors == []

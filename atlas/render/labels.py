@@ -88,7 +88,6 @@ class LabelLayer(folium.map.Layer):
         entries = ", ".join(
             f"{{labels: {expr}, min: {json_script(low)}, max: {json_script(high)}}}" for expr, low, high in sets
         )
-        data.add_script("atlasLabels", LABELS_JS)
         data.add_script(self.get_name(), f"var {self.get_name()} = atlasLabels([{entries}], {data.variable});\n")
 
 

@@ -1,6 +1,6 @@
-"""The map pages' script library: the functions that the overlays and the page state of every map page call.
+"""The map pages' script library: the functions that make every map page's layers from its page data, and its state.
 
-They do not depend on the page, so they are not written into every page (some 9 kB) but served once, as a file the
+They do not depend on the page, so they are not written into every page (some 15 kB) but served once, as a file the
 browser keeps (:data:`LIBRARY_JS`, by :func:`atlas.web.assets.map_assets`), after Leaflet and before the page's
 own script. :data:`LIBRARY_VERSION` changes with its content, so its URL can be cached for long.
 """
@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 
 from atlas.render.hatching import hatching_js
+from atlas.render.labels import LABELS_JS
+from atlas.render.maps import CHOROPLETH_JS, OUTLINE_JS
 from atlas.render.mapstate import MAP_STATE_JS
+from atlas.render.pagedata import COLUMN_JS
 from atlas.render.zoomlayers import ZOOM_LAYERS_JS
 
 
@@ -20,7 +23,10 @@ def compact_js(text: str) -> str:
     return "".join(f"{line.strip()}\n" for line in text.splitlines() if line.strip())
 
 
-LIBRARY_JS = compact_js("\n".join([hatching_js(), ZOOM_LAYERS_JS, MAP_STATE_JS]))
-"""The hatched indicator overlays (:mod:`atlas.render.hatching`), the zoom-gated point and polygon layers
+LIBRARY_JS = compact_js(
+    "\n".join([COLUMN_JS, CHOROPLETH_JS, OUTLINE_JS, LABELS_JS, hatching_js(), ZOOM_LAYERS_JS, MAP_STATE_JS])
+)
+"""The main layer and the outline (:mod:`atlas.render.maps`), the names (:mod:`atlas.render.labels`), the hatched
+indicator overlays (:mod:`atlas.render.hatching`), the zoom-gated point and polygon layers
 (:mod:`atlas.render.zoomlayers`) and the state in the URL (:mod:`atlas.render.mapstate`)."""
 LIBRARY_VERSION = hashlib.sha256(LIBRARY_JS.encode()).hexdigest()[:12]

@@ -25,7 +25,7 @@ from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.codes import LEVELS, Grouping
 from atlas.layers.registry import Indicator
 from atlas.render.compare import Reference, difference_text
-from atlas.render.pagedata import COLUMN_JS, PageData, pack_column
+from atlas.render.pagedata import PageData, pack_column
 from atlas.render.selection import Selection, format_value, source_text
 
 UNPUBLISHED_STYLES: dict[Status, dict[str, Any]] = {
@@ -448,8 +448,6 @@ class AreaLayer(folium.map.Layer):
                 **values,
             },
         )
-        data.add_script("atlasColumn", COLUMN_JS)
-        data.add_script("atlasChoropleth", CHOROPLETH_JS)
         data.add_script(self.get_name(), f"var {self.get_name()} = atlasChoropleth({shapes}, {layer});\n")
 
 
@@ -485,7 +483,6 @@ class OutlineLayer(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "OutlineLayer"
         shapes = data.layer(OUTLINE_KEY, {"geometry": geometries, "style": style})
-        data.add_script("atlasOutline", OUTLINE_JS)
         data.add_script(self.get_name(), f"var {self.get_name()} = atlasOutline({shapes}.geometry, {shapes}.style);\n")
 
 
