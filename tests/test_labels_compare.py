@@ -82,3 +82,12 @@ def test_the_difference_reads_in_the_unit_with_the_verdict_only_where_there_is_a
     income = next(i for i in registry.indicators.values() if i.unit == "euro")
     text = difference_text(30000.0, {}, income, Reference("Zwolle", 35200.0))
     assert text.startswith("€ ") and text.endswith("lager dan Zwolle")
+
+
+def test_a_count_is_not_set_against_the_whole_city(registry, client):
+    inwoners = registry.indicators["inwoners"]
+    assert difference_text(5885.0, {}, inwoners, Reference("Zwolle", 132986.0)) == ""
+    page = client.get("/kaart/inwoners?niveau=buurt&jaar=2024").get_data(as_text=True)
+    assert "Verschil met gemeente" not in page and '"verschil"' not in page.split("aliases", 1)[1][:200]
+    share = client.get("/kaart/vrijwilligerswerk?niveau=buurt&jaar=2024").get_data(as_text=True)
+    assert "Verschil met gemeente" in share

@@ -24,7 +24,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.codes import LEVELS, Grouping
 from atlas.layers.registry import Indicator
-from atlas.render.compare import Reference, difference_text
+from atlas.render.compare import Reference, comparable, difference_text
 from atlas.render.pagedata import PageData, pack_column
 from atlas.render.selection import Selection, format_value, source_text
 
@@ -289,7 +289,7 @@ def tooltip_fields(indicator: Indicator, *, with_ci: bool, with_grouping: bool =
         fields.append(("indeling", "Indeling in stadsdelen"))
     if with_ci:
         fields.append(("bi", "95%-interval"))
-    return [*fields, ("verschil", "Verschil")]
+    return [*fields, ("verschil", "Verschil")] if comparable(indicator) else fields
 
 
 def popup_fields(indicator: Indicator, *, with_ci: bool) -> list[tuple[str, str]]:
@@ -298,7 +298,9 @@ def popup_fields(indicator: Indicator, *, with_ci: bool) -> list[tuple[str, str]
     lines = [(indicator.title, "waarde"), ("Aantal (n)", "n")]
     if with_ci:
         lines.append(("95%-interval", "bi"))
-    return [*lines, ("Verschil", "verschil"), ("", "ouder"), ("", "gemeente"), ("Bron", "bron"), ("Jaar", "jaar")]
+    if comparable(indicator):
+        lines.append(("Verschil", "verschil"))
+    return [*lines, ("", "ouder"), ("", "gemeente"), ("Bron", "bron"), ("Jaar", "jaar")]
 
 
 CHOROPLETH_JS = """

@@ -14,7 +14,7 @@ from atlas.artifact.status import has_data, present, publishable, shown_status, 
 from atlas.artifact.webgeo import Bounds
 from atlas.findings import Finding
 from atlas.render.basemap import PDOK_NAME, BaseMap
-from atlas.render.compare import Reference, difference_text
+from atlas.render.compare import Reference, comparable, difference_text
 from atlas.render.findings import page_findings
 from atlas.render.labels import add_labels
 from atlas.render.maps import (
@@ -72,6 +72,8 @@ class MapView:
     overlays: list[OverlayInfo]
     rows: list[TableRow]
     has_ci: bool
+    compares: bool
+    """Whether the table has the column "Verschil met gemeente" (not for counts, nor on a map of the gemeente)."""
     stadsdeel: StadsdeelChoice | None
     """The stadsdeel zoomed to."""
     sources: list[str]
@@ -259,6 +261,7 @@ def map_view(
         overlays=overlays,
         rows=_rows(artifact, selection, codes_within(artifact, selection.level, stadsdeel)),
         has_ci=has_ci,
+        compares=comparable(ind) and selection.level != "gemeente",
         stadsdeel=choice,
         groen=groen_parameters(artifact) if ind.theme == "groen" else [],
         findings=page_findings(artifact, indicator=ind.id),
