@@ -67,8 +67,9 @@ def test_folium_s_own_tooltip_would_write_markup():
 
 def test_the_map_page_never_writes_markup(client):
     body = client.get("/kaart/vrijwilligerswerk?niveau=buurt&jaar=2024").get_data(as_text=True)
-    assert "innerHTML" not in body
-    assert body.count("textContent") >= 2  # the choropleth's tooltip and the overlays'
+    assert "innerHTML" not in body and "innerHTML" not in LIBRARY_JS  # the page, and the library its layers call
+    assert "/static/kaart/lagen.js" in body  # the page loads that library
+    assert LIBRARY_JS.count("textContent") >= 4  # the tooltip, popup, names and the overlays' legends write text
 
 
 @pytest.mark.parametrize(
