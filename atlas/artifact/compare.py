@@ -118,7 +118,7 @@ _LABELS: Mapping[Verdict, str] = {
     Verdict.HIGHER: "hoger",
     Verdict.LOWER: "lager",
     Verdict.UNCLEAR: "verschilt niet duidelijk",
-    Verdict.NO_INTERVAL: "geen oordeel (geen marge bekend)",
+    Verdict.NO_INTERVAL: "geen oordeel",
     Verdict.TOO_SMALL: "geen oordeel (te klein)",
     Verdict.NONE: "",
 }
@@ -127,8 +127,8 @@ _EXPLAINED: Mapping[Verdict, str] = {
     Verdict.LOWER: "Hoger of lager: het 95%-betrouwbaarheidsinterval ligt helemaal boven of onder de gemeente.",
     Verdict.UNCLEAR: "Verschilt niet duidelijk: de waarde van de gemeente ligt binnen het 95%-interval; het verschil "
     "kan toeval zijn.",
-    Verdict.NO_INTERVAL: "Geen oordeel (geen marge bekend): voor dit soort cijfer (geen steekproef, geen telling van "
-    "gebeurtenissen, of de bron geeft de spreiding niet) is geen onzekerheidsmarge bekend.",
+    Verdict.NO_INTERVAL: "Geen oordeel: voor dit soort cijfer (geen steekproef, geen telling van gebeurtenissen, of de "
+    "bron geeft de spreiding niet) is geen onzekerheidsmarge bekend, dus ook niet of het verschil duidelijk is.",
     Verdict.TOO_SMALL: f"Geen oordeel (te klein): minder dan {MIN_INHABITANTS} inwoners of minder dan "
     f"{MIN_RESPONDENTS} respondenten.",
     Verdict.NONE: "",

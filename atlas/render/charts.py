@@ -248,7 +248,7 @@ def spread_chart(
     fmt: Formatter,
     *,
     unit: str = "other",
-    width: int = 460,
+    width: int = 520,
     bar: int = 14,
 ) -> str:
     """Horizontal bars, one per area (e.g. every wijk), sorted by value, with the city as a vertical line.
@@ -261,7 +261,7 @@ def spread_chart(
         return f'<p class="nodata">Geen cijfers per wijk voor {_esc(title)}.</p>'
     shown = sorted((b for b in bars if b.value is not None), key=lambda b: float(b.value or 0.0))
     bars = shown + [b for b in bars if b.value is None]
-    left, right, top = 150, 120, 8
+    left, right, top = 150, 150, 8
     height = top + len(bars) * (bar + 4) + 22
     values = [float(b.value) for b in shown if b.value is not None] + ([reference] if reference is not None else [])
     axis = axis_for("other" if unit in ("index", "score") else unit, values)
@@ -290,16 +290,16 @@ def spread_chart(
             f'fill="{colour}"><title>{_esc(item.name)}: {_esc(said)}</title></rect>'
         )
         parts.append(f'<text x="{sx(value) + 4:.1f}" y="{y + bar - 3}" font-size="11">{_esc(said)}</text>')
-    if reference is not None:
+    if reference is not None:  # over the bars only: the rows without one keep their note readable
         x = sx(reference)
-        bottom = top + len(bars) * (bar + 4)
+        bottom = top + max(len(shown), 1) * (bar + 4)
         parts.append(
             f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{bottom}" stroke="{CITY}" stroke-width="2" '
             'stroke-dasharray="5 3"/>'
         )
         parts.append(
-            f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle" font-size="11" fill="{CITY}">'
-            f"gemeente {_esc(fmt(reference))}</text>"
+            f'<text x="{x:.1f}" y="{top + len(bars) * (bar + 4) + 14}" text-anchor="middle" font-size="11" '
+            f'fill="{CITY}">gemeente {_esc(fmt(reference))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

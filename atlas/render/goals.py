@@ -27,8 +27,8 @@ class GoalIndicator:
     spread_level: str
     has_data: bool = True
     """Whether the artifact has any figure for this indicator (else the card names it without a map link)."""
-    unshown: tuple[tuple[str, str], ...] = ()
-    """The areas of the spread chart without a published value: (name, why: the status label)."""
+    unshown: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The areas of the spread chart without a published value, by why (the status label): (label, names)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,15 @@ def _bars(artifact: Artifact, ind: Indicator, level: str, year: int) -> list[Bar
         note = shown_status(row.get("status"), row.get("value")).label if value is None else ""
         bars.append(Bar(naam, value, note=note, verdict=words if verdict.clear else "", tone=tone))
     return bars
+
+
+def _unshown(bars: list[Bar]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The areas without a bar, grouped by why (the status label), in the order of the labels' first area."""
+    out: dict[str, list[str]] = {}
+    for item in bars:
+        if item.value is None:
+            out.setdefault(item.note, []).append(item.name)
+    return tuple((label, tuple(names)) for label, names in out.items())
 
 
 def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndicator:
@@ -84,7 +93,7 @@ def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndica
         ),
         spread_level=level,
         has_data=bool((artifact.available.indicator == ind.id).any()),
-        unshown=tuple((b.name, b.note) for b in bars if b.value is None),
+        unshown=_unshown(bars),
     )
 
 
