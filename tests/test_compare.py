@@ -366,3 +366,26 @@ def test_the_doelenkaarten_name_the_same_verdicts(art, client):
                 checked += 1
                 assert (" · " + words in said.group(1)) if clear else " · " not in said.group(1), (row, said.group(1))
     assert checked > 50
+
+
+def test_the_writer_refuses_a_withheld_row_with_a_verdict(registry):
+    from atlas.artifact.status import check_withheld
+
+    rows = [("eenzaamheid", "BU01930101", "buurt", None, None, "suppressed")]
+    frame = compare_values(_values(rows), registry)
+    assert check_withheld(frame) == 0
+    assert check_withheld(frame.assign(verdict="hoger")) == 1
+    assert check_withheld(frame.assign(ci_low=3.0)) == 1
+
+
+def test_an_artifact_from_before_the_verdicts_is_judged_the_same_way_when_opened(art, tmp_path):
+    import shutil
+
+    copy = tmp_path / "oud"
+    shutil.copytree(art.path, copy)
+    values = pd.read_parquet(copy / "values.parquet")
+    values.drop(columns=["verdict", "reference", "rate"]).assign(significant="").to_parquet(copy / "values.parquet")
+    old = Artifact.open(copy)
+    assert old.values.verdict.tolist() == art.values.verdict.tolist()
+    assert np.allclose(old.values.ci_low, art.values.ci_low, equal_nan=True)
+    assert old.values.significant.tolist() == art.values.significant.tolist()
