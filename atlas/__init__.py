@@ -48,7 +48,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "read_points": ("atlas.sources.groen", "read_points"),
     "read_polygons": ("atlas.sources.groen", "read_polygons"),
     "stapeling_values": ("atlas.pipeline.stapeling", "stapeling_values"),
-    "wilson": ("atlas.pipeline.survey", "wilson"),
+    "wilson": ("atlas.artifact.compare", "wilson"),
 }
 
 __all__ = sorted(_LAZY)

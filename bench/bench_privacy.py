@@ -68,7 +68,6 @@ def run() -> dict[str, Any]:
     from atlas.pipeline.run import prepare
     from atlas.pipeline.stapeling import INDICATORS as STAPELING
     from atlas.pipeline.stapeling import stapeling_from_sources
-    from atlas.pipeline.survey import add_intervals
 
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +75,6 @@ def run() -> dict[str, Any]:
         p = prepare(sources)
         policy = p.spec.privacy
         complete_s, values = timed(lambda: complete_values(p.raw, p.areas, p.registry), repeat=3)
-        values = add_intervals(values, p.registry)
         interval_s, (now, report) = once(lambda: apply_privacy(values, p.areas, p.registry, policy))
         before_policy = dataclasses.replace(policy, round_to=1)
         exact_s, (before, before_report) = timed(

@@ -71,7 +71,7 @@ def test_artifact_contents(tmp_path):
         assert layer.crs.to_epsg() == 28992
     values = pd.read_parquet(out / "values.parquet")
     assert list(values.columns)[:8] == ["indicator", "code", "level", "period", "value", "n", "source", "status"]
-    assert list(values.columns)[8:] == ["ci_low", "ci_high", "significant"]
+    assert list(values.columns)[8:] == ["ci_low", "ci_high", "significant", "verdict", "reference", "rate"]
     gm = values[(values.indicator == "inwoners") & (values.code == "GM0193")].iloc[0]
     assert gm.value == 2045 and gm.status == "ok" and gm.level == "gemeente"
     missing = values[(values.indicator == "vrijwilligerswerk") & (values.code == "BU01930102")].iloc[0]

@@ -15,7 +15,7 @@ from atlas.artifact.webgeo import WebLevel
 from atlas.artifact.writer import label_points
 from atlas.codes import LEVELS
 from atlas.layers.registry import load_registry
-from atlas.render.compare import CLEAR, UNCLEAR, Reference, difference_text
+from atlas.render.compare import CLEAR, TOO_SMALL, UNCLEAR, Reference, difference_text
 from atlas.render.labels import BUURT_LABEL_ZOOM, label_sets
 
 
@@ -68,20 +68,31 @@ def registry():
     return load_registry()
 
 
-def test_the_difference_reads_in_the_unit_with_the_verdict_only_where_there_is_an_interval(registry):
+def test_the_difference_reads_in_the_unit_with_the_build_s_verdict(registry):
     share = registry.indicators["vrijwilligerswerk"]
     zwolle = Reference("Zwolle", 40.8)
-    survey = {"ci_low": 38.2, "ci_high": 47.3, "significant": ""}
+    survey = {"status": "ok", "value": 42.7, "ci_low": 38.2, "ci_high": 47.3, "verdict": "niet_duidelijk"}
     assert difference_text(42.7, survey, share, zwolle) == f"1,9 procentpunt hoger dan Zwolle; {UNCLEAR}"
-    clear = {"ci_low": 20.0, "ci_high": 30.0, "significant": "lager"}
+    clear = {"status": "ok", "value": 25.0, "ci_low": 20.0, "ci_high": 30.0, "verdict": "lager"}
     assert difference_text(25.0, clear, share, zwolle) == f"15,8 procentpunt lager dan Zwolle; {CLEAR}"
     assert difference_text(40.8, {}, share, zwolle) == "gelijk aan Zwolle"
     assert difference_text(40.82, {"ci_low": np.nan, "ci_high": np.nan}, share, zwolle) == "gelijk aan Zwolle"
     assert difference_text(None, survey, share, zwolle) == ""
     assert difference_text(42.7, survey, share, Reference("Zwolle", None)) == ""
+    withheld = {**clear, "status": "suppressed"}  # a verdict on a withheld row is never read
+    assert not difference_text(25.0, withheld, share, zwolle).endswith(CLEAR)
+    small = {**clear, "verdict": "te_klein"}
+    assert difference_text(25.0, small, share, zwolle) == TOO_SMALL
     income = next(i for i in registry.indicators.values() if i.unit == "euro")
-    text = difference_text(30000.0, {}, income, Reference("Zwolle", 35200.0))
-    assert text.startswith("€ ") and text.endswith("lager dan Zwolle")
+    untested = {"status": "ok", "value": 30000.0, "verdict": "geen_interval"}
+    text = difference_text(30000.0, untested, income, Reference("Zwolle", 35200.0))
+    assert text.startswith("€ ") and text.endswith("lager dan Zwolle")  # the difference, without a verdict
+    count = registry.indicators["gebruik_wmo"]
+    rate = {"status": "ok", "value": 95.0, "rate": 47.5, "verdict": "hoger"}
+    assert difference_text(95.0, rate, count, Reference("Zwolle", 3000.0, 30.0)) == (
+        f"17,5 per 1.000 inwoners hoger dan Zwolle; {CLEAR}"
+    )
+    assert difference_text(95.0, rate, registry.indicators["inwoners"], Reference("Zwolle", 3000.0)) == ""
 
 
 def test_a_count_is_not_set_against_the_whole_city(registry, client):

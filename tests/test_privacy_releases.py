@@ -156,7 +156,9 @@ def test_a_merged_buurt_published_naively_gives_away_what_the_earlier_release_wi
     build(scenario.second_sources, tmp_path / "release-2")
     narrowed = _narrowed(scenario, tmp_path / "release-2")
     assert not narrowed.empty
-    assert set(narrowed.code) == {scenario.a}  # the buurt the earlier release withheld, found as merged − B
+    assert scenario.a in set(narrowed.code)  # the buurt the earlier release withheld, found as merged − B
+    # (with it, another withheld cell of the same wijk may come loose: the naive release changes its complements)
+    assert {code[:8] for code in narrowed.code} == {scenario.a[:8]}
 
 
 def test_audit_against_the_earlier_release_keeps_its_secrets(scenario, tmp_path):

@@ -91,8 +91,9 @@ def test_profile_compares_with_parent_and_city(client):
     page = _text(client.get("/gebied/BU01931000"))
     assert "Wijk Binnenstad" in page and "Zwolle" in page
     assert "Vergeleken met Zwolle" in page and re.search(
-        r'<td class="(good|bad)">(hoger|lager) \((gunstig|ongunstig)\)', page
+        r'<td class="verdict (good|bad)" data-verdict="(hoger|lager)">(hoger|lager) \((gunstig|ongunstig)\)', page
     )
+    assert re.search(r'<td class="verdict muted" data-verdict="niet_duidelijk"[^>]*>verschilt niet duidelijk<', page)
 
 
 def test_goal_cards(client):

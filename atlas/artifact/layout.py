@@ -5,7 +5,7 @@
     DIR/areas.gpkg                 layers buurt, wijk, stadsdeel, gemeente; columns code, naam, parent (wijk and
                                    stadsdeel also indeling); EPSG:28992
     DIR/values.parquet             indicator, code, level, period, value, n, source, status (+ ci_low, ci_high,
-                                   significant)
+                                   significant, verdict, reference, rate: atlas.artifact.compare)
     DIR/manifest.json              inputs with hashes, registry hash, creation time, counts, reports
     DIR/layers.yaml                the registry the build used, so the artifact is self-contained
     DIR/web/<level>.geojson        areas in EPSG:4326, simplified without gaps or overlaps (2 m), coordinates
@@ -45,8 +45,9 @@ GROUPED_LEVELS = ("wijk", "stadsdeel")
 
 VALUE_COLUMNS = ["indicator", "code", "level", "period", "value", "n", "source", "status"]
 """Columns of ``values.parquet`` (DESIGN.md §4)."""
-EXTRA_VALUE_COLUMNS = ["ci_low", "ci_high", "significant"]
-"""Columns after :data:`VALUE_COLUMNS` in ``values.parquet``: the survey interval and flag."""
+EXTRA_VALUE_COLUMNS = ["ci_low", "ci_high", "significant", "verdict", "reference", "rate"]
+"""Columns after :data:`VALUE_COLUMNS` in ``values.parquet``: the 95 % interval, the comparison with the gemeente
+and a count's rate per 1 000 (:mod:`atlas.artifact.compare`, whose ``COLUMNS`` they are)."""
 
 
 def web_level_file(level: str) -> Path:

@@ -1,7 +1,8 @@
 """Reading a build artifact: what the web, render, notebooks and scripts use (never the raw sources).
 
 ``Artifact.open(DIR)`` checks the version, loads the registry the build used, the values table (through
-:func:`~atlas.artifact.status.published_view`, so nothing unpublished can be shown) and the areas. Web geometry
+:func:`~atlas.artifact.status.published_view`, so nothing unpublished can be shown; an artifact written before the
+comparison with the gemeente gets it here, :func:`~atlas.artifact.compare.compare_values`) and the areas. Web geometry
 and overlays are read when first asked for; so are the indexes that let a page find its rows without scanning the
 values table (:meth:`Artifact.rows`, :meth:`Artifact.rows_of_codes`). An artifact is read-only: what these return is
 shared between requests and must not be changed.
@@ -21,6 +22,7 @@ import pandas as pd
 import pyogrio
 
 from atlas.artifact.areas import Areas
+from atlas.artifact.compare import compare_values
 from atlas.artifact.layout import (
     ADDRESSES_FILE,
     AREA_COLUMNS,
@@ -95,6 +97,8 @@ class Artifact:
             )
         registry = load_registry(path / REGISTRY_FILE)
         values = published_view(pd.read_parquet(path / VALUES_FILE))
+        if "verdict" not in values.columns:  # an artifact from before the comparison: judged now, the same way
+            values = compare_values(values, registry)
         layers = {level: pyogrio.read_dataframe(path / AREAS_FILE, layer=level) for level in LEVELS}
         for level, layer in layers.items():
             for column in AREA_COLUMNS:

@@ -4,7 +4,7 @@ The ``status`` column of ``values.parquet`` holds one of the :class:`Status` str
 published value, ``suppressed`` for a withheld one, ``missing``; new kinds are added, never renamed). A value is
 published when, and only when, its status is ``ok`` *and* it has a finite value (:func:`publishable`). Everything
 else is shown as its status, never as a number: :func:`published_view` clears the value and everything derived
-from it (``n``, the interval, the significance) wherever the rule says no. The reader applies it when an artifact
+from it (``n``, the interval, the verdict) wherever the rule says no. The reader applies it when an artifact
 is opened, so no later stage can show a withheld number by mistake; later stages ask this module instead of
 comparing status strings (a test holds the code to that).
 """
@@ -54,9 +54,9 @@ _EXPLAINED: Mapping[Status, str] = {
 UNPUBLISHED: tuple[Status, ...] = tuple(s for s in Status if s is not Status.PUBLISHED)
 """The statuses that stand in for a number, in the order legends list them."""
 
-HIDDEN_COLUMNS: tuple[str, ...] = ("value", "n", "ci_low", "ci_high")
+HIDDEN_COLUMNS: tuple[str, ...] = ("value", "n", "ci_low", "ci_high", "reference", "rate")
 """Numbers that exist only for a published value."""
-HIDDEN_TEXT_COLUMNS: tuple[str, ...] = ("significant",)
+HIDDEN_TEXT_COLUMNS: tuple[str, ...] = ("significant", "verdict")
 """Texts derived from a published value (empty otherwise)."""
 
 
@@ -140,8 +140,8 @@ def status_of_values(values: pd.Series) -> np.ndarray:
 def published_view(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every status a :class:`Status` string and nothing shown that is not published.
 
-    Rows that fail :func:`publishable` lose ``value``, ``n`` and the interval (NaN) and their significance
-    (empty); ``ok`` without a value, an absent and an unknown status become ``missing``.
+    Rows that fail :func:`publishable` lose ``value``, ``n``, the interval, reference and rate (NaN) and their
+    verdict (empty); ``ok`` without a value, an absent and an unknown status become ``missing``.
     """
     out = frame.copy()
     if "value" not in out.columns:
@@ -180,5 +180,14 @@ def _clear(frame: pd.DataFrame, mask: np.ndarray) -> None:
 
 
 def check_withheld(frame: pd.DataFrame) -> int:
-    """How many rows carry a number although :func:`publishable` says no (a writer refuses them)."""
-    return int((~publishable(frame) & frame["value"].notna().to_numpy()).sum())
+    """How many rows carry a number, or an interval, rate or verdict derived from one, although :func:`publishable`
+    says no (a writer refuses them). (A missing value's ``n`` is what its source gave; the reader clears it.)"""
+    hidden = ~publishable(frame)
+    carries = frame["value"].notna().to_numpy()
+    for column in HIDDEN_COLUMNS:
+        if column not in ("value", "n") and column in frame.columns:
+            carries = carries | pd.to_numeric(frame[column], errors="coerce").notna().to_numpy()
+    for column in HIDDEN_TEXT_COLUMNS:
+        if column in frame.columns:
+            carries = carries | (frame[column].fillna("").astype(str) != "").to_numpy()
+    return int((hidden & carries).sum())

@@ -22,7 +22,7 @@ from atlas.demo.groen import COMPUTED as GROEN_COMPUTED
 from atlas.demo.groen import write_groen
 from atlas.demo.levels import Hierarchy
 from atlas.demo.reference import Reference, load_reference
-from atlas.demo.registraties import write_registraties
+from atlas.demo.registraties import registrations, with_registration_rates, write_registraties
 from atlas.demo.traits import YEARS, build_traits
 from atlas.demo.values import generate_values
 from atlas.layers.registry import Registry, load_registry
@@ -88,9 +88,10 @@ def write_demo_files(folder: Path, reference: Reference, registry: Registry, see
     traits = build_traits(geometry, seed)
     write_wijkbuurtkaart(folder / GPKG_FILE, cbs_layers(geometry, traits, hierarchy, seed))
     shutil.copyfile(reference.stadsdelen_path, folder / STADSDELEN_FILE)
-    values = generate_values(registry, traits, hierarchy, seed)
+    registered = registrations(traits, seed)
+    values = with_registration_rates(generate_values(registry, traits, hierarchy, seed), registered, traits)
     kwb_entries, in_kwb = write_kwb(folder, values, traits, hierarchy, reference, LABELS["cbs"])
-    stapeling = write_registraties(folder, traits, seed)
+    stapeling = write_registraties(folder, registered)
     # KWB measures go to the cbsodata records, support use and stapeling come from the registrations
     rest = [v for v in values if v.indicator.id not in in_kwb | set(STAPELING_INDICATORS)]
     groen = None

@@ -110,6 +110,18 @@ OVERLAY_KINDS: tuple[str, ...] = ("indicator", "points", "polygons")
 MAX_ZOOM = 20
 """The highest zoom level an overlay's ``min_zoom`` may name."""
 
+INTERVALS: Mapping[str, str] = {
+    "wilson": "enquêtepercentage: Wilson-interval uit het aantal respondenten",
+    "mean": "enquêtegemiddelde (score): t-interval uit respondenten en standaardafwijking",
+    "poisson": "registratie: exact Poisson-interval van het aantal personen of gebeurtenissen",
+    "none": "geen interval: geen steekproef en geen telling van gebeurtenissen",
+}
+"""How the 95 % interval of a value is found, which decides whether it differs clearly from the gemeente's
+(:mod:`atlas.artifact.compare`)."""
+
+POISSON_UNITS: tuple[str, ...] = ("count", "percent", "per_1000")
+"""Units an ``interval: poisson`` indicator may have: a count, or a rate per 100 or 1 000 of its ``denominator``."""
+
 SHARE_UNITS: Mapping[str, float] = {"percent": 100.0, "per_1000": 1000.0}
 """Units a ``cbs_denominator`` may produce, with the factor: value = key / denominator × factor."""
 
@@ -154,6 +166,17 @@ class Indicator:
     """The same for ``cbs_denominator``."""
     unit_name: str | None = None
     """The free label of a unit ``other`` (``unit_label`` in the registry: m³, kWh, GJ); None for the fixed units."""
+    interval: str = "none"
+    """How the value's 95 % interval is found (:data:`INTERVALS`); default ``wilson`` for a survey percentage,
+    ``mean`` for another survey value, else ``none``."""
+    denominator: str | None = None
+    """The count indicator (``inwoners``, ``huishoudens``) a ``poisson`` value is a rate of, or that a count is set
+    against (as a rate per 1 000) when it is compared."""
+
+    @property
+    def rate_label(self) -> str:
+        """``per 1.000 inwoners``: how a count's rate per 1 000 of its denominator is written (empty without one)."""
+        return f"per 1.000 {self.denominator}" if self.unit == "count" and self.denominator else ""
 
     @property
     def unit_spec(self) -> Unit:
@@ -339,7 +362,25 @@ _INDICATOR_FIELDS = (
     "cbs_key",
     "cbs_denominator",
     "unit_label",
+    "interval",
+    "denominator",
 )
+
+
+def _interval(c: Entry, unit: str, suppression: str) -> tuple[str, str | None]:
+    """``interval`` (default from the suppression and unit) and ``denominator``, checked against the unit."""
+    default = ("wilson" if unit == "percent" else "mean") if suppression == "survey" else "none"
+    interval = c.choice("interval", INTERVALS, default)
+    denominator = c.text("denominator")
+    if interval == "wilson" and unit != "percent":
+        raise c.fail("interval", f"wilson is for survey percentages (unit percent), not unit {unit!r}")
+    if interval == "poisson" and unit not in POISSON_UNITS:
+        raise c.fail("interval", f"poisson is for counts and rates (unit {', '.join(POISSON_UNITS)}), not {unit!r}")
+    if denominator is not None and interval != "poisson":
+        raise c.fail("denominator", "only with interval: poisson (the population a count or rate is taken of)")
+    if interval == "poisson" and unit == "count" and denominator is None:
+        raise c.fail("denominator", "is required for a count with interval poisson: the count it is a rate of")
+    return interval, denominator
 
 
 def _cbs_ref(c: Entry, name: str) -> tuple[str | None, str | None]:
@@ -392,6 +433,8 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
             raise c.fail("cbs_denominator", "needs 'cbs_key' (the count to divide)")
         if unit not in SHARE_UNITS:
             raise c.fail("cbs_denominator", f"only for unit {' or '.join(SHARE_UNITS)}, not {unit!r}")
+    suppression = c.choice("suppression", SUPPRESSION, "none")
+    interval, denominator = _interval(c, unit, suppression)
     return Indicator(
         id=ident,
         title=c.string("title", required=True),
@@ -403,7 +446,7 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
         source=c.string("source", required=True),
         levels=_levels(c),
         aggregate=c.choice("aggregate", AGGREGATES),
-        suppression=c.choice("suppression", SUPPRESSION, "none"),
+        suppression=suppression,
         classification=_classification(c),
         palette=c.choice("palette", PALETTES, "YlGnBu"),
         decimals=c.integer("decimals", 1, low=0, high=4) or 0,
@@ -412,6 +455,8 @@ def _indicator(path: Path, index: int, raw: Any, themes: Mapping[str, Theme]) ->
         cbs_group=cbs_group,
         cbs_denominator_group=cbs_denominator_group,
         unit_name=unit_name,
+        interval=interval,
+        denominator=denominator,
     )
 
 
@@ -443,6 +488,17 @@ class _Loader:
                 )
             raise RegistryError(message, file=path, entry=entry, field=field_name)
         self.origins[key] = f"{path}, entry {entry!r}"
+
+    def _check_denominator(self, path: Path, entry: str, ind: Indicator) -> None:
+        """A ``denominator`` names a count indicator of this registry (of this file or one read before)."""
+        found = self.indicators.get(ind.denominator or "")
+        if found is None or found.unit != "count" or found.denominator is not None:
+            raise RegistryError(
+                f"{ind.denominator!r} is not a count indicator of this registry (such as inwoners or huishoudens)",
+                file=path,
+                entry=entry,
+                field="denominator",
+            )
 
     def read(self, path: Path, data: dict[str, Any], *, extra: bool) -> None:
         for key in data:
@@ -489,6 +545,10 @@ class _Loader:
                     field="hoofddoel",
                 )
             self.indicators[ind.id] = ind
+        for i, raw in enumerate(_entries(path, data, "indicators", required=False)):
+            ind = self.indicators[raw["id"]]
+            if ind.denominator is not None:
+                self._check_denominator(path, f"indicators[{i}] {ind.id}", ind)
 
         for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
             entry = _entry_name("overlays", i, raw)

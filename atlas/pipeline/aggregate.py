@@ -5,7 +5,8 @@ gemeente, the value follows from the level below by the indicator's registry rul
 
 - ``sum``: the sum of the parts; missing when any part is missing (a partial sum would be wrong).
 - ``population_weighted_mean``: the mean weighted by ``inwoners`` of the same year (the nearest year when that year
-  has no count); missing when the parts with a value hold less than :data:`MIN_COVERAGE` of the residents.
+  has no count); missing when the parts with a value hold less than :data:`MIN_COVERAGE` of the residents; rounded
+  to the unit the parts are rounded to, when they all are (incomes in hundreds of euro).
 - ``respondent_weighted_mean``: the mean weighted by the parts' respondent counts ``n``; ``n`` adds up.
 - ``none``: never derived; only where a source gives the area.
 
@@ -143,6 +144,20 @@ def _population_mean(rows: pd.DataFrame, children: pd.DataFrame, keys: list[str]
     return out.drop(columns=["wv", "wc", "wt"]).reset_index().assign(method="")
 
 
+def _rounded_like(means: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
+    """Means rounded to the unit their parts are rounded to (:func:`rounding_error`: CBS gives incomes in hundreds of
+    euro), so a stadsdeel the atlas computes reads "€ 41.700" beside its wijken's "€ 35.200", not "€ 41.676": a mean
+    is no more precise than what it averages."""
+    units = rounding_error(parts).rename(columns={"err": "unit"})
+    units = units[units.unit > 0].assign(unit=lambda u: 2 * u.unit)
+    if units.empty or means.empty:
+        return means
+    unit = means.merge(units, on=["indicator", "period"], how="left")["unit"].to_numpy(dtype="float64")
+    value = means["value"].to_numpy(dtype="float64")
+    rounded = np.where(np.isfinite(unit), np.round(value / np.where(np.isfinite(unit), unit, 1.0)) * unit, value)
+    return means.assign(value=rounded)
+
+
 def _aggregate(
     children: pd.DataFrame,
     parent_of: pd.Series,
@@ -175,7 +190,7 @@ def _aggregate(
             derived.append(approx.assign(method=APPROXIMATION))
     p = rows[rows.rule == "population_weighted_mean"]
     if not p.empty:
-        derived.append(_population_mean(p, children, keys))
+        derived.append(_rounded_like(_population_mean(p, children, keys), p))
 
     columns = ["indicator", "period", "code", "value", "n", "source", "tolerance", "method"]
     derived = [d for d in derived if not d.empty]

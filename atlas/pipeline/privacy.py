@@ -222,10 +222,6 @@ def suppress(
         secondary_all[positions] = secondary
         unprotected_all[positions] = unprotected
     out["value"] = shown.where(out.value.notna(), out.value)
-    for column in ("ci_low", "ci_high"):
-        if column in out.columns:
-            decimals = out.indicator.map({i.id: i.decimals for i in registry}).fillna(1).astype(int)
-            out[column] = [v if not np.isfinite(v) else round(v, d) for v, d in zip(out[column], decimals, strict=True)]
     out = withhold(out, primary_all | secondary_all)
     if unprotected_all.any():
         log.warning("%d withheld cells cannot be given their protection interval", int(unprotected_all.sum()))

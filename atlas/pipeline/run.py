@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from atlas.artifact.areas import Areas
+from atlas.artifact.compare import compare_values
 from atlas.artifact.writer import file_sha256, write_artifact
 from atlas.atomic import DEFAULT_KEEP
 from atlas.checks import describe_parameters, did_you_mean
@@ -28,7 +29,6 @@ from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web
 from atlas.pipeline.hierarchy import build_hierarchy
 from atlas.pipeline.privacy import apply_privacy, public_report
 from atlas.pipeline.stapeling import stapeling_from_sources
-from atlas.pipeline.survey import add_intervals
 from atlas.pipeline.timeseries import time_series_report
 from atlas.sources.areas import read_areas
 from atlas.sources.indicators import read_indicators
@@ -236,12 +236,13 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
 
 
 def evaluate(p: Prepared) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The values table of every area and level, with intervals and disclosure control; and the privacy report."""
+    """The values table of every area and level, with disclosure control and then the comparison with the gemeente
+    (intervals and verdicts, :mod:`atlas.artifact.compare`: judged on what is published only); and the privacy
+    report."""
     values = complete_values(p.raw, p.areas, p.registry, p.findings, p.spec.indicator_options)
-    values = add_intervals(values, p.registry)
     values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy, p.findings)
     log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
-    return values, privacy
+    return compare_values(values, p.registry), privacy
 
 
 def validate_sources(sources: str | Path, registry: Registry | None = None) -> tuple[list[str], Findings]:

@@ -32,9 +32,26 @@ FORMATS: dict[str, str] = {
 """Download formats and their media types."""
 
 COLUMNS = ["code", "naam", "niveau", "indicator", "titel", "eenheid", "jaar", "waarde", "n", "status", "bron"]
-OPTIONAL = {"ci_low": "bi_onder", "ci_high": "bi_boven", "significant": "verschil_gemeente"}
-"""Columns the build may add (confidence interval, significance), with their download names."""
-HIDDEN_WHEN_UNPUBLISHED = ["waarde", "n", "bi_onder", "bi_boven", "verschil_gemeente"]
+OPTIONAL = {
+    "ci_low": "bi_onder",
+    "ci_high": "bi_boven",
+    "significant": "verschil_gemeente",
+    "verdict": "oordeel_gemeente",
+    "reference": "vergeleken_met",
+    "rate": "per_1000",
+}
+"""Columns the build may add (95 % interval, the comparison with the gemeente and what it was compared with, a
+count's rate per 1 000: :mod:`atlas.artifact.compare`), with their download names."""
+HIDDEN_WHEN_UNPUBLISHED = [
+    "waarde",
+    "n",
+    "bi_onder",
+    "bi_boven",
+    "verschil_gemeente",
+    "oordeel_gemeente",
+    "vergeleken_met",
+    "per_1000",
+]
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from atlas.artifact import Artifact
+from atlas.artifact.compare import RATE_DECIMALS, Verdict, judgement, verdict_of
 from atlas.artifact.status import Status, has_data, publishable, shown_status, shown_value
 from atlas.codes import Grouping
 from atlas.errors import NotFound
@@ -20,7 +21,7 @@ from atlas.render.charts import sparkline
 from atlas.render.findings import page_findings
 from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
-from atlas.render.selection import format_value, records, source_text
+from atlas.render.selection import dutch_number, format_value, records, source_text
 
 STAPELING_PREFIXES = ("gebruik_", "stapeling_")
 
@@ -57,14 +58,24 @@ class ProfileRow:
     parent: str
     city: str
     comparison: str
-    """Against the city in one word: hoger, lager or gelijk (within 5 %)."""
+    """Against the city, as the build judged it (:func:`~atlas.artifact.compare.judgement`): ``hoger (gunstig)`` only
+    for a clear difference, else ``verschilt niet duidelijk`` or why there is no verdict."""
     tone: str
-    """``good``, ``bad`` or ``""`` for the comparison's colour."""
+    """``good``, ``bad`` or ``""`` for the comparison's colour (only a clear difference has one)."""
     spark: str
     source: str = ""
     """The source of the value shown (the values' own ``source``, e.g. the sources file's ``source:``)."""
     sources: tuple[SourceRun, ...] = ()
     """Every source of the series, with its years, when there is more than one."""
+    verdict: Verdict = Verdict.NONE
+    """The stored verdict of the value shown (:func:`~atlas.artifact.compare.verdict_of`)."""
+    rate: str = ""
+    """For a count with a denominator (support use, stapeling): its rate, ``24,3`` (per 1.000 of
+    :attr:`rate_label`); the comparison is about the rate."""
+    parent_rate: str = ""
+    city_rate: str = ""
+    rate_label: str = ""
+    """``per 1.000 inwoners`` or ``per 1.000 huishoudens`` (empty without a rate)."""
 
 
 @dataclass(frozen=True)
@@ -134,20 +145,6 @@ def _children(artifact: Artifact, area: Area) -> list[Area]:
     return [Area(str(c), str(n), child_level) for c, n in zip(rows.code, rows.naam, strict=True)]
 
 
-def _compare(ind: Indicator, value: float, city: float | None) -> tuple[str, str]:
-    if city is None or not np.isfinite(city) or ind.unit == "count":
-        return "", ""
-    tolerance = max(abs(city) * 0.05, 10**-ind.decimals)
-    if abs(value - city) <= tolerance:
-        return "gelijk", ""
-    higher = value > city
-    words = "hoger" if higher else "lager"
-    if ind.better == "neutral":
-        return words, ""
-    good = higher == (ind.better == "higher")
-    return words, "good" if good else "bad"
-
-
 Series = dict[tuple[str, str], list[dict[Hashable, Any]]]
 """(indicator, code) -> the rows of that indicator and area as dicts, by year; each with ``year``, ``has_data`` and
 ``publishable`` (the rules of :mod:`atlas.artifact.status`, applied once to the whole frame)."""
@@ -178,6 +175,12 @@ def _runs(years: list[int], sources: list[str]) -> tuple[SourceRun, ...]:
     return tuple(runs)
 
 
+def _rate(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
 def _row(ind: Indicator, series: Series, area: Area, parent: Area | None, city: Area) -> ProfileRow:
     """The latest year with data for this area (an empty row, without year, when it has none)."""
     data = [r for r in series.get((ind.id, area.code), []) if r["has_data"]]
@@ -187,30 +190,61 @@ def _row(ind: Indicator, series: Series, area: Area, parent: Area | None, city: 
     year = int(last["year"])
     value = shown_value(last["status"], last["value"])
 
-    def at(code: str) -> float | None:
+    def published(code: str) -> dict[Hashable, Any] | None:
         found = [r for r in series.get((ind.id, code), []) if r["year"] == year and r["publishable"]]
-        return float(found[0]["value"]) if found else None
+        return found[0] if found else None
 
-    parent_value = at(parent.code) if parent is not None and parent.code != city.code else None
+    def at(code: str) -> float | None:
+        found = published(code)
+        return float(found["value"]) if found is not None else None
+
+    def rate_at(code: str) -> str:
+        found = published(code)
+        rate = _rate(found.get("rate")) if found is not None else None
+        return dutch_number(rate, RATE_DECIMALS) if rate is not None else ""
+
+    parent_code = parent.code if parent is not None and parent.code != city.code else None
+    parent_value = at(parent_code) if parent_code is not None else None
     city_value = at(city.code) if area.code != city.code else None
-    comparison, tone = _compare(ind, value, city_value) if value is not None else ("", "")
+    verdict = verdict_of(last) if area.code != city.code else Verdict.NONE
+    comparison, tone = judgement(verdict, ind.better)
     sources = [source_text(r["source"], ind.source) for r in data]
-    points = [(int(r["year"]), shown_value(r["status"], r["value"])) for r in data]
     runs = _runs([int(r["year"]) for r in data], sources)
+    title = f"{ind.title} in {area.naam}"
+    if ind.rate_label:  # a count is followed and compared as its rate
+        points = [(int(r["year"]), _rate(r.get("rate")) if r["publishable"] else None) for r in data]
+        spark = sparkline(
+            points,
+            f"{title} {ind.rate_label}",
+            sources=sources,
+            fmt=lambda x: dutch_number(x, RATE_DECIMALS),
+            unit="per_1000",
+            decimals=RATE_DECIMALS,
+        )
+    else:
+        points = [(int(r["year"]), shown_value(r["status"], r["value"])) for r in data]
+        spark = sparkline(
+            points, title, sources=sources, fmt=lambda x: format_value(x, ind), unit=ind.unit, decimals=ind.decimals
+        )
     return ProfileRow(
         indicator=ind,
         year=year,
         value=format_value(value, ind) if value is not None else "",
         status=shown_status(last["status"], last["value"]).label,
         n=format_n(last.get("n"), ind) if value is not None else "",
-        ci=format_ci(last, ind) if value is not None else "",
+        ci=format_ci(last, ind) if value is not None and not ind.rate_label else "",
         parent=format_value(parent_value, ind),
         city=format_value(city_value, ind),
         comparison=comparison,
         tone=tone,
-        spark=sparkline(points, f"{ind.title} in {area.naam}, {points[0][0]}–{points[-1][0]}", sources=sources),
+        spark=spark,
         source=sources[-1],
         sources=runs if len(runs) > 1 else (),
+        verdict=verdict,
+        rate=rate_at(area.code) if value is not None and ind.rate_label else "",
+        parent_rate=rate_at(parent_code) if parent_code is not None and ind.rate_label else "",
+        city_rate=rate_at(city.code) if ind.rate_label and area.code != city.code else "",
+        rate_label=ind.rate_label,
     )
 
 

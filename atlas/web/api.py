@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, send_file
 
+from atlas.artifact.compare import COLUMNS as COMPARE_COLUMNS
 from atlas.artifact.status import shown_status, shown_value
 from atlas.codes import LEVELS
 from atlas.errors import NotFound
@@ -61,6 +62,8 @@ def indicators(query: Query) -> Response:
                 "source": ind.source,
                 "levels": list(ind.levels),
                 "aggregate": ind.aggregate,
+                "interval": ind.interval,
+                "denominator": ind.denominator,
                 "years": list(available.years()),
                 "available": {level: list(years) for level, years in available.by_level.items()},
             }
@@ -81,7 +84,7 @@ def areas(query: AreasQuery) -> Response:
 @cached
 def values(query: ValuesQuery) -> Response:
     sel = select(artifact(), query.indicator, query.niveau, query.jaar)
-    extra = [c for c in ("ci_low", "ci_high", "significant") if c in sel.values.columns]
+    extra = [c for c in COMPARE_COLUMNS if c in sel.values.columns]
     rows = []
     for r in sel.values.to_dict("records"):
         value = shown_value(r.get("status"), r.get("value"))
@@ -97,7 +100,7 @@ def values(query: ValuesQuery) -> Response:
         }
         for column in extra:
             raw = r.get(column)
-            if column == "significant":
+            if column in ("significant", "verdict"):
                 row[column] = raw if published and isinstance(raw, str) else ""
             else:
                 row[column] = _number(raw) if published else None

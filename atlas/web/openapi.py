@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from atlas.artifact import Artifact, Status
+from atlas.artifact.compare import MIN_INHABITANTS, MIN_RESPONDENTS, Verdict
 from atlas.codes import LEVELS, Grouping
+from atlas.layers.registry import INTERVALS
 
 ERROR = {"$ref": "#/components/responses/Error"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
@@ -247,6 +249,18 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "source": {"type": "string"},
                         "levels": {"type": "array", "items": {"type": "string", "enum": list(LEVELS)}},
                         "aggregate": {"type": "string"},
+                        "interval": {
+                            "type": "string",
+                            "enum": list(INTERVALS),
+                            "description": "Hoe het 95%-interval van een waarde wordt bepaald (wilson: "
+                            "enquêtepercentage; mean: enquêtegemiddelde met standaardafwijking; poisson: registratie; "
+                            "none: geen interval)",
+                        },
+                        "denominator": {
+                            "type": ["string", "null"],
+                            "description": "De telling (inwoners, huishoudens) waarvan deze waarde een aantal of "
+                            "verhouding is; een aantal wordt als aantal per 1.000 daarvan vergeleken",
+                        },
                         "years": {
                             "description": "Jaren met cijfers (gepubliceerd of afgeschermd) op enig niveau",
                             "type": "array",
@@ -303,9 +317,35 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "status": {"type": "string", "enum": [s.value for s in Status]},
                         "period": {"type": "string"},
                         "source": {"type": ["string", "null"], "description": "De bron van deze waarde"},
-                        "ci_low": nullable_number,
-                        "ci_high": nullable_number,
-                        "significant": {"type": "string", "enum": ["hoger", "lager", ""]},
+                        "ci_low": {
+                            **nullable_number,
+                            "description": "Ondergrens van het 95%-interval, naar buiten afgerond (bij een aantal: van "
+                            "het aantal)",
+                        },
+                        "ci_high": {**nullable_number, "description": "Bovengrens van het 95%-interval"},
+                        "significant": {
+                            "type": "string",
+                            "enum": ["hoger", "lager", ""],
+                            "description": "hoger of lager wanneer reference buiten [ci_low, ci_high] ligt",
+                        },
+                        "verdict": {
+                            "type": "string",
+                            "enum": [v.value for v in Verdict],
+                            "description": "Het oordeel tegenover de gemeente: hoger (reference < ci_low), lager "
+                            "(reference > ci_high), niet_duidelijk (reference in het interval), geen_interval, "
+                            f"te_klein (minder dan {MIN_INHABITANTS} inwoners of {MIN_RESPONDENTS} respondenten), "
+                            "of leeg (de gemeente zelf, geen gepubliceerde waarde, of niets om mee te vergelijken)",
+                        },
+                        "reference": {
+                            **nullable_number,
+                            "description": "Waarmee vergeleken is: de waarde van de gemeente; bij een aantal het "
+                            "aantal dat het gebied bij het cijfer per 1.000 van de gemeente zou hebben",
+                        },
+                        "rate": {
+                            **nullable_number,
+                            "description": "Bij een aantal met een noemer: het aantal per 1.000 inwoners of "
+                            "huishoudens",
+                        },
                     },
                 },
                 "TileIndex": {

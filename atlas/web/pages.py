@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, u
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from atlas.artifact import Artifact
+from atlas.artifact.compare import MIN_INHABITANTS, MIN_RESPONDENTS
 from atlas.errors import NotFound
 from atlas.render.address import address_card
 from atlas.render.bivariate import ready_pairs, select_pair
@@ -168,7 +169,16 @@ def gebied(query: AreaQuery) -> Response:
         if card is None or card.buurt != query.code:
             raise NotFound(f"adres {query.adres} ligt niet in {query.code[:20]!r}; zoek het via /zoek")
     mark = (card.lon, card.lat) if card is not None else None
-    return _html(render_template("gebied.html", art=art, p=profile(art, query.code, mark=mark), address=card))
+    return _html(
+        render_template(
+            "gebied.html",
+            art=art,
+            p=profile(art, query.code, mark=mark),
+            address=card,
+            min_inhabitants=MIN_INHABITANTS,
+            min_respondents=MIN_RESPONDENTS,
+        )
+    )
 
 
 @bp.get("/doelen")
