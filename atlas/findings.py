@@ -42,6 +42,8 @@ KINDS: Mapping[str, str] = {
     "time_series_gap": "Gebiedscodes ontbreken in sommige jaren",
     "grouping": "De indeling in stadsdelen is onvolledig of indicatief",
     "privacy": "Niet elke niet-gepubliceerde waarde kan volledig worden afgeschermd",
+    "forecast_mix": "Eén jaar van een indicator heeft zowel metingen als prognoses; het hele jaar telt als prognose",
+    "facilities": "Voorzieningen die niet meetellen of onvolledig zijn (onbekend type, geen naam, buiten de gemeente)",
     "note": "Wat de atlas met de invoer deed (omrekening, reparatie, aangevulde namen)",
 }
 """Every kind of finding, with what it means in the words of the pages (Dutch)."""

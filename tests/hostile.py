@@ -28,6 +28,7 @@ INDICATOR_TITLE = '<img src=x onerror="window.__pwned=6">'
 OVERLAY_TITLE = '<svg onload="window.__pwned=7">'
 THEME_TITLE = '</optgroup><img src=x onerror="window.__pwned=8">'
 QUERY = '<img src=x onerror="window.__pwned=9">'
+FACILITY_NAME = '<img src=x onerror="window.__pwned=10">'
 
 
 def _rename(gpkg: Path, layer: str, code_column: str, name_column: str, names: dict[str, str]) -> None:
@@ -105,6 +106,12 @@ def hostile_sources(folder: Path) -> dict[str, object]:
     ]
     pd.DataFrame(rows).to_csv(folder / "hostile.csv", index=False)
     sources["indicators"].append({"path": "hostile.csv", "format": "long", "source": SOURCE_NAME})
+    if sources.get("voorzieningen"):  # every facility named by a payload, on a street that is one too
+        facilities = folder / sources["voorzieningen"]["path"]
+        table = pd.read_csv(facilities, dtype=str, keep_default_na=False)
+        table["naam"], table["straat"] = FACILITY_NAME, PAYLOADS[1]
+        table.to_csv(facilities, index=False)
+        sources["voorzieningen"]["source"] = SOURCE_NAME
     sources_path.write_text(yaml.safe_dump(sources, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return {
         "sources": sources_path,

@@ -28,6 +28,7 @@ def page_types(demo) -> list[str]:
         f"/kaart/veilig_buurt?niveau=wijk&stadsdeel={stadsdeel}",
         "/kaart/groen_2_22_200?niveau=stadsdeel",
         "/kaart/kroonbedekking?tegen=veilig_buurt",
+        "/kaart/leeftijd_65_plus?niveau=buurt&jaar=2030",  # a forecast year (prognose)
         f"/gebied/{buurt}",
         f"/gebied/{adres.buurt}?adres={adres.adres}",
         f"/gebied/{wijk}",

@@ -216,6 +216,12 @@ def _status_violations(module: str, source: str) -> list[str]:
     return wrong
 
 
+INPUT_WORDS = {"atlas.sources.spec.indicators": ["prognose"]}
+"""Status strings that are also words of the sources file, written once where the sources stage reads them (the
+sources stage may not import the artifact): ``prognose: true`` and a long file's ``status`` cell
+(``FORECAST_WORD``). The build turns them into the status through :mod:`atlas.artifact.status`."""
+
+
 def test_status_strings_and_the_publish_rule_live_in_one_module():
     """Outside atlas.artifact.status nobody writes a status string or decides by itself that a value is published."""
     wrong = [
@@ -224,6 +230,11 @@ def test_status_strings_and_the_publish_rule_live_in_one_module():
         if module != STATUS_MODULE
         for problem in _status_violations(module, path.read_text(encoding="utf-8"))
     ]
+    allowed = [f"{module}:" for module in INPUT_WORDS]
+    excused = [p for p in wrong if any(p.startswith(m) for m in allowed)]
+    assert all(any(f"'{word}'" in p for word in INPUT_WORDS[p.split(":")[0]]) for p in excused), excused
+    assert len(excused) <= sum(len(words) for words in INPUT_WORDS.values()), excused
+    wrong = [p for p in wrong if p not in excused]
     assert not wrong, "\n".join(wrong)
 
 

@@ -188,6 +188,7 @@ class _Years:
 
     def __init__(self, real: Any, years: dict[str, dict[str, tuple[int, ...]]]) -> None:
         self.registry, self.areas, self._years = real.registry, real.areas, years
+        self.forecasts: dict[str, frozenset[int]] = {}  # no forecast years
 
     def years(self, indicator: str) -> dict[str, tuple[int, ...]]:
         return self._years.get(indicator, {})

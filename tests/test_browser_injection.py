@@ -17,10 +17,12 @@ import pytest
 
 from .hostile import (
     BUURT_NAMES,
+    FACILITY_NAME,
     GEMEENTE_NAME,
     INDICATOR_ID,
     INDICATOR_TITLE,
     OVERLAY_TITLE,
+    PAYLOADS,
     QUERY,
     SOURCE_NAME,
     STADSDEEL_NAME,
@@ -224,7 +226,10 @@ def _pages(hostile: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     """(path, the names the page must show as text)."""
     return [
         ("/", (STADSDEEL_NAME, GEMEENTE_NAME, INDICATOR_TITLE)),
-        (f"/gebied/{hostile['buurten'][0]}", (BUURT_NAMES[0], WIJK_NAMES[0], STADSDEEL_NAME, SOURCE_NAME)),
+        (
+            f"/gebied/{hostile['buurten'][0]}",
+            (BUURT_NAMES[0], WIJK_NAMES[0], STADSDEEL_NAME, SOURCE_NAME, FACILITY_NAME, PAYLOADS[1]),
+        ),
         (f"/gebied/{hostile['wijk']}", (WIJK_NAMES[0], *BUURT_NAMES, STADSDEEL_NAME, THEME_TITLE, INDICATOR_TITLE)),
         (f"/gebied/{hostile['stadsdeel']}", (STADSDEEL_NAME, *WIJK_NAMES)),
         ("/gebied/GM0193", (GEMEENTE_NAME, STADSDEEL_NAME)),

@@ -127,11 +127,13 @@ def _read_registrations(folder: Path, section: dict[str, Any]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def values(demo: Path, entries: list[dict[str, Any]], registry: Registry) -> pd.DataFrame:
-    """Every value cell of every indicator file: indicator, code, year, value, n, file."""
+    """Every measured value cell of every indicator file: indicator, code, year, value, n, file (the forecast file,
+    ``prognose: true``, has its own tests)."""
     read = {"wide": _read_wide, "long": _read_long}
     frames = [
         _read_cbsodata(demo.parent, e, registry) if e["format"] == "cbsodata" else read[e["format"]](demo.parent, e)
         for e in entries
+        if not e.get("prognose")
     ]
     stapeling = yaml.safe_load(demo.read_text(encoding="utf-8"))["stapeling"]
     frames.append(_read_registrations(demo.parent, stapeling))

@@ -91,7 +91,7 @@ def test_manifest_states_the_parameters_and_inputs(artifact: Artifact) -> None:
 def test_overlays_are_written(artifact: Artifact, demo_sources: Path) -> None:
     path = artifact.path / "overlays.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert layers == {"trees", "parks", "addresses"}
+    assert layers == {"trees", "parks", "addresses", "voorzieningen"}  # the facilities too (tests/test_parts.py)
     addresses = gpd.read_file(path, layer="addresses")
     assert addresses.crs.to_epsg() == 28992
     assert {"trees", "canopy_pct", "park_m", "trees_ok", "canopy_ok", "park_ok", "all_ok", "buurt"} <= set(

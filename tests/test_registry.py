@@ -339,7 +339,8 @@ def test_minimal_registry_loads(tmp_path: Path) -> None:
 
 def test_the_shipped_trees_and_parks_are_drawn_from_a_zoom_level(shipped: Registry) -> None:
     zooms = {o.layer: o.min_zoom for o in shipped.overlays.values() if o.kind != "indicator"}
-    assert zooms == {"trees": 15, "parks": 13}
+    # the facilities, a few hundred, at every zoom: their spread over the city is the point
+    assert zooms == {"trees": 15, "parks": 13, "voorzieningen": None}
 
 
 def _set(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -486,7 +487,63 @@ BROKEN = [
         "min_zoom",
         "must be",
     ),
+    (
+        "types-on-an-indicator-overlay",
+        lambda data: data["overlays"][0].update(types=[{"id": "a", "title": "A", "color": "#000000"}]),
+        "overlays[0] o",
+        "types",
+        "only a points overlay has types",
+    ),
+    (
+        "type-bad-colour",
+        lambda data: data["overlays"].append(_points_overlay([{"id": "huisarts", "title": "H", "color": "rood"}])),
+        "overlays[1] p",
+        "types[0].color",
+        "must be a colour such as #0072b2, got 'rood'",
+    ),
+    (
+        "type-bad-id",
+        lambda data: data["overlays"].append(_points_overlay([{"id": "Huis Arts", "title": "H", "color": "#d55e00"}])),
+        "overlays[1] p",
+        "types[0].id",
+        "lower-case letters",
+    ),
+    (
+        "type-twice",
+        lambda data: data["overlays"].append(
+            _points_overlay(
+                [{"id": "a", "title": "School", "color": "#d55e00"}, {"id": "b", "title": "school", "color": "#000000"}]
+            )
+        ),
+        "overlays[1] p",
+        "types[1].id",
+        "listed twice",
+    ),
+    (
+        "type-unknown-field",
+        lambda data: data["overlays"].append(_points_overlay([{"id": "a", "title": "A", "kleur": "#d55e00"}])),
+        "overlays[1] p",
+        "types[0].kleur",
+        "unknown key (allowed: id, title, color)",
+    ),
 ]
+
+
+def _points_overlay(types: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": "p", "title": "P", "kind": "points", "layer": "voorzieningen", "types": types}
+
+
+def test_point_types_are_read_and_found_by_id_or_title(tmp_path: Path, shipped: Registry) -> None:
+    data = _minimal()
+    data["overlays"].append(_points_overlay([{"id": "huisarts", "title": "Huisartsenpraktijk", "color": "#d55e00"}]))
+    overlay = load_registry(_write(tmp_path, data)).overlays["p"]
+    assert [(t.id, t.title, t.color) for t in overlay.types] == [("huisarts", "Huisartsenpraktijk", "#d55e00")]
+    assert overlay.point_type("huisarts") is overlay.types[0]
+    assert overlay.point_type("  HUISARTSENPRAKTIJK ") is overlay.types[0]
+    assert overlay.point_type("Huisarts en praktijk") is None and overlay.point_type("") is None
+    facilities = shipped.overlays["voorzieningen"]
+    assert facilities.kind == "points" and facilities.layer == "voorzieningen" and len(facilities.types) >= 6
+    assert len({t.color for t in facilities.types}) == len(facilities.types)  # a colour per type
 
 
 @pytest.mark.parametrize(

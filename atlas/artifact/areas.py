@@ -11,10 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from atlas.codes import LEVELS, PREFIXES, Grouping, normalise_code
 from atlas.errors import NotFound
+
+POLE_TOLERANCE_M = 1.0
+"""How exactly :func:`pole_points` finds each centre (metres)."""
+
+
+def pole_points(geometry: np.ndarray) -> np.ndarray:
+    """The pole of inaccessibility of each area (the centre of the largest circle inside it), in the geometry's CRS;
+    None where an area has no geometry. Where the map writes an area's name, and what distances "from the area"
+    are measured from (the facilities), so they lie inside an L- or U-shaped area, never beside it."""
+    geometry = np.asarray(geometry, dtype=object)
+    out = np.full(len(geometry), None, dtype=object)
+    empty = shapely.is_empty(geometry) | shapely.is_missing(geometry) if len(geometry) else np.zeros(0, bool)
+    if (~empty).any():
+        circles = shapely.maximum_inscribed_circle(geometry[~empty], tolerance=POLE_TOLERANCE_M)
+        out[~empty] = shapely.get_point(circles, 0)
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,6 +16,10 @@
                                    <zoom>/<x>/<y>.geojson (:mod:`atlas.artifact.tiles`)
     DIR/addresses.parquet          with groen and BAG fields only: the address book of the search (id, street,
                                    number, postcode, place, buurt, lon/lat, the address's own 2-22-200 result)
+    DIR/voorzieningen.parquet      with voorzieningen only: per area and type the number of facilities in it and
+                                   the nearest one (name, address, buurt, metres from the area's label point);
+                                   the points themselves are the overlays.gpkg layer voorzieningen (EPSG:28992)
+                                   and web/overlay_voorzieningen.geojson (type, naam; not cut into tiles)
 
 The writer (:mod:`atlas.artifact.writer`) and the reader (:mod:`atlas.artifact.reader`) both take the names from
 here.
@@ -34,6 +38,9 @@ REGISTRY_FILE = "layers.yaml"
 WEB_DIR = "web"
 OVERLAYS_FILE = "overlays.gpkg"
 ADDRESSES_FILE = "addresses.parquet"
+FACILITIES_FILE = "voorzieningen.parquet"
+FACILITIES_LAYER = "voorzieningen"
+"""The layer of ``overlays.gpkg`` and the web overlay of the facilities."""
 
 AREA_COLUMNS = ["code", "naam", "parent"]
 """Columns of every layer of ``areas.gpkg`` (the buurt layer also has ``water``)."""

@@ -28,6 +28,7 @@ from atlas.artifact.layout import (
     AREA_COLUMNS,
     AREAS_FILE,
     ARTIFACT_VERSION,
+    FACILITIES_FILE,
     GROUPED_LEVELS,
     GROUPING_COLUMN,
     MANIFEST_FILE,
@@ -78,6 +79,8 @@ class Artifact:
     _years: dict[str, dict[str, tuple[int, ...]]] | None = field(default=None, repr=False)
     _by_selection: dict[tuple[str, str, int], np.ndarray] | None = field(default=None, repr=False)
     _by_code: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _facilities: pd.DataFrame | None = field(default=None, repr=False)
+    _facilities_by_code: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
@@ -113,9 +116,21 @@ class Artifact:
         )
 
     @property
+    def forecasts(self) -> dict[str, frozenset[int]]:
+        """Indicator -> the years whose values are forecasts (``prognose``), as the build listed them in the manifest
+        (also where privacy withheld every value of such a year)."""
+        listed = self.manifest.get("forecasts") or {}
+        return {str(ind): frozenset(int(str(p)[:4]) for p in periods) for ind, periods in listed.items()}
+
+    def is_forecast_year(self, indicator: str, year: int) -> bool:
+        """Is ``year`` a forecast year of ``indicator`` (not a measured one)?"""
+        return int(year) in self.forecasts.get(indicator, frozenset())
+
+    @property
     def available(self) -> pd.DataFrame:
         """Where data exists: one row per ``indicator``, ``level`` and ``year`` (int) that has a value, published or
-        withheld (:func:`~atlas.artifact.status.has_data`), sorted."""
+        withheld (:func:`~atlas.artifact.status.has_data`), sorted; ``forecast`` says whether that year's values are
+        forecasts (:attr:`forecasts`) rather than measurements."""
         if self._available is None:
             rows = self.values[has_data(self.values)]
             frame = pd.DataFrame(
@@ -125,17 +140,43 @@ class Artifact:
                     "year": rows["period"].astype(str).str[:4].astype(int).to_numpy(),
                 }
             )
-            self._available = frame.drop_duplicates().sort_values(["indicator", "level", "year"]).reset_index(drop=True)
+            frame = frame.drop_duplicates().sort_values(["indicator", "level", "year"]).reset_index(drop=True)
+            forecasts = self.forecasts
+            frame["forecast"] = [
+                int(y) in forecasts.get(str(i), ()) for i, y in zip(frame.indicator, frame.year, strict=True)
+            ]
+            self._available = frame
         return self._available
 
     def years(self, indicator: str) -> dict[str, tuple[int, ...]]:
-        """Level -> the years (ascending) in which ``indicator`` has data at that level (:attr:`available`)."""
+        """Level -> the years (ascending) in which ``indicator`` has data at that level (:attr:`available`), forecast
+        years included (:meth:`is_forecast_year` tells them apart)."""
         if self._years is None:
             out: dict[str, dict[str, list[int]]] = {}
-            for ind, level, year in self.available.itertuples(index=False):
+            for ind, level, year in self.available[["indicator", "level", "year"]].itertuples(index=False):
                 out.setdefault(str(ind), {}).setdefault(str(level), []).append(int(year))
             self._years = {ind: {lv: tuple(ys) for lv, ys in by.items()} for ind, by in out.items()}
         return self._years.get(indicator, {})
+
+    @property
+    def facilities(self) -> pd.DataFrame | None:
+        """The facilities per area and type (``voorzieningen.parquet``: code, level, type, count and the nearest one's
+        naam, adres, distance in metres ``nearest_m`` and buurt), or None when the build had no facilities."""
+        if self._facilities is None:
+            path = self.path / FACILITIES_FILE
+            if not path.is_file():
+                return None
+            self._facilities = pd.read_parquet(path)
+        return self._facilities
+
+    def facilities_of(self, code: str) -> pd.DataFrame | None:
+        """The rows of :attr:`facilities` of one area (one per type, in the registry's order), or None."""
+        table = self.facilities
+        if table is None:
+            return None
+        if self._facilities_by_code is None:
+            self._facilities_by_code = {str(c): part for c, part in table.groupby("code", sort=False)}
+        return self._facilities_by_code.get(code, table.iloc[:0])
 
     def rows(self, indicator: str, level: str, year: int) -> pd.DataFrame:
         """The rows of :attr:`values` of one indicator, level and year (periods starting with the year).

@@ -2,9 +2,11 @@
 
 The ``status`` column of ``values.parquet`` holds one of the :class:`Status` strings (DESIGN.md §11: ``ok`` for a
 published value, ``suppressed`` for a withheld one, ``missing``; new kinds are added, never renamed). A value is
-published when, and only when, its status is ``ok`` *and* it has a finite value (:func:`publishable`). Everything
-else is shown as its status, never as a number: :func:`published_view` clears the value and everything derived
-from it (``n``, the interval, the verdict) wherever the rule says no. The reader applies it when an artifact
+published when, and only when, its status is ``ok`` *and* it has a finite value (:func:`publishable`). A forecast
+(``prognose``, from an indicator file marked ``prognose: true``) is shown like a published value, always with its
+label, and never counts as a measurement (:func:`is_forecast`): a page's default year is the latest measured one.
+Everything else is shown as its status, never as a number: :func:`published_view` clears the value and everything
+derived from it (``n``, the interval, the verdict) wherever the rule says no. The reader applies it when an artifact
 is opened, so no later stage can show a withheld number by mistake; later stages ask this module instead of
 comparing status strings (a test holds the code to that).
 """
@@ -26,6 +28,8 @@ class Status(StrEnum):
     PUBLISHED = "ok"
     SUPPRESSED = "suppressed"
     MISSING = "missing"
+    PROGNOSE = "prognose"
+    """A forecast: shown with its number, always labelled, never taken for a measurement."""
 
     @property
     def label(self) -> str:
@@ -42,6 +46,7 @@ _LABELS: Mapping[Status, str] = {
     Status.PUBLISHED: "gepubliceerd",
     Status.MISSING: "geen gegevens",
     Status.SUPPRESSED: "niet gepubliceerd (privacy)",
+    Status.PROGNOSE: "prognose",
 }
 _EXPLAINED: Mapping[Status, str] = {
     Status.SUPPRESSED: (
@@ -49,10 +54,15 @@ _EXPLAINED: Mapping[Status, str] = {
         "cijfer verraden."
     ),
     Status.MISSING: "Geen gegevens: de bron levert voor dit gebied en jaar geen cijfer.",
+    Status.PROGNOSE: "Prognose: een verwachting voor dit jaar volgens de bron, geen meting.",
 }
 
-UNPUBLISHED: tuple[Status, ...] = tuple(s for s in Status if s is not Status.PUBLISHED)
+SHOWN: tuple[Status, ...] = (Status.PUBLISHED, Status.PROGNOSE)
+"""The statuses whose (finite) value is shown as a number: measured and forecast."""
+UNPUBLISHED: tuple[Status, ...] = tuple(s for s in Status if s not in SHOWN)
 """The statuses that stand in for a number, in the order legends list them."""
+FORECAST_REMARK = "prognose (verwachting, geen meting)"
+"""What downloads say (column ``opmerking``) beside a forecast value."""
 
 HIDDEN_COLUMNS: tuple[str, ...] = ("value", "n", "ci_low", "ci_high", "reference", "rate")
 """Numbers that exist only for a published value."""
@@ -67,32 +77,53 @@ def _finite(value: Any) -> bool:
         return False
 
 
+_SHOWN_VALUES = [s.value for s in SHOWN]
+
+
 def publishable(frame: pd.DataFrame) -> np.ndarray:
-    """THE rule, per row of a values table: status ``ok`` and a finite value."""
+    """THE rule, per row of a values table: status ``ok`` (or ``prognose``, a forecast) and a finite value."""
     status = frame["status"].to_numpy(dtype=object)
     value = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype="float64")
-    return np.asarray((status == Status.PUBLISHED.value) & np.isfinite(value), dtype=bool)
+    return np.asarray(np.isin(status, _SHOWN_VALUES) & np.isfinite(value), dtype=bool)
 
 
 def is_published(status: Any, value: Any) -> bool:
     """The same rule for one value (a row of a profile or a feature of a map)."""
-    return status == Status.PUBLISHED.value and _finite(value)
+    return status in _SHOWN_VALUES and _finite(value)
 
 
 def shown_status(status: Any, value: Any) -> Status:
-    """The status a reader sees: ``ok`` without a finite value, an absent or unknown status read as missing."""
+    """The status a reader sees: ``ok`` (or ``prognose``) without a finite value, an absent or unknown status read
+    as missing."""
     if is_published(status, value):
-        return Status.PUBLISHED
+        return Status(status)
     if status == Status.SUPPRESSED.value:
         return Status.SUPPRESSED
     return Status.MISSING
 
 
+def is_forecast(frame: pd.DataFrame) -> np.ndarray:
+    """Per row of a values table: is it a forecast shown as such (status ``prognose``)? A forecast that privacy
+    withholds is ``suppressed`` like any other value (one label for every withheld value); which years of an
+    indicator are forecasts the artifact keeps apart (``manifest.json``, ``prognose``)."""
+    return np.asarray(frame["status"].to_numpy(dtype=object) == Status.PROGNOSE.value, dtype=bool)
+
+
+def mark_forecasts(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``frame`` with the rows of ``mask`` that are published (``ok``) marked as forecasts (``prognose``); rows that
+    are withheld or missing keep their status (a withheld forecast is withheld, with the one label)."""
+    out = frame.copy()
+    mark = np.asarray(mask, dtype=bool) & (out["status"].to_numpy(dtype=object) == Status.PUBLISHED.value)
+    if mark.any():
+        out.loc[mark, "status"] = Status.PROGNOSE.value
+    return out
+
+
 def pair_status(first: Status, second: Status) -> Status:
-    """The status of a pair of shown statuses (a bivariate map's area): published when both are, withheld when either
-    is withheld, else missing."""
-    if first is Status.PUBLISHED and second is Status.PUBLISHED:
-        return Status.PUBLISHED
+    """The status of a pair of shown statuses (a bivariate map's area): published when both are (a forecast when
+    either is), withheld when either is withheld, else missing."""
+    if first in SHOWN and second in SHOWN:
+        return Status.PROGNOSE if Status.PROGNOSE in (first, second) else Status.PUBLISHED
     if Status.SUPPRESSED in (first, second):
         return Status.SUPPRESSED
     return Status.MISSING
@@ -112,8 +143,9 @@ def shown_statuses(frame: pd.DataFrame) -> np.ndarray:
 
 
 def remarks(statuses: np.ndarray) -> np.ndarray:
-    """Per status string of :func:`shown_statuses`: why a reader sees no number (its label), or "" for a number."""
-    labels = {s.value: s.label for s in UNPUBLISHED}
+    """Per status string of :func:`shown_statuses`: why a reader sees no number (its label), that a number is a
+    forecast (:data:`FORECAST_REMARK`), or "" for a measured number."""
+    labels = {s.value: s.label for s in UNPUBLISHED} | {Status.PROGNOSE.value: FORECAST_REMARK}
     return np.array([labels.get(str(s), "") for s in statuses], dtype=object)
 
 

@@ -21,13 +21,15 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from atlas.artifact.areas import Areas
+from atlas.artifact.areas import Areas, pole_points
 from atlas.artifact.layout import (
     ADDRESSES_FILE,
     AREA_COLUMNS,
     AREAS_FILE,
     ARTIFACT_VERSION,
     EXTRA_VALUE_COLUMNS,
+    FACILITIES_FILE,
+    FACILITIES_LAYER,
     GROUPING_COLUMN,
     MANIFEST_FILE,
     OVERLAYS_FILE,
@@ -68,17 +70,17 @@ def file_sha256(path: Path) -> str:
 
 def label_points(layer: gpd.GeoDataFrame) -> list[list[float] | None]:
     """Where each area's name goes on the map: the centre of the largest circle inside it (the pole of
-    inaccessibility, found to a metre), so a label sits inside a crescent or an L-shaped area, never beside it; as
-    [longitude, latitude] rounded like the web geometry. None for an area without geometry."""
-    geometry = layer.geometry.values
-    empty = shapely.is_empty(geometry) | shapely.is_missing(geometry)
+    inaccessibility, found to a metre, :func:`~atlas.artifact.areas.pole_points`), so a label sits inside a crescent
+    or an L-shaped area, never beside it; as [longitude, latitude] rounded like the web geometry. None for an area
+    without geometry."""
+    poles = pole_points(layer.geometry.values)
+    found = np.flatnonzero(poles != None)  # noqa: E711 (element-wise)
     out: list[list[float] | None] = [None] * len(layer)
-    if (~empty).any():
-        circles = shapely.maximum_inscribed_circle(geometry[~empty], tolerance=1.0)
-        centres = gpd.GeoSeries(shapely.get_point(circles, 0), crs=layer.crs).to_crs(WEB)
+    if len(found):
+        centres = gpd.GeoSeries(list(poles[found]), crs=layer.crs).to_crs(WEB)
         decimals = round(-np.log10(WEB_AREA_PRECISION))
         points = np.round(shapely.get_coordinates(centres.values), decimals)
-        for position, point in zip(np.flatnonzero(~empty), points.tolist(), strict=True):
+        for position, point in zip(found, points.tolist(), strict=True):
             out[position] = point
     return out
 
@@ -153,6 +155,7 @@ def write_artifact(
     overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
     web_overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
     addresses: pd.DataFrame | None = None,
+    facilities: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> dict[str, Any]:
     """Write the artifact as a new version of ``out``, make it current, and return the manifest as written.
@@ -163,8 +166,11 @@ def write_artifact(
     ``overlays`` go to ``overlays.gpkg`` (one layer each, EPSG:28992, for QGIS); ``web_overlays`` to
     ``web/overlay_<name>.geojson`` (EPSG:4326, whole) and, a layer of points, to tiles under ``web/tiles/<name>/``
     for the map pages (:mod:`atlas.artifact.tiles`); ``addresses`` (the address book) to
-    ``addresses.parquet``. A values table in which a row that may not be
-    shown (:func:`~atlas.artifact.status.publishable`) still carries a number is refused before anything is written.
+    ``addresses.parquet``. ``facilities`` (the points, EPSG:28992, and the per-area summary) go to the
+    ``voorzieningen`` layer of ``overlays.gpkg``, to ``web/overlay_voorzieningen.geojson`` (type and name; whole, not
+    in tiles: a few hundred points that the map shows at every zoom) and to ``voorzieningen.parquet``. A values table
+    in which a row that may not be shown (:func:`~atlas.artifact.status.publishable`) still carries a number is
+    refused before anything is written.
     """
     leaking = check_withheld(values)
     if leaking:
@@ -178,11 +184,19 @@ def write_artifact(
         for level in LEVELS:
             layer = web_geometry(areas.level(level))
             (tmp / web_level_file(level)).write_text(layer.to_json(drop_id=True), encoding="utf-8")
-        if overlays:
-            _write_gpkg(tmp / OVERLAYS_FILE, overlays)
+        gpkg_layers = dict(overlays or {})
+        if facilities is not None:
+            gpkg_layers[FACILITIES_LAYER] = facilities[0]
+        if gpkg_layers:
+            _write_gpkg(tmp / OVERLAYS_FILE, gpkg_layers)
         for name, frame in (web_overlays or {}).items():
             (tmp / web_overlay_file(name)).write_text(_web_overlay(frame), encoding="utf-8")
             _point_tiles(tmp, name, frame)
+        if facilities is not None:
+            points, summary = facilities
+            web = _web_overlay(points[["type", "naam", "geometry"]])
+            (tmp / web_overlay_file(FACILITIES_LAYER)).write_text(web, encoding="utf-8")
+            summary.to_parquet(tmp / FACILITIES_FILE, index=False)
         if addresses is not None:
             addresses.to_parquet(tmp / ADDRESSES_FILE, index=False)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())

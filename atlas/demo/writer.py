@@ -21,10 +21,12 @@ from atlas.demo.gpkg import cbs_layers, write_wijkbuurtkaart
 from atlas.demo.groen import COMPUTED as GROEN_COMPUTED
 from atlas.demo.groen import write_groen
 from atlas.demo.levels import Hierarchy
+from atlas.demo.prognose import write_prognose
 from atlas.demo.reference import Reference, load_reference
 from atlas.demo.registraties import registrations, with_registration_rates, write_registraties
 from atlas.demo.traits import YEARS, build_traits
 from atlas.demo.values import generate_values
+from atlas.demo.voorzieningen import write_voorzieningen
 from atlas.layers.registry import Registry, load_registry
 from atlas.pipeline.stapeling import INDICATORS as STAPELING_INDICATORS
 
@@ -36,7 +38,8 @@ _HEADER = """\
 # SYNTHETISCHE DEMODATA - synthetic demo data, not real figures.
 # Written by `atlas demo` (atlas.demo.write_demo, seed {seed}) for the Wijkatlas demo of gemeente
 # Zwolle. Buurt and wijk codes and names are real; every geometry and every value is invented
-# (deterministically from the seed) and says nothing about the real Zwolle. Years {first}-{last}.
+# (deterministically from the seed) and says nothing about the real Zwolle. Years {first}-{last}, and a
+# forecast (prognose) of the inhabitants and age bands for 2025 and 2030.
 # Build it with:  atlas build --sources {name} --out DIR
 """
 
@@ -46,6 +49,7 @@ def _sources_document(
     reference: Reference,
     stapeling: dict[str, Any] | None = None,
     groen: dict[str, Any] | None = None,
+    voorzieningen: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     document = {
         "demo": True,
@@ -61,6 +65,8 @@ def _sources_document(
         document["stapeling"] = stapeling
     if groen is not None:
         document["groen"] = groen
+    if voorzieningen is not None:
+        document["voorzieningen"] = voorzieningen
     return document
 
 
@@ -71,10 +77,11 @@ def write_sources_file(
     seed: int,
     stapeling: dict[str, Any] | None = None,
     groen: dict[str, Any] | None = None,
+    voorzieningen: dict[str, Any] | None = None,
 ) -> Path:
     """``sources.yaml`` with a header that says the data are synthetic."""
     header = _HEADER.format(seed=seed, first=YEARS[0], last=YEARS[-1], name=SOURCES_FILE)
-    document = _sources_document(entries, reference, stapeling, groen)
+    document = _sources_document(entries, reference, stapeling, groen, voorzieningen)
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     path = folder / SOURCES_FILE
     path.write_text(header + body, encoding="utf-8")
@@ -99,7 +106,13 @@ def write_demo_files(folder: Path, reference: Reference, registry: Registry, see
         groen = write_groen(folder, geometry, traits, seed)
         rest = [v for v in rest if v.indicator.id not in GROEN_COMPUTED]
     entries = write_indicator_files(folder, rest, reference) + kwb_entries
-    return write_sources_file(folder, entries, reference, seed, stapeling, groen)
+    prognose = write_prognose(folder, registry, traits, seed)  # the age bands forecast (prognose: true)
+    if prognose is not None:
+        entries.append(prognose)
+    voorzieningen = None
+    if any(o.layer == "voorzieningen" and o.types for o in registry.overlays.values()):
+        voorzieningen = write_voorzieningen(folder, geometry, traits, seed)
+    return write_sources_file(folder, entries, reference, seed, stapeling, groen, voorzieningen)
 
 
 def write_demo(out: Path, *, registry: Registry | None = None, seed: int = 2024) -> Path:

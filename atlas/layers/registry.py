@@ -107,6 +107,10 @@ PALETTES: tuple[str, ...] = (
 )
 
 OVERLAY_KINDS: tuple[str, ...] = ("indicator", "points", "polygons")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+"""A colour as the registry writes it: ``#1b7837``."""
+TYPE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+"""A point type's id: lower-case letters, digits and underscores (``huisarts``)."""
 MAX_ZOOM = 20
 """The highest zoom level an overlay's ``min_zoom`` may name."""
 
@@ -196,6 +200,15 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class PointType:
+    """One type of the points of an overlay (a kind of facility): drawn in its own colour, named in the legend."""
+
+    id: str
+    title: str
+    color: str
+
+
+@dataclass(frozen=True)
 class Overlay:
     id: str
     title: str
@@ -206,6 +219,13 @@ class Overlay:
     color: str = "#1b7837"
     min_zoom: int | None = None
     """The map zoom level from which the overlay is drawn (below it the map says to zoom in); None: always."""
+    types: tuple[PointType, ...] = ()
+    """Points only: the types its points have (property ``type``), each in its own colour with a legend line."""
+
+    def point_type(self, text: str) -> PointType | None:
+        """The type a file names by its id or title (case and spacing do not matter), or None."""
+        wanted = " ".join(str(text).split()).casefold()
+        return next((t for t in self.types if wanted in (t.id.casefold(), " ".join(t.title.split()).casefold())), None)
 
 
 @dataclass(frozen=True)
@@ -308,6 +328,29 @@ def _entries(path: Path, data: dict[str, Any], key: str, *, required: bool) -> l
     if not isinstance(value, list):
         raise RegistryError("must be a list", file=path, field=key)
     return value
+
+
+def _point_types(c: Entry, kind: str) -> tuple[PointType, ...]:
+    """An overlay's ``types``: a list of {id, title, color}, only for points."""
+    raw = c.data.get("types")
+    if raw is None:
+        return ()
+    if kind != "points":
+        raise c.fail("types", f"only a points overlay has types, not a {kind} overlay")
+    if not isinstance(raw, list) or not raw:
+        raise c.fail("types", "must be a list of {id, title, color}")
+    out: list[PointType] = []
+    for i, item in enumerate(raw):
+        t = Entry(c.file, c.entry, item, ("id", "title", "color"), error=RegistryError, prefix=f"types[{i}].")
+        ident, title, color = t.string("id", required=True), t.string("title", required=True), t.string("color")
+        if not TYPE_ID.match(ident):
+            raise t.fail("id", f"{ident!r} must be lower-case letters, digits and underscores (e.g. huisarts)")
+        if not HEX_COLOR.match(color):
+            raise t.fail("color", f"must be a colour such as #0072b2, got {color or None!r}")
+        if any(ident == other.id or title.casefold() == other.title.casefold() for other in out):
+            raise t.fail("id", f"type {ident!r} ({title}) is listed twice")
+        out.append(PointType(ident, title, color))
+    return tuple(out)
 
 
 def _classification(c: Entry) -> Classification:
@@ -553,7 +596,10 @@ class _Loader:
         for i, raw in enumerate(_entries(path, data, "overlays", required=False)):
             entry = _entry_name("overlays", i, raw)
             c = _checker(
-                path, entry, raw, ("id", "title", "kind", "indicator", "layer", "description", "color", "min_zoom")
+                path,
+                entry,
+                raw,
+                ("id", "title", "kind", "indicator", "layer", "description", "color", "min_zoom", "types"),
             )
             kind = c.choice("kind", OVERLAY_KINDS)
             overlay = Overlay(
@@ -565,6 +611,7 @@ class _Loader:
                 description=c.string("description"),
                 color=c.string("color", "#1b7837"),
                 min_zoom=c.integer("min_zoom", None, low=0, high=MAX_ZOOM),
+                types=_point_types(c, kind),
             )
             if kind == "indicator" and overlay.indicator not in self.indicators:
                 raise c.fail("indicator", f"{overlay.indicator!r} is not an indicator of this registry")

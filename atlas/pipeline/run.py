@@ -28,8 +28,10 @@ from atlas.pipeline.aggregate import complete_values
 from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web_overlay_layers
 from atlas.pipeline.hierarchy import build_hierarchy
 from atlas.pipeline.privacy import apply_privacy, public_report
+from atlas.pipeline.prognose import apply_forecasts, forecast_periods, forecast_report, forecast_verdicts
 from atlas.pipeline.stapeling import stapeling_from_sources
 from atlas.pipeline.timeseries import time_series_report
+from atlas.pipeline.voorzieningen import FacilitiesResult, compute_facilities
 from atlas.sources.areas import read_areas
 from atlas.sources.indicators import read_indicators
 from atlas.sources.spec import SourcesSpec, load_sources
@@ -153,6 +155,10 @@ class Prepared:
     time_series: dict[str, Any] = field(default_factory=dict)
     groen: GroenResult | None = None
     """Canopy cover and 2-22-200 (when the sources file has a ``groen:`` section)."""
+    forecasts: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Indicator -> its forecast periods (``prognose``, :mod:`atlas.pipeline.prognose`)."""
+    facilities: FacilitiesResult | None = None
+    """The facilities and their summary per area (when the sources file has a ``voorzieningen:`` section)."""
 
 
 def _report_inputs(
@@ -220,6 +226,7 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     log.info("%s", ", ".join(f"{len(areas.level(level))} {level}" for level in LEVELS))
     raw = read_indicators(spec.indicators, registry, findings)
     log.info("%d values read from %d indicator files", len(raw), len(spec.indicators))
+    forecasts = forecast_periods(raw, findings)
     stapeling, stapeling_reports = stapeling_from_sources(spec.stapeling, areas, registry, findings)
     if len(stapeling):
         log.info("stapeling on %s", ", ".join(r["peildatum"] for r in stapeling_reports))
@@ -228,11 +235,28 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     if spec.groen is not None:
         groen = compute_groen(spec.groen, areas, findings)
         raw = pd.concat([raw, groen.values[groen.values.indicator.isin(registry.indicators)]], ignore_index=True)
+    facilities = None
+    if spec.voorzieningen is not None:
+        facilities = compute_facilities(spec.voorzieningen, areas, registry, findings)
     series = time_series_report(raw)
     raw, unmatched = _unmatched(raw, areas)
     off_level = _off_level(raw, areas, registry)
     _report_inputs(findings, notes, unmatched, off_level, series)
-    return Prepared(spec, registry, areas, notes, raw, unmatched, off_level, findings, stapeling_reports, series, groen)
+    return Prepared(
+        spec,
+        registry,
+        areas,
+        notes,
+        raw,
+        unmatched,
+        off_level,
+        findings,
+        stapeling_reports,
+        series,
+        groen,
+        forecasts=forecasts,
+        facilities=facilities,
+    )
 
 
 def evaluate(p: Prepared) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -242,7 +266,8 @@ def evaluate(p: Prepared) -> tuple[pd.DataFrame, dict[str, Any]]:
     values = complete_values(p.raw, p.areas, p.registry, p.findings, p.spec.indicator_options)
     values, privacy = apply_privacy(values, p.areas, p.registry, p.spec.privacy, p.findings)
     log.info("privacy: %d primary and %d secondary suppressions", privacy["primary"], privacy["secondary"])
-    return compare_values(values, p.registry), privacy
+    values = apply_forecasts(values, p.forecasts)  # after privacy: a small forecast is withheld like any value
+    return forecast_verdicts(compare_values(values, p.registry), p.forecasts), privacy
 
 
 def validate_sources(sources: str | Path, registry: Registry | None = None) -> tuple[list[str], Findings]:
@@ -265,6 +290,11 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> t
         lines += describe_parameters("groen.params.", p.spec.groen.params)
     for r in p.stapeling:
         lines.append(f"stapeling {r['peildatum']}: {r['active_registrations']} active registrations: ok")
+    for indicator, periods in forecast_report(p.forecasts).items():
+        lines.append(f"forecasts (prognose) of {indicator}: {', '.join(periods)}")
+    if p.facilities is not None:
+        m = p.facilities.manifest
+        lines.append(f"voorzieningen: {m['counted']} of {m['read']} facilities count ({m['file']})")
     return lines, p.findings
 
 
@@ -296,10 +326,14 @@ def build(
         "privacy": public_report(privacy),
         "stapeling": _public_stapeling(p.stapeling, max(1, p.spec.privacy.round_to)),
         "time_series": p.time_series,
+        "forecasts": forecast_report(p.forecasts),
     }
     groen = p.groen
     if groen is not None:
         manifest["groen"] = groen.manifest
+    facilities = p.facilities
+    if facilities is not None:
+        manifest["voorzieningen"] = facilities.manifest
     manifest = write_artifact(
         Path(out),
         p.areas,
@@ -309,6 +343,7 @@ def build(
         overlays=overlay_layers(groen) if groen is not None else None,
         web_overlays=web_overlay_layers(groen) if groen is not None else None,
         addresses=groen.book if groen is not None else None,
+        facilities=(facilities.points, facilities.summary) if facilities is not None else None,
         keep=keep,
     )
     log.info("artifact written to %s (%d values)", out, len(values))

@@ -213,12 +213,14 @@ class Pair:
 
 
 def _usable(artifact: Artifact, indicator: Indicator, levels: Sequence[str]) -> dict[str, tuple[int, ...]]:
-    """Level -> years with data, for the levels a map of ``indicator`` can show."""
+    """Level -> measured years with data, for the levels a map of ``indicator`` can show (a pair is drawn from
+    measurements only: forecast years are left out)."""
     available = availability(artifact, indicator.id)
+    measured = {lv: tuple(y for y in available.years(lv) if not available.is_forecast(y)) for lv in levels}
     return {
-        lv: available.years(lv)
+        lv: measured[lv]
         for lv in levels
-        if lv in indicator.levels and available.years(lv) and not artifact.areas.level(lv).empty
+        if lv in indicator.levels and measured[lv] and not artifact.areas.level(lv).empty
     }
 
 

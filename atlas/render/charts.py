@@ -113,6 +113,7 @@ def sparkline(
     fmt: Formatter | None = None,
     unit: str = "other",
     decimals: int = 1,
+    forecast: Sequence[tuple[int, float | None]] = (),
     width: int = 170,
     height: int = 34,
 ) -> str:
@@ -121,12 +122,19 @@ def sparkline(
 
     ``sources`` (one per point) mark where the source changes between two known values: a dashed vertical line
     between those years, named in the chart's title, so a jump from one source to another does not read as a trend.
+    ``forecast`` (years after the last point) continues the line dashed, labelled "prognose <year>" on the chart and
+    in its title (:func:`forecast_sparkline`).
     """
     fmt = fmt or (lambda v: f"{v:g}")
     sources = list(sources) if sources is not None else [None] * len(points)
     known = [
         (x, float(y), src) for (x, y), src in zip(points, sources, strict=True) if y is not None and math.isfinite(y)
     ]
+    ahead = _finite(forecast)
+    if ahead:
+        return forecast_sparkline(
+            known, ahead, label, fmt=fmt, unit=unit, decimals=decimals, width=width, height=height
+        )
     if len(known) < 2:
         return ""
     xs, ys = [p[0] for p in known], [p[1] for p in known]
@@ -162,6 +170,93 @@ def sparkline(
         f'<text class="last" x="{width - 1}" y="{height - 2}" font-size="9" text-anchor="end">{_esc(last)}</text>'
         "</svg>"
     )
+
+
+FORECAST_WIDTH = 40
+"""Extra width of a sparkline with a forecast: room for the dashed part and its label."""
+
+
+def _source_changes(
+    known: Sequence[tuple[int, float, str | None]], sx: Callable[[float], float], bottom: float, label: str
+) -> tuple[list[str], str]:
+    """The dashed vertical lines (down to ``bottom``) where the source changes between two known values, and
+    ``label`` saying so (as :func:`sparkline` draws them)."""
+    changes = [(a, b) for a, b in itertools.pairwise(known) if a[2] and b[2] and a[2] != b[2]]
+    marks = []
+    for (x0, _, before), (x1, _, after) in changes:
+        mx = (sx(x0) + sx(x1)) / 2
+        title = f"Andere bron vanaf {x1}: {after} (tot {x0}: {before})"
+        marks.append(
+            f'<line class="source-change" x1="{mx:.1f}" y1="1" x2="{mx:.1f}" y2="{bottom}" stroke="{CITY}" '
+            f'stroke-width="1.5" stroke-dasharray="2 2"><title>{_esc(title)}</title></line>'
+        )
+    if changes:
+        label += "; andere bron vanaf " + ", ".join(str(b[0]) for _, b in changes)
+    return marks, label
+
+
+def forecast_sparkline(
+    known: Sequence[tuple[int, float, str | None]],
+    ahead: Sequence[tuple[int, float]],
+    label: str,
+    *,
+    fmt: Formatter,
+    unit: str = "other",
+    decimals: int = 1,
+    width: int = 170,
+    height: int = 34,
+) -> str:
+    """:func:`sparkline` of measured values (``known``: year, value, source) continued by a forecast (``ahead``):
+    on the same scale (:func:`axis_for`, over both), the forecast dashed from the last measured value, its end an
+    open dot, and under the right end "prognose <year>: <value>" instead of the last measured value. Empty without
+    two points to draw."""
+    if len(known) + len(ahead) < 2:
+        return ""
+    width += FORECAST_WIDTH
+    xs = [p[0] for p in known] + [p[0] for p in ahead]
+    ys = [p[1] for p in known] + [p[1] for p in ahead]
+    axis = axis_for(unit, ys, decimals)
+    plot_top, plot_bottom = 2, height - 13
+    sx = _scale(min(xs), max(xs), 5, width - 5)
+    sy = _scale(axis.low, axis.high, plot_bottom, plot_top)
+    marks = [f'<line class="baseline" x1="2" y1="{plot_bottom}" x2="{width - 2}" y2="{plot_bottom}" stroke="#cccccc"/>']
+    if axis.broken:
+        marks.append(_break_mark(5, plot_bottom))
+    changes, label = _source_changes(known, sx, plot_bottom, label)
+    year, value = ahead[-1]
+    last = f"prognose {year}: {fmt(value)}"
+    first = f"{known[0][0]}: {fmt(known[0][1])}" if known else ""
+    label += f" ({first}; " if first else " ("
+    label += f"{known[-1][0]}: {fmt(known[-1][1])}; " if len(known) > 1 else ""
+    label += f"gestippeld: {last}" + ("; de as begint niet bij 0)" if axis.broken else "; de as begint bij 0)")
+    parts = [
+        f'<svg class="spark spark-prognose" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{_esc(label)}"><title>{_esc(label)}</title>',
+        *marks,
+        *changes,
+    ]
+    if len(known) >= 2:
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y, _ in known)
+        parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="1.5" points="{path}"/>')
+    dashed = ([(known[-1][0], known[-1][1])] if known else []) + list(ahead)
+    if len(dashed) >= 2:
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in dashed)
+        parts.append(
+            f'<polyline class="prognose" fill="none" stroke="{LINE}" stroke-width="1.5" stroke-dasharray="3 2" '
+            f'points="{path}"><title>{_esc(last)}</title></polyline>'
+        )
+    if known:
+        parts.append(f'<circle cx="{sx(known[-1][0]):.1f}" cy="{sy(known[-1][1]):.1f}" r="2.5" fill="{LINE}"/>')
+    parts.append(
+        f'<circle cx="{sx(year):.1f}" cy="{sy(value):.1f}" r="2.5" fill="#ffffff" stroke="{LINE}" stroke-width="1.2"/>'
+    )
+    if first:
+        parts.append(f'<text class="first" x="1" y="{height - 2}" font-size="9" fill="{MUTED}">{_esc(first)}</text>')
+    parts.append(
+        f'<text class="last prognose-label" x="{width - 1}" y="{height - 2}" font-size="9" text-anchor="end">'
+        f"{_esc(last)}</text></svg>"
+    )
+    return "".join(parts)
 
 
 def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:

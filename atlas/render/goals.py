@@ -70,6 +70,7 @@ def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndica
     rows = v[v.indicator == ind.id]
     rows = rows[publishable(rows)].copy()
     rows["year"] = rows.period.str[:4].astype(int)
+    rows = rows[~rows.year.isin(artifact.forecasts.get(ind.id, frozenset()))]  # a goal card shows measurements
 
     def fmt(x: float) -> str:
         return format_value(x, ind)

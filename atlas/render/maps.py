@@ -184,7 +184,7 @@ def choropleth_values(artifact: Artifact, selection: Selection, classes: Classes
     styles: list[dict[str, Any]] = []
     style_index: dict[str, int] = {}
     style: list[int] = []
-    year = str(selection.year)
+    year = selection.available.year_label(selection.year)  # "2030 (prognose)" for a forecast
     compare = _comparisons(artifact, selection)
     reference = Reference.of(artifact, ind, selection.year) if selection.level != "gemeente" else None
     for item in artifact.web_level(selection.level).features:

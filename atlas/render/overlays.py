@@ -1,7 +1,7 @@
 """Switchable overlays on a map: indicator overlays from the registry (groen, veiligheid), hatched over the
 choropleth with their own legend (:mod:`atlas.render.hatching`), and the point and polygon layers that the build
-wrote (trees, parks), loaded by the browser from a zoom level on (:mod:`atlas.render.zoomlayers`). Absent data means
-no overlay, not an error.
+wrote (trees, parks, facilities), loaded by the browser from a zoom level on (:mod:`atlas.render.zoomlayers`); the
+facilities in a colour per type, with a legend of the types. Absent data means no overlay, not an error.
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import numpy as np
 import pandas as pd
 
 from atlas.artifact import Artifact
+from atlas.artifact.layout import FACILITIES_LAYER
 from atlas.artifact.status import publishable
 from atlas.layers.registry import Indicator, Overlay
 from atlas.render.hatching import HATCH_CLASSES, IndicatorOverlay
@@ -104,8 +106,8 @@ def _overlay_classes(artifact: Artifact, overlay: Overlay, level: str, year: int
     if not levels:
         return None
     level_used = level if level in levels else levels[0]
-    years = available.years(level_used)
-    year_used = max((y for y in years if y <= year), default=years[-1])
+    years = tuple(y for y in available.years(level_used) if not available.is_forecast(y)) or available.years(level_used)
+    year_used = max((y for y in years if y <= year), default=years[-1])  # measured years first: no forecast
     rows = artifact.rows(ind.id, level_used, year_used)
     published = publishable(rows)
     if not published.any():
@@ -165,6 +167,27 @@ def _indicator_layer(
     return layer, ind.title, detail
 
 
+TYPE_EDGE = "#1a1a1a"
+"""The dark edge of a typed point (a facility), so it reads over light and dark classes alike."""
+
+
+def type_legend(artifact: Artifact, overlay: Overlay) -> tuple[dict[str, str], dict[str, Any]]:
+    """The colour of each type of a typed points overlay, and its legend: per type the title and, when the build
+    counted them (the facilities), how many there are."""
+    counted = (
+        (artifact.manifest.get("voorzieningen") or {}).get("types", {}) if overlay.layer == FACILITIES_LAYER else {}
+    )
+    items = []
+    for t in overlay.types:
+        text = f"{t.title} ({counted[t.id]})" if t.id in counted else t.title
+        items.append([t.id, t.color, text])
+    under = "per soort een kleur"
+    if counted:
+        under = f"{sum(int(v) for v in counted.values())} voorzieningen, {under}"
+    legend = {"titel": overlay.title, "onder": under, "rand": TYPE_EDGE, "soorten": items}
+    return {t.id: t.color for t in overlay.types}, legend
+
+
 def _feature_layer(
     fmap: folium.Map, artifact: Artifact, overlay: Overlay, layer_url: Callable[[str], str]
 ) -> tuple[folium.map.Layer, str, str] | None:
@@ -173,7 +196,12 @@ def _feature_layer(
     if overlay_file(artifact, overlay) is None:
         return None
     tiles = None
-    if overlay.kind == "points":
+    colors = legend = None
+    if overlay.kind == "points" and overlay.types:
+        style = {"radius": 5, "stroke": True, "color": TYPE_EDGE, "weight": 1, "fill": True, "fillOpacity": 0.95}
+        kind = "punten, per soort een kleur, met een eigen legenda op de kaart"
+        colors, legend = type_legend(artifact, overlay)
+    elif overlay.kind == "points":
         style = {"radius": 1.5, "stroke": False, "fill": True, "fillOpacity": 0.6, "fillColor": overlay.color}
         kind = "punten"
         if artifact.tile_index_path(layer_name) is not None:
@@ -195,6 +223,8 @@ def _feature_layer(
         notice=f"Zoom verder in om de laag ‘{overlay.title}’ te zien.",
         url=url,
         tiles=tiles,
+        colors=colors,
+        legend=legend,
     )
     return layer, overlay.title, f"{kind}; {shown}{loaded}"
 

@@ -22,6 +22,7 @@ from atlas.render.findings import page_findings
 from atlas.render.maps import format_ci, format_n
 from atlas.render.minimap import area_svg
 from atlas.render.selection import dutch_number, format_value, records, source_text
+from atlas.render.veerkracht import VeerkrachtParts, veerkracht_parts
 
 STAPELING_PREFIXES = ("gebruik_", "stapeling_")
 
@@ -44,6 +45,15 @@ class SourceRun:
     @property
     def years(self) -> str:
         return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    """One forecast year of a profile row: the value as text (or the status of a withheld one) and its source."""
+
+    year: int
+    value: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,8 @@ class ProfileRow:
     city_rate: str = ""
     rate_label: str = ""
     """``per 1.000 inwoners`` or ``per 1.000 huishoudens`` (empty without a rate)."""
+    forecast: tuple[ForecastPoint, ...] = ()
+    """The forecast years after :attr:`year` (``prognose``), shown beside the value and dashed in :attr:`spark`."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +95,19 @@ class ProfileGroup:
     title: str
     description: str
     rows: list[ProfileRow] = field(default_factory=list)
+    theme: str = ""
+    """The registry theme (a part of the foto veerkracht), so the page can add that part's own chart or table."""
 
     @property
     def source(self) -> str:
         """The source most rows of the group share (named once above the table); rows with another say so."""
         counts = Counter(row.source for row in self.rows if row.source and not row.sources)
+        return counts.most_common(1)[0][0] if counts else ""
+
+    @property
+    def forecast_source(self) -> str:
+        """The source most of the group's forecasts share (named once above the table); rows with another say so."""
+        counts = Counter(row.forecast[-1].source for row in self.rows if row.forecast and row.forecast[-1].source)
         return counts.most_common(1)[0][0] if counts else ""
 
 
@@ -108,6 +128,9 @@ class Profile:
     """How certain the stadsdeel grouping is: of the stadsdeel itself, or of the wijk (of a buurt) in its stadsdeel."""
     stadsdeel_grouping: Grouping = Grouping.UNSTATED
     """The grouping of :attr:`stadsdeel` as a whole (indicative when any of its wijken is), for its figures."""
+    parts: VeerkrachtParts = field(default_factory=VeerkrachtParts)
+    """What some parts of the foto veerkracht show besides their rows: the koopkrachtindex and the age distribution
+    as charts, the facilities of the area (:mod:`atlas.render.veerkracht`)."""
 
 
 def find_area(artifact: Artifact, code: str) -> Area:
@@ -181,11 +204,70 @@ def _rate(value: Any) -> float | None:
     return float(value)
 
 
-def _row(ind: Indicator, series: Series, area: Area, parent: Area | None, city: Area) -> ProfileRow:
-    """The latest year with data for this area (an empty row, without year, when it has none)."""
-    data = [r for r in series.get((ind.id, area.code), []) if r["has_data"]]
+def _forecast(ind: Indicator, rows: list[dict[Hashable, Any]], after: int | None) -> tuple[ForecastPoint, ...]:
+    """The forecast rows after the last measured year (``after``), as the profile shows them."""
+    return tuple(
+        ForecastPoint(
+            int(r["year"]),
+            format_value(value, ind) if (value := shown_value(r["status"], r["value"])) is not None else "",
+            source_text(r["source"], ind.source),
+        )
+        for r in rows
+        if after is None or int(r["year"]) > after
+    )
+
+
+def _spark(
+    ind: Indicator,
+    title: str,
+    data: list[dict[Hashable, Any]],
+    sources: list[str],
+    ahead: list[dict[Hashable, Any]],
+) -> str:
+    """The row's sparkline: the measured years ``data``, continued dashed by the forecast years ``ahead``."""
+    if ind.rate_label:  # a count is followed and compared as its rate
+        points = [(int(r["year"]), _rate(r.get("rate")) if r["publishable"] else None) for r in data]
+        later = [(int(r["year"]), _rate(r.get("rate")) if r["publishable"] else None) for r in ahead]
+        return sparkline(
+            points,
+            f"{title} {ind.rate_label}",
+            sources=sources,
+            fmt=lambda x: dutch_number(x, RATE_DECIMALS),
+            unit="per_1000",
+            decimals=RATE_DECIMALS,
+            forecast=later,
+        )
+    points = [(int(r["year"]), shown_value(r["status"], r["value"])) for r in data]
+    later = [(int(r["year"]), shown_value(r["status"], r["value"])) for r in ahead]
+    return sparkline(
+        points,
+        title,
+        sources=sources,
+        fmt=lambda x: format_value(x, ind),
+        unit=ind.unit,
+        decimals=ind.decimals,
+        forecast=later,
+    )
+
+
+def _row(
+    ind: Indicator,
+    series: Series,
+    area: Area,
+    parent: Area | None,
+    city: Area,
+    forecast_years: frozenset[int] = frozenset(),
+) -> ProfileRow:
+    """The latest measured year with data for this area (an empty row, without year, when it has none); forecast
+    years (``forecast_years``) after it continue the row (:attr:`ProfileRow.forecast`), never replace it."""
+    everything = [r for r in series.get((ind.id, area.code), []) if r["has_data"]]
+    data = [r for r in everything if int(r["year"]) not in forecast_years]
+    ahead = [r for r in everything if int(r["year"]) in forecast_years]
     if not data:
-        return ProfileRow(ind, None, "", Status.MISSING.label, "", "", "", "", "", "", "")
+        forecast = _forecast(ind, ahead, None)
+        spark = _spark(ind, f"{ind.title} in {area.naam}", [], [], ahead) if forecast else ""
+        status = "alleen een prognose" if forecast else Status.MISSING.label
+        return ProfileRow(ind, None, "", status, "", "", "", "", "", "", spark, forecast=forecast)
     last = data[-1]
     year = int(last["year"])
     value = shown_value(last["status"], last["value"])
@@ -211,21 +293,8 @@ def _row(ind: Indicator, series: Series, area: Area, parent: Area | None, city: 
     sources = [source_text(r["source"], ind.source) for r in data]
     runs = _runs([int(r["year"]) for r in data], sources)
     title = f"{ind.title} in {area.naam}"
-    if ind.rate_label:  # a count is followed and compared as its rate
-        points = [(int(r["year"]), _rate(r.get("rate")) if r["publishable"] else None) for r in data]
-        spark = sparkline(
-            points,
-            f"{title} {ind.rate_label}",
-            sources=sources,
-            fmt=lambda x: dutch_number(x, RATE_DECIMALS),
-            unit="per_1000",
-            decimals=RATE_DECIMALS,
-        )
-    else:
-        points = [(int(r["year"]), shown_value(r["status"], r["value"])) for r in data]
-        spark = sparkline(
-            points, title, sources=sources, fmt=lambda x: format_value(x, ind), unit=ind.unit, decimals=ind.decimals
-        )
+    later = [r for r in ahead if int(r["year"]) > year]
+    spark = _spark(ind, title, data, sources, later)
     return ProfileRow(
         indicator=ind,
         year=year,
@@ -245,6 +314,7 @@ def _row(ind: Indicator, series: Series, area: Area, parent: Area | None, city: 
         parent_rate=rate_at(parent_code) if parent_code is not None and ind.rate_label else "",
         city_rate=rate_at(city.code) if ind.rate_label and area.code != city.code else "",
         rate_label=ind.rate_label,
+        forecast=_forecast(ind, later, year),
     )
 
 
@@ -288,21 +358,27 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
     codes = {area.code, city.code} | ({parent.code} if parent is not None else set())
     series = _series_of(artifact.rows_of_codes(codes))
     with_data = set(artifact.available.indicator[artifact.available.level == area.level])
+    forecasts = artifact.forecasts
     groups: dict[str, ProfileGroup] = {}
     stapeling: list[ProfileRow] = []
     for ind in artifact.registry:
         if area.level not in ind.levels or ind.id not in with_data:
             continue
-        row = _row(ind, series, area, parent, city)
+        row = _row(ind, series, area, parent, city, forecasts.get(ind.id, frozenset()))
         if ind.id.startswith(STAPELING_PREFIXES):
             stapeling.append(row)
             continue
         theme = artifact.registry.themes.get(ind.theme)
         group = groups.setdefault(
             ind.theme,
-            ProfileGroup(theme.title if theme else ind.theme, theme.description if theme else ""),
+            ProfileGroup(theme.title if theme else ind.theme, theme.description if theme else "", theme=ind.theme),
         )
         group.rows.append(row)
+    parts = veerkracht_parts(artifact, area, parent, city, series)
+    for theme_id in parts.themes():  # a part with a chart or table but no rows still gets its section
+        theme = artifact.registry.themes.get(theme_id)
+        if theme is not None:
+            groups.setdefault(theme_id, ProfileGroup(theme.title, theme.description, theme=theme_id))
     order = {theme: i for i, theme in enumerate(artifact.registry.themes)}
     stadsdeel = _stadsdeel_of(artifact, area, parent)
     wijk = area.code if area.level in ("wijk", "stadsdeel") else parent.code if parent is not None else area.code
@@ -318,4 +394,5 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
         stadsdeel=stadsdeel,
         grouping=artifact.areas.grouping(wijk) if area.level != "gemeente" else Grouping.UNSTATED,
         stadsdeel_grouping=artifact.areas.grouping(stadsdeel.code) if stadsdeel is not None else Grouping.UNSTATED,
+        parts=parts,
     )

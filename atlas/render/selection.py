@@ -30,7 +30,10 @@ class Availability:
 
     indicator: str
     by_level: Mapping[str, tuple[int, ...]]
-    """Level -> the years with data at that level (ascending); only levels with data, in :data:`LEVELS` order."""
+    """Level -> the years with data at that level (ascending); only levels with data, in :data:`LEVELS` order.
+    Forecast years (``prognose``) are among them: :attr:`forecast` says which."""
+    forecast: frozenset[int] = frozenset()
+    """The years whose figures are forecasts, not measurements: never a default year (:meth:`latest`)."""
 
     def years(self, level: str | None = None) -> tuple[int, ...]:
         """The years with data at ``level`` (any level when None)."""
@@ -45,6 +48,20 @@ class Availability:
     def options(self, levels: Sequence[str] = LEVELS) -> tuple[tuple[str, int], ...]:
         """Every (level, year) with data among ``levels``: finest level first, latest year first."""
         return tuple((lv, y) for lv in levels for y in reversed(self.years(lv)))
+
+    def is_forecast(self, year: int | None) -> bool:
+        """Are the figures of ``year`` forecasts?"""
+        return year is not None and int(year) in self.forecast
+
+    def latest(self, years: Sequence[int]) -> int:
+        """The default among ``years`` (not empty): the latest measured year; only without one the first forecast
+        year (a forecast is never taken for the latest figures)."""
+        measured = [y for y in years if y not in self.forecast]
+        return max(measured) if measured else min(years)
+
+    def year_label(self, year: int) -> str:
+        """``2024``, or ``2030 (prognose)`` for a forecast year: how choosers and titles name it."""
+        return f"{year} (prognose)" if self.is_forecast(year) else str(year)
 
     def __bool__(self) -> bool:
         return bool(self.by_level)
@@ -72,6 +89,11 @@ class Selection:
     available: Availability = field(default_factory=lambda: Availability("", {}))
     """Where this indicator has data, for the choosers and the links to other combinations."""
 
+    @property
+    def forecast(self) -> bool:
+        """Are this selection's figures forecasts (``prognose``) rather than measurements?"""
+        return self.available.is_forecast(self.year)
+
     @functools.cached_property
     def records(self) -> list[dict[Hashable, Any]]:
         """:attr:`values` as one dict per row (column by column: much faster than ``to_dict("records")``)."""
@@ -92,7 +114,8 @@ def records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
 def availability(artifact: Artifact, indicator_id: str) -> Availability:
     """Where ``indicator_id`` has data: the years per level, published or withheld."""
     years = artifact.years(indicator_id)
-    return Availability(indicator_id, {level: years[level] for level in LEVELS if level in years})
+    forecast = artifact.forecasts.get(indicator_id, frozenset())
+    return Availability(indicator_id, {level: years[level] for level in LEVELS if level in years}, forecast)
 
 
 def indicators_with_data(artifact: Artifact) -> list[Indicator]:
@@ -134,8 +157,9 @@ def select(
     """One indicator at one level and year, chosen among ``levels`` where data exists.
 
     Without a level and year: the latest year with data, at the finest level that has data in it. With only a
-    level: its latest year with data; with only a year: the finest level with data in it. A combination without
-    data raises :class:`NoData` with the combinations that have data.
+    level: its latest year with data; with only a year: the finest level with data in it. The latest year is the
+    latest *measured* one (:meth:`Availability.latest`): a forecast year is shown only when asked for. A combination
+    without data raises :class:`NoData` with the combinations that have data.
     """
     indicator = artifact.registry.indicator(indicator_id)
     available = availability(artifact, indicator.id)
@@ -156,7 +180,7 @@ def select(
         if not here:
             raise NoData(f"geen cijfers voor {title} per {level}", indicator, options)
         if year is None:
-            year = here[-1]
+            year = available.latest(here)
         elif year not in here:
             raise NoData(
                 f"geen cijfers voor {title} per {level} in {year}; wel in {', '.join(map(str, here))}",
@@ -165,7 +189,7 @@ def select(
             )
     else:
         if year is None:
-            year = max(y for _, y in options)
+            year = available.latest([y for _, y in options])
         in_year = [lv for lv, y in options if y == year]
         if not in_year:
             raise NoData(f"geen cijfers voor {title} in {year}", indicator, options)

@@ -1,4 +1,5 @@
-"""Point and polygon overlays (trees, parks) that the browser loads from the server, drawn only from a zoom level.
+"""Point and polygon overlays (trees, parks, facilities) that the browser loads from the server, drawn from a zoom
+level.
 
 Below an overlay's ``min_zoom`` (layers.yaml) its entry stays in the layer control, but the map draws nothing and
 says "Zoom verder in om … te zien" instead: 48 000 trees over a whole city are a green haze that hides the map, and
@@ -6,7 +7,11 @@ small parks are specks. From ``min_zoom`` on:
 
 - a point layer with tiles (:mod:`atlas.artifact.tiles`) loads the tile index once, then only the tiles that the
   view touches, each once (kept in the page, and cacheable by the browser);
-- another layer (the parks, or points of a build without tiles) loads its whole file once.
+- another layer (the parks, the facilities, or points of a build without tiles) loads its whole file once.
+
+Points with types (the facilities: ``types`` of the overlay in ``layers.yaml``) are drawn in their type's colour
+with a dark edge, and while the layer is on, the map shows its legend (a swatch and the title of every type) in the
+stack of overlay legends of :mod:`atlas.render.hatching`, built with ``textContent``.
 
 Everything is drawn on a canvas in a pane above the choropleth and its hatched overlays, and does not take the mouse.
 """
@@ -49,11 +54,16 @@ var AtlasZoomGroup = L.LayerGroup.extend({
         if (!map.getPane("atlas-lagen")) { map.createPane("atlas-lagen").style.zIndex = 450; }
         L.LayerGroup.prototype.onAdd.call(this, map);
         map.on("zoomend moveend", this.atlasUpdate, this);
+        if (this.options.legend) {
+            this.atlasLegend = this.atlasLegend || atlasTypeLegend(this.options.legend);
+            atlasLegendStack(map).appendChild(this.atlasLegend);
+        }
         this.atlasUpdate();
     },
     onRemove: function (map) {
         map.off("zoomend moveend", this.atlasUpdate, this);
         atlasZoomNotice(map, L.stamp(this), "");
+        if (this.atlasLegend) { L.DomUtil.remove(this.atlasLegend); }
         L.LayerGroup.prototype.onRemove.call(this, map);
     },
     atlasUpdate: function () {
@@ -64,13 +74,37 @@ var AtlasZoomGroup = L.LayerGroup.extend({
         this.atlasDraw(this, map, shown);
     }
 });
-function atlasGeoJson(data, style, renderer) {
+function atlasTypeLegend(legend) {
+    var box = L.DomUtil.create("div", "atlas-laaglegenda atlas-soortlegenda");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Legenda van " + legend.titel);
+    L.DomUtil.create("strong", "", box).textContent = legend.titel;
+    if (legend.onder) { L.DomUtil.create("div", "atlas-laaglegenda-onder", box).textContent = legend.onder; }
+    var list = L.DomUtil.create("ul", "", box);
+    legend.soorten.forEach(function (item) {
+        var line = L.DomUtil.create("li", "", list);
+        line.setAttribute("data-soort", item[0]);
+        var swatch = atlasSvg("svg", {"class": "atlas-soort-staal", width: 14, height: 14, "aria-hidden": "true",
+                                      focusable: "false"}, line);
+        atlasSvg("circle", {cx: 7, cy: 7, r: 5.5, fill: item[1], stroke: legend.rand, "stroke-width": 1}, swatch);
+        L.DomUtil.create("span", "", line).textContent = item[2];
+    });
+    return box;
+}
+function atlasGeoJson(data, style, renderer, colors) {
+    function styled(feature) {
+        var color = colors && feature && feature.properties ? colors[feature.properties.type] : null;
+        return color ? Object.assign({}, style, {fillColor: color}) : style;
+    }
     return L.geoJSON(data, {
         renderer: renderer,
         interactive: false,
-        style: function () { return style; },
+        style: styled,
+        filter: function (feature) {
+            return !colors || !feature.properties || colors[feature.properties.type] !== undefined;
+        },
         pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, Object.assign({}, style, {renderer: renderer, interactive: false}));
+            return L.circleMarker(latlng, Object.assign({}, styled(feature), {renderer: renderer, interactive: false}));
         }
     });
 }
@@ -88,7 +122,7 @@ function atlasRemoteLayer(options) {
         if (loading) { return; }
         loading = true;
         atlasJson(options.url).then(function (data) {
-            drawn = atlasGeoJson(data, options.style, L.canvas({padding: 0.5, pane: "atlas-lagen"}));
+            drawn = atlasGeoJson(data, options.style, L.canvas({padding: 0.5, pane: "atlas-lagen"}), options.colors);
             group.atlasUpdate();
         });
     });
@@ -153,7 +187,10 @@ class ZoomLayer(folium.map.Layer):
     """A point or polygon overlay loaded by the browser and drawn from ``min_zoom`` on, hidden until switched on.
 
     ``tiles`` (the URLs of the tile index and of one tile, with ``{z}``, ``{x}``, ``{y}``) makes it load the tiles of
-    the view; else it loads ``url`` whole. Like the indicator overlays, it is made in the page-data script.
+    the view; else it loads ``url`` whole. ``colors`` (type -> colour) draws each point in the colour of its
+    property ``type`` (points of another type are not drawn), and ``legend`` (``titel``, ``onder``, ``rand``: the
+    edge colour, ``soorten``: [type, colour, text] per type) is shown while the layer is on. Like the indicator
+    overlays, it is made in the page-data script.
     """
 
     def __init__(
@@ -166,6 +203,8 @@ class ZoomLayer(folium.map.Layer):
         notice: str,
         url: str,
         tiles: tuple[str, str] | None = None,
+        colors: dict[str, str] | None = None,
+        legend: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "ZoomLayer"
@@ -173,5 +212,9 @@ class ZoomLayer(folium.map.Layer):
         options: dict[str, Any] = {"fromZoom": min_zoom, "notice": notice, "style": style, "url": url}
         if tiles is not None:
             options.update(index=tiles[0], tile=tiles[1])
+        if colors is not None:
+            options["colors"] = colors
+        if legend is not None:
+            options["legend"] = legend
         make = "atlasTiledPoints" if tiles is not None else "atlasRemoteLayer"
         data.add_script(self.get_name(), f"var {self.get_name()} = {make}({json_script(options)});\n")

@@ -7,6 +7,7 @@ feature number (``row``) and the column (``field``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ def _read(vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _to_crs(frame: gpd.GeoDataFrame, crs: Any, vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
+def to_crs(frame: gpd.GeoDataFrame, crs: Any, vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
     """``frame`` in ``crs``; coordinates outside the area of use of the file's CRS (or of ``crs``) are an error."""
     if frame.empty:
         return frame.to_crs(crs)
@@ -59,9 +60,12 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0]) + 1
 
 
-def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW, *, addresses: bool = False) -> gpd.GeoDataFrame:
+def read_points(
+    vector: VectorInput, entry: str, crs: Any = RD_NEW, *, addresses: bool = False, text: Sequence[str] = ()
+) -> gpd.GeoDataFrame:
     """Points (trees, addresses) as ``row`` (feature number), optional ``residents`` and geometry in ``crs``;
-    with ``addresses`` also the BAG fields the file has (:func:`~atlas.sources.addresses.read_address_fields`).
+    with ``addresses`` also the BAG fields the file has (:func:`~atlas.sources.addresses.read_address_fields`), and
+    the columns ``text`` as stripped text (empty where missing; a column the file lacks is an error naming it).
 
     Multipoints with one point are accepted; empty geometries and other types are an error naming the row.
     """
@@ -85,13 +89,24 @@ def read_points(vector: VectorInput, entry: str, crs: Any = RD_NEW, *, addresses
             field="geometry",
         )
     out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
+    for column in text:
+        out[column] = text_column(frame, column, vector.path, entry)
     if vector.residents is not None:
         out["residents"] = _residents(frame, vector, entry)
     fields = read_address_fields(frame, vector, entry) if addresses else None
     if fields is not None:
         for column in fields.columns:
             out[column] = fields[column].array
-    return _to_crs(out, crs, vector, entry)
+    return to_crs(out, crs, vector, entry)
+
+
+def text_column(frame: pd.DataFrame, column: str, path: Any, entry: str) -> np.ndarray:
+    """Column ``column`` of ``frame`` as stripped text ('' where missing); an error naming it when absent."""
+    if column not in frame.columns:
+        geometry = getattr(frame, "_geometry_column_name", None)
+        present = ", ".join(str(c) for c in frame.columns if c != geometry)
+        raise SourcesError(f"no such column (columns: {present})", file=path, entry=entry, field=column)
+    return frame[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)
 
 
 def _residents(frame: pd.DataFrame, vector: VectorInput, entry: str) -> np.ndarray:
@@ -131,7 +146,7 @@ def read_polygons(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.Geo
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
     out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
-    return _to_crs(out, crs, vector, entry)
+    return to_crs(out, crs, vector, entry)
 
 
 @dataclass(frozen=True)

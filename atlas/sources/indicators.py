@@ -2,7 +2,9 @@
 
 Every reader returns the same tidy frame (:data:`~atlas.sources.tables.RAW_COLUMNS`): one row per indicator, area
 code and period, with the value and, where known, the respondent count ``n``. :data:`READERS` names the reader of
-each format of the sources file (``long``, ``wide``, ``cbsodata``).
+each format of the sources file (``long``, ``wide``, ``cbsodata``). :func:`read_indicator_source` adds the column
+:data:`FORECAST_COLUMN`: whether a value is a forecast (``prognose: true`` on the file, or a long file's ``status``
+column).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.sources.kwb import read_cbsodata
 from atlas.sources.ranges import check_ranges
-from atlas.sources.spec.indicators import IndicatorSource
+from atlas.sources.spec.indicators import FORECAST_WORD, MEASURED_WORDS, STATUS_COLUMN, IndicatorSource
 from atlas.sources.tables import RAW_COLUMNS, empty_raw, no_data_rows, parse_number, read_table
 
 
@@ -68,6 +70,40 @@ def _years(frame: pd.DataFrame, column: str, path: Path) -> list[str]:
     return years
 
 
+FORECAST_COLUMN = "forecast"
+"""The column of an imported table that says per row whether the value is a forecast (True) or measured."""
+
+
+def _forecasts(frame: pd.DataFrame, source: IndicatorSource) -> np.ndarray:
+    """Per row of a long file: a forecast? From its ``status`` column (when it has one) and ``prognose: true``."""
+    if STATUS_COLUMN not in frame.columns:
+        return np.full(len(frame), source.prognose)
+    out = np.zeros(len(frame), dtype=bool)
+    words = ", ".join(repr(w) for w in MEASURED_WORDS)
+    for i, cell in enumerate(frame[STATUS_COLUMN].tolist()):
+        word = str(cell).strip().lower()
+        if word == FORECAST_WORD:
+            out[i] = True
+        elif word not in ("", *MEASURED_WORDS):
+            raise SourcesError(
+                f"{cell!r} is not a status: write {FORECAST_WORD!r} for a forecast, or {words} (or nothing) for a "
+                "measured value",
+                file=source.path,
+                row=i + 2,
+                field=STATUS_COLUMN,
+            )
+        elif word and source.prognose:
+            raise SourcesError(
+                f"says {cell!r} (measured), but the sources file marks every value of this file as a forecast "
+                f"('{FORECAST_WORD}: true'); leave the cell empty or remove '{FORECAST_WORD}: true'",
+                file=source.path,
+                entry=source.entry,
+                row=i + 2,
+                field=STATUS_COLUMN,
+            )
+    return out | source.prognose
+
+
 def unknown_indicator_hint(registry: Registry, ident: str) -> str:
     """What to do about an indicator id the registry does not have: add it in an extra registry file."""
     close = difflib.get_close_matches(ident, list(registry.indicators), n=1)
@@ -111,6 +147,7 @@ def read_long(source: IndicatorSource, registry: Registry, findings: Findings | 
         columns=RAW_COLUMNS,
     )
     check_ranges(out, registry, findings, path, "value", "n")
+    out[FORECAST_COLUMN] = _forecasts(frame, source)
     return out
 
 
@@ -178,7 +215,11 @@ def read_indicator_source(
     reader = READERS.get(source.format)
     if reader is None:
         raise SourcesError(f"unknown format {source.format!r}", file=source.path, entry=source.entry)
-    return reader(source, registry, findings)
+    frame = reader(source, registry, findings)
+    if FORECAST_COLUMN not in frame.columns:
+        frame[FORECAST_COLUMN] = source.prognose
+    frame[FORECAST_COLUMN] = frame[FORECAST_COLUMN].astype(bool)
+    return frame
 
 
 def read_indicators(
@@ -187,7 +228,7 @@ def read_indicators(
     """Read every indicator file; a value given twice (same indicator, area and period) is an error."""
     frames = [read_indicator_source(source, registry, findings) for source in sources]
     if not frames:
-        return empty_raw()
+        return empty_raw().assign(**{FORECAST_COLUMN: pd.Series(dtype=bool)})
     values = pd.concat(frames, ignore_index=True)
     dup = values.duplicated(["indicator", "code", "period"], keep="first")
     if dup.any():

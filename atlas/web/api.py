@@ -66,6 +66,7 @@ def indicators(query: Query) -> Response:
                 "denominator": ind.denominator,
                 "years": list(available.years()),
                 "available": {level: list(years) for level, years in available.by_level.items()},
+                "forecast_years": sorted(y for y in available.years() if available.is_forecast(y)),
             }
         )
     return jsonify(out)

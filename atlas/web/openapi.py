@@ -84,12 +84,14 @@ def _tile_paths(layers: list[str]) -> dict[str, Any]:
 def openapi_document(artifact: Artifact) -> dict[str, Any]:
     ids = sorted(artifact.registry.indicators)
     layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind != "indicator" and o.layer})
-    point_layers = sorted({o.layer for o in artifact.registry.overlays.values() if o.kind == "points" and o.layer})
+    point_layers = sorted(
+        {o.layer for o in artifact.registry.overlays.values() if o.kind == "points" and not o.types and o.layer}
+    )
     niveau = _param("niveau", "Gebiedsniveau", {"type": "string", "enum": list(LEVELS)})
     jaar = _param(
         "jaar",
-        "Jaar (vier cijfers); standaard het laatste jaar met cijfers. Een jaar zonder cijfers geeft 404 met de "
-        "combinaties die er wel zijn",
+        "Jaar (vier cijfers); standaard het laatste gemeten jaar met cijfers (nooit een prognosejaar). Een jaar "
+        "zonder cijfers geeft 404 met de combinaties die er wel zijn",
         {"type": "string", "pattern": YEAR_PATTERN},
     )
     niveau_values = _param(
@@ -163,7 +165,7 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
             },
             "/api/overlays/{layer}": {
                 "get": {
-                    "summary": "Punt- of vlaklaag uit het register (bomen, parken) als GeoJSON (EPSG:4326)",
+                    "summary": "Punt- of vlaklaag uit het register (bomen, parken, voorzieningen), GeoJSON (EPSG:4326)",
                     "operationId": "overlay",
                     "parameters": [
                         {
@@ -271,6 +273,14 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                             "type": "object",
                             "additionalProperties": {"type": "array", "items": {"type": "integer"}},
                         },
+                        "forecast_years": {
+                            "description": (
+                                "De jaren onder 'years' waarvan de cijfers een prognose zijn (status prognose), geen "
+                                "meting; nooit het standaardjaar"
+                            ),
+                            "type": "array",
+                            "items": {"type": "integer"},
+                        },
                     },
                 },
                 "FeatureCollection": {
@@ -314,7 +324,14 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                         "naam": {"type": "string"},
                         "value": nullable_number,
                         "n": nullable_number,
-                        "status": {"type": "string", "enum": [s.value for s in Status]},
+                        "status": {
+                            "type": "string",
+                            "enum": [s.value for s in Status],
+                            "description": (
+                                "ok: gemeten en gepubliceerd; prognose: een verwachting, geen meting (met waarde); "
+                                "suppressed: niet gepubliceerd (privacy); missing: geen gegevens"
+                            ),
+                        },
                         "period": {"type": "string"},
                         "source": {"type": ["string", "null"], "description": "De bron van deze waarde"},
                         "ci_low": {

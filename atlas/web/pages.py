@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from atlas.artifact import Artifact
 from atlas.artifact.compare import MIN_INHABITANTS, MIN_RESPONDENTS
+from atlas.artifact.status import Status
 from atlas.errors import NotFound
 from atlas.render.address import address_card
 from atlas.render.bivariate import ready_pairs, select_pair
@@ -56,9 +57,10 @@ def index(query: Query) -> Response:
     themes = [(theme, [i for i in reg.theme_indicators(theme.id) if i.id in ids]) for theme in reg.themes.values()]
     goals = [(goal, reg.goal_indicators(goal.number)) for goal in reg.goals.values()]
     levels_of = {}
-    for ind in present:
-        by_level = availability(art, ind.id).by_level
-        levels_of[ind.id] = {lv: list(by_level[lv]) for lv in WEB_LEVELS if lv in by_level and lv in ind.levels}
+    for ind in present:  # the chooser offers measured years: a map's own chooser adds the forecasts (prognose)
+        found = availability(art, ind.id)
+        measured = {lv: [y for y in found.by_level[lv] if not found.is_forecast(y)] for lv in found.by_level}
+        levels_of[ind.id] = {lv: measured[lv] for lv in WEB_LEVELS if measured.get(lv) and lv in ind.levels}
     years = sorted({y for by_level in levels_of.values() for years in by_level.values() for y in years})
     areas = [
         (level, art.areas.level(level).sort_values("naam")[["code", "naam"]].itertuples(index=False))
@@ -146,11 +148,15 @@ def _map_page(
             sel=sel,
             ind=sel.indicator,
             tegen=bv.pair.y.indicator if bv else None,
-            year_text=bv.pair.year_text if bv else str(sel.year),
+            year_text=bv.pair.year_text if bv else sel.available.year_label(sel.year),
+            forecast_note=Status.PROGNOSE.explanation if sel.forecast and not bv else "",
             extra=f"&tegen={quote(bv.pair.y.indicator.id, safe='')}" if bv else "",
             chosen_year=chosen_year,
             levels=tuple(years),
             level_years={lv: " ".join(map(str, ys)) for lv, ys in years.items()},
+            forecast_years={
+                lv: " ".join(str(y) for y in ys if sel.available.is_forecast(y)) for lv, ys in years.items()
+            },
             options={lv: list(reversed(ys)) for lv, ys in years.items()},
             spans={lv: years_text(ys) for lv, ys in years.items()},
             stadsdelen=stadsdeel_choices(art),

@@ -280,8 +280,9 @@ class GoalQuery(Query):
 
 
 def tiled_layer(art: Artifact, text: str) -> str:
-    """The build layer of a point overlay of the registry (``trees``): the layers that can have tiles; else 404."""
-    if not any(o.kind == "points" and o.layer == text for o in art.registry.overlays.values()):
+    """The build layer of a point overlay of the registry (``trees``): the layers that can have tiles (not the typed
+    facilities, which are loaded whole); else 404."""
+    if not any(o.kind == "points" and not o.types and o.layer == text for o in art.registry.overlays.values()):
         raise NotFound(f"onbekende puntenlaag {_shown(text)}")
     return text
 

@@ -11,6 +11,7 @@ field::
     indicators: [...]                # atlas.sources.spec.indicators
     groen: {...}                     # optional; atlas.sources.spec.groen
     stapeling: {...}                 # optional; atlas.sources.spec.stapeling
+    voorzieningen: {...}             # optional; atlas.sources.spec.voorzieningen (facilities as points)
     privacy: {...}                   # optional; atlas.sources.spec.privacy (defaults when absent)
 
 Each section has its own module; this one reads the top level and hands each section to its parser. Every input
@@ -33,6 +34,7 @@ from atlas.sources.spec.indicators import INDICATOR_FORMATS, ColumnMap, Indicato
 from atlas.sources.spec.options import IndicatorOptions, parse_indicator_options
 from atlas.sources.spec.privacy import PrivacyPolicy, parse_privacy
 from atlas.sources.spec.stapeling import StapelingSource, parse_stapeling
+from atlas.sources.spec.voorzieningen import VoorzieningenSource, parse_voorzieningen
 
 __all__ = [
     "AREA_FORMATS",
@@ -47,6 +49,7 @@ __all__ = [
     "SourcesSpec",
     "StadsdelenSource",
     "StapelingSource",
+    "VoorzieningenSource",
     "load_sources",
 ]
 
@@ -63,6 +66,7 @@ class SourcesSpec:
     indicators: tuple[IndicatorSource, ...] = ()
     groen: GroenSpec | None = None
     stapeling: StapelingSource | None = None
+    voorzieningen: VoorzieningenSource | None = None
     privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
     allowed_roots: tuple[Path, ...] = ()
     """Folders (resolved) besides the sources file's own that its inputs may lie in."""
@@ -87,6 +91,8 @@ class SourcesSpec:
             files.append(self.stapeling.path)
         if self.groen is not None:
             files.extend(self.groen.input_files())
+        if self.voorzieningen is not None:
+            files.append(self.voorzieningen.path)
         return files
 
 
@@ -101,6 +107,7 @@ _TOP = (
     "indicator_options",
     "groen",
     "stapeling",
+    "voorzieningen",
     "privacy",
 )
 
@@ -161,7 +168,7 @@ def load_sources(path: str | Path) -> SourcesSpec:
             raise top.fail(name, "must be a mapping")
         return value
 
-    groen, stapeling = section("groen"), section("stapeling")
+    groen, stapeling, voorzieningen = section("groen"), section("stapeling"), section("voorzieningen")
     return SourcesSpec(
         path=file,
         gemeente=gemeente,
@@ -171,6 +178,7 @@ def load_sources(path: str | Path) -> SourcesSpec:
         indicators=tuple(parse_indicator(file, i, raw, roots=roots) for i, raw in enumerate(indicators_raw)),
         groen=parse_groen(file, groen, roots=roots) if groen is not None else None,
         stapeling=parse_stapeling(file, stapeling, roots=roots) if stapeling is not None else None,
+        voorzieningen=parse_voorzieningen(file, voorzieningen, roots=roots) if voorzieningen is not None else None,
         privacy=parse_privacy(file, section("privacy")),
         allowed_roots=roots,
         indicator_options=parse_indicator_options(file, section("indicator_options")),

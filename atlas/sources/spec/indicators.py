@@ -7,6 +7,11 @@
       - {path: bvb_2024.xlsx, format: wide, code: buurtcode, year: 2024, n: respondenten,
          columns: {b_mivrij: vrijwilligerswerk, b_sceenz: eenzaamheid}}
       - {path: kwb_2024_GM0193.json, format: cbsodata, table: 85984NED}   # records of cbsodata.get_data
+      - {path: bevolkingsprognose.csv, format: long, prognose: true}   # every value a forecast
+
+A forecast is a value the source expects, not one it measured: ``prognose: true`` marks every value of a file as a
+forecast, or a long file says so per row in an optional column ``status`` (:data:`FORECAST_WORD` or
+:data:`MEASURED_WORDS`, empty meaning measured). The build keeps forecasts apart (status ``prognose``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ INDICATOR_FORMATS: dict[str, str] = {
     "cbsodata": "the JSON records cbsodata.get_data returns for a CBS table (Kerncijfers wijken en buurten)",
 }
 """The formats an indicator file may have; :data:`atlas.sources.indicators.READERS` has a reader for each."""
+
+FORECAST_WORD = "prognose"
+"""The sources file's key that marks a file as forecasts, and the word in a long file's ``status`` column."""
+MEASURED_WORDS = ("gemeten", "meting", "realisatie")
+"""Words of a long file's ``status`` column for a measured value (an empty cell is measured too)."""
+STATUS_COLUMN = "status"
+"""The optional column of a long file that says per row whether a value is a forecast."""
 
 DEFAULT_CODE_COLUMN: dict[str, str] = {"long": "code", "wide": "WijkenEnBuurten", "cbsodata": "WijkenEnBuurten"}
 """The column (or key) that holds the area code when the entry does not name one."""
@@ -53,6 +65,8 @@ class IndicatorSource:
     sheet: str | None = None
     table: str | None = None
     columns: dict[str, ColumnMap] = field(default_factory=dict)
+    prognose: bool = False
+    """``prognose: true``: every value of the file is a forecast."""
 
 
 def _columns(e: Entry) -> dict[str, ColumnMap]:
@@ -77,7 +91,19 @@ def _columns(e: Entry) -> dict[str, ColumnMap]:
 def parse_indicator(file: Path, index: int, raw: Any, *, roots: Sequence[Path] = ()) -> IndicatorSource:
     """Entry ``indicators[index]`` of sources file ``file``; its path must lie in the file's folder or ``roots``."""
     entry = f"indicators[{index}]"
-    allowed = ("path", "format", "source", "code", "year", "year_column", "n", "sheet", "table", "columns")
+    allowed = (
+        "path",
+        "format",
+        "source",
+        "code",
+        "year",
+        "year_column",
+        "n",
+        "sheet",
+        "table",
+        "columns",
+        FORECAST_WORD,
+    )
     e = Entry(file, entry, raw, allowed, error=SourcesError, roots=roots)
     fmt = e.choice("format", INDICATOR_FORMATS, "long")
     source = IndicatorSource(
@@ -92,6 +118,7 @@ def parse_indicator(file: Path, index: int, raw: Any, *, roots: Sequence[Path] =
         sheet=e.text("sheet"),
         table=e.text("table"),
         columns=_columns(e) if fmt == "wide" else {},
+        prognose=e.flag(FORECAST_WORD, False),
     )
     if fmt == "wide" and source.year is None and source.year_column is None:
         raise e.fail("year", "a wide file needs 'year' (e.g. 2024) or 'year_column'")

@@ -76,12 +76,14 @@
     mapLevel.addEventListener("change", function () {
       var option = mapLevel.options[mapLevel.selectedIndex];
       var years = (option.getAttribute("data-jaren") || "").split(" ").filter(Boolean).reverse();
-      var keep = years.indexOf(mapYear.value) >= 0 ? mapYear.value : years[0];
+      var forecast = (option.getAttribute("data-prognose") || "").split(" ").filter(Boolean);
+      var measured = years.filter(function (y) { return forecast.indexOf(y) < 0; });
+      var keep = years.indexOf(mapYear.value) >= 0 ? mapYear.value : (measured[0] || years[0]);
       mapYear.textContent = "";
       years.forEach(function (y) {
         var o = document.createElement("option");
         o.value = y;
-        o.textContent = y;
+        o.textContent = forecast.indexOf(y) >= 0 ? y + " (prognose)" : y;
         o.selected = y === keep;
         mapYear.appendChild(o);
       });
