@@ -142,6 +142,14 @@ def test_privacy_applies_to_forecasts_as_to_any_value(built: Path, art: Artifact
     assert art.is_forecast_year("gebruik_wmo", 2030) and not art.is_forecast_year("inwoners", 2023)
 
 
+def test_a_forecast_gets_no_verdict_against_the_gemeente(built: Path) -> None:
+    values = pd.read_parquet(built / "values.parquet")
+    forecast = values[values.status == "prognose"]
+    assert len(forecast) and set(forecast.verdict) <= {"geen_interval", "te_klein", ""}
+    assert (forecast.verdict == "geen_interval").any()  # a poisson count would otherwise be judged
+    assert forecast.ci_low.isna().all() and forecast.ci_high.isna().all() and (forecast.significant == "").all()
+
+
 def test_the_latest_measured_year_is_the_default_and_a_forecast_year_only_when_asked(art: Artifact) -> None:
     assert select(art, "inwoners", "buurt", None).year == 2023
     assert select(art, "inwoners", None, None).year == 2023
@@ -232,13 +240,17 @@ def test_the_profile_continues_the_trend_dashed_and_labelled_prognose(client) ->
     assert "<strong>1.200</strong>" in cells  # the measured 2023 value is the row's value and year
     assert re.search(r'<td class="num">2023</td>\s*</tr>$', cells)
     assert re.search(r'<small class="prognose"><br>prognose 2030: 1\.300</small>', cells)
-    assert "bron prognose: Testprognose" in cells
+    assert "Prognoses (gestippeld in het verloop): Testprognose." in page  # the forecasts' source, once per part
     svg = re.search(r'<svg class="spark spark-prognose".*?</svg>', cells, re.S)
     assert svg is not None
     spark = svg.group(0)
     assert re.search(r'<polyline class="prognose"[^>]*stroke-dasharray="3 2"', spark)
-    assert re.search(r'<text class="prognose-label"[^>]*>prognose 2030</text>', spark)
-    assert re.search(r'aria-label="Inwoners in Binnenstad, 2023–2030; gestippeld: prognose tot 2030"', spark)
+    assert re.search(r'<text class="last prognose-label"[^>]*>prognose 2030: 1\.300</text>', spark)
+    assert re.search(r'<text class="first"[^>]*>2023: 1\.200</text>', spark)
+    assert (
+        'aria-label="Inwoners in Binnenstad (2023: 1.200; gestippeld: prognose 2030: 1.300; de as begint bij 0)"'
+        in spark
+    )
     # withheld forecasts say so, without a number
     wmo = re.search(r'<a href="/kaart/gebruik_wmo[^"]*">.*?</tr>', page, re.S)
     assert wmo is not None

@@ -75,16 +75,19 @@ def forecast_verdicts(values: pd.DataFrame, forecasts: Forecasts) -> pd.DataFram
     is ``geen_interval`` (the values stay side by side on the pages)."""
     if not forecasts or values.empty or "verdict" not in values.columns:
         return values
-    judged = _forecast_rows(values, forecasts) & (values["verdict"].astype(str) != Verdict.NONE.value).to_numpy()
-    if not judged.any():
+    rows = _forecast_rows(values, forecasts)
+    if not rows.any():
         return values
+    judged = rows & np.isin(
+        values["verdict"].astype(str), [v.value for v in Verdict if v.clear or v is Verdict.UNCLEAR]
+    )
     out = values.copy()
     out.loc[judged, "verdict"] = Verdict.NO_INTERVAL.value
-    for column in ("ci_low", "ci_high"):
+    for column in ("ci_low", "ci_high"):  # no interval at all, also where no verdict was asked (the gemeente)
         if column in out.columns:
-            out.loc[judged, column] = np.nan
+            out.loc[rows, column] = np.nan
     if "significant" in out.columns:
-        out.loc[judged, "significant"] = ""
+        out.loc[rows, "significant"] = ""
     return out
 
 
