@@ -471,7 +471,7 @@ def test_the_profile_shows_count_and_nearest_per_type(art: Artifact, client) -> 
     rows = dict(re.findall(r'<tr data-soort="(\w+)">(.*?)</tr>', table.group(0), re.S))
     assert re.search(r'Huisartsenpraktijk</th><td class="num">2</td><td>Praktijk Noord', rows["huisarts"])
     assert "Kerkstraat 1, 8011 AB Zwolle" in rows["huisarts"] and ">300 m<" in rows["huisarts"]
-    assert "deze buurt" in rows["huisarts"]
+    assert "in deze buurt" in rows["huisarts"]
     assert re.search(r'<td class="num">0</td><td>Super Holtenbroek', rows["supermarkt"])
     assert ">1,0 km<" in rows["supermarkt"] and '<a href="/gebied/BU01930201">Holtenbroek</a>' in rows["supermarkt"]
     assert "geen in de gemeente" in rows["basisschool"]
@@ -559,3 +559,11 @@ def test_the_demo_profile_shows_all_six_parts(demo_build: Path) -> None:
     assert age is not None and "2024 en prognose 2030" in age.group(0)
     assert age.group(0).count('<rect class="prognose"') == 5
     assert page.count('class="spark spark-prognose"') >= 6  # inwoners and the five bands
+
+
+def test_validate_names_the_forecasts_and_the_facilities(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", "--sources", str(scene(tmp_path / "bron"))])
+    assert result.exit_code == 0, result.output
+    assert "forecasts (prognose) of inwoners: 2030" in result.output
+    assert "voorzieningen: 4 of 6 facilities count (voorzieningen.csv)" in result.output
+    assert re.search(r"warning \[facilities\] voorzieningen\.csv, row 6, field 'soort'", result.output)

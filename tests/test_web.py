@@ -47,7 +47,9 @@ def test_api_indicators(client):
     rows = client.get("/api/indicators").get_json()
     ids = {r["id"] for r in rows}
     assert {"inwoners", "vrijwilligerswerk", "groen_2_22_200"} <= ids
-    assert next(r for r in rows if r["id"] == "inwoners")["years"] == list(range(2019, 2025))
+    inwoners = next(r for r in rows if r["id"] == "inwoners")
+    assert inwoners["years"] == [*range(2019, 2025), 2025, 2030]  # measured, then the demo's forecast (prognose)
+    assert inwoners["forecast_years"] == [2025, 2030]
 
 
 def test_map_page_draws_every_buurt(client):
