@@ -74,14 +74,11 @@ def test_every_count_in_the_manifest_and_the_values_is_rounded(art):
 
 
 def _withheld(art: Artifact, level: str) -> tuple[str, str, str]:
-    """A stapeling cell withheld at ``level`` in the latest year: indicator, code, year."""
-    year = max(art.values.period)
-    rows = art.values[
-        (art.values.status == "suppressed")
-        & art.values.indicator.str.startswith("stapeling_")
-        & (art.values.level == level)
-        & (art.values.period == year)
-    ]
+    """A stapeling cell withheld at ``level`` in the latest year of stapeling (forecasts reach further): indicator,
+    code, year."""
+    stapeling = art.values[art.values.indicator.str.startswith("stapeling_") & (art.values.level == level)]
+    year = max(stapeling.period)
+    rows = stapeling[(stapeling.status == "suppressed") & (stapeling.period == year)]
     row = rows.iloc[0]
     return str(row.indicator), str(row.code), str(year)
 

@@ -218,7 +218,7 @@ def test_a_profile_shows_each_values_source_and_marks_a_change(web) -> None:
         "bron: CBS Kerncijfers wijken en buurten (synthetische demodata) (2019–2022); "
         f"{NEW_SOURCE} (2023–2024)" in html.unescape(row)
     )
-    spark = re.search(r'<svg class="spark".*?</svg>', row, re.S).group(0)
+    spark = re.search(r'<svg class="spark[^"]*".*?</svg>', row, re.S).group(0)  # inwoners has a forecast too
     assert spark.count('class="source-change"') == 1
     assert "andere bron vanaf 2023" in spark
     page = html.unescape(_page(web, f"/gebied/{BUURT}"))
@@ -228,7 +228,8 @@ def test_a_profile_shows_each_values_source_and_marks_a_change(web) -> None:
     row = _profile_row(other, SWITCH)
     assert 'class="source-change"' not in row and "bron:" not in row  # the table's source, named once above it
     group = other.split("Leeftijd, bevolking en huishoudens</h2>")[1].split("<table")[0]
-    assert "Bron: CBS Kerncijfers wijken en buurten (synthetische demodata).</p>" in group
+    assert "Bron: CBS Kerncijfers wijken en buurten (synthetische demodata). Prognoses" in group  # then the forecasts'
+    assert "tenzij anders vermeld" not in group
 
 
 def test_the_legend_lists_the_values_sources(web) -> None:
