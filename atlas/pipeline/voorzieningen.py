@@ -17,6 +17,7 @@ the gemeente (left out). Facilities are places, not people: nothing here is with
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,42 +94,47 @@ def _check(
         [(t.id if (t := overlay.point_type(text)) is not None else "") for text in points["type"]], dtype=object
     )
     rows = points["row"].to_numpy()
-    file = source.path.name
+
+    def warn(mask: np.ndarray, message: Callable[[int, str], str], field: str) -> None:
+        if findings is not None and mask.any():
+            count = int(mask.sum())
+            findings.warning(
+                "facilities",
+                message(count, _rows_text(rows[mask])),
+                file=source.path.name,
+                row=int(rows[mask][0]),
+                field=field,
+                count=count,
+            )
+
     unknown = types == ""
-    if findings is not None and unknown.any():
-        seen = sorted({str(t) or "(leeg)" for t in points["type"][unknown]})
-        allowed = ", ".join(t.id for t in overlay.types)
-        findings.warning(
-            "facilities",
-            f"{int(unknown.sum())} facilities have a type layers.yaml does not list ({', '.join(seen[:5])}; "
-            f"{_rows_text(rows[unknown])}): they are left out. Known types: {allowed} (or their titles)",
-            file=file,
-            row=int(rows[unknown][0]),
-            field=source.type,
-            count=int(unknown.sum()),
-        )
+    seen = sorted({str(t) or "(leeg)" for t in points["type"][unknown]})
+    allowed = ", ".join(t.id for t in overlay.types)
+    warn(
+        unknown,
+        lambda count, where: (
+            f"{count} facilities have a type layers.yaml does not list ({', '.join(seen[:5])}; "
+            f"{where}): they are left out. Known types: {allowed} (or their titles)"
+        ),
+        source.type,
+    )
     nameless = points["naam"].to_numpy(dtype=object) == ""
-    if findings is not None and nameless.any():
-        findings.warning(
-            "facilities",
-            f"{int(nameless.sum())} facilities have no name ({_rows_text(rows[nameless])}): they count, and the "
-            "pages call them by their type",
-            file=file,
-            row=int(rows[nameless][0]),
-            field=source.name,
-            count=int(nameless.sum()),
-        )
+    warn(
+        nameless,
+        lambda count, where: (
+            f"{count} facilities have no name ({where}): they count, and the pages call them by their type"
+        ),
+        source.name,
+    )
     outside = buurt == ""
-    if findings is not None and outside.any():
-        findings.warning(
-            "facilities",
-            f"{int(outside.sum())} facilities lie outside every buurt of the gemeente "
-            f"({_rows_text(rows[outside])}): they are left out (wrong coordinates, or another gemeente?)",
-            file=file,
-            row=int(rows[outside][0]),
-            field="geometry",
-            count=int(outside.sum()),
-        )
+    warn(
+        outside,
+        lambda count, where: (
+            f"{count} facilities lie outside every buurt of the gemeente ({where}): they are left "
+            "out (wrong coordinates, or another gemeente?)"
+        ),
+        "geometry",
+    )
     return types, ~unknown & ~outside
 
 
