@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo demo-data serve test pytest lint format typecheck browser bench clean
+.PHONY: install demo demo-data serve test pytest lint format typecheck browser pdflibs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -26,7 +26,7 @@ demo-data: $(STAMP)
 	$(BIN)/atlas demo --out build/demo-bron
 	$(BIN)/atlas build --sources build/demo-bron/sources.yaml --out build/demo
 
-demo: demo-data
+demo: demo-data pdflibs
 	$(BIN)/atlas serve --build build/demo --port $(PORT)
 
 serve: $(STAMP)
@@ -36,6 +36,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: install Debian's 'chromium' package (browser tests are skipped without it)"; fi; }
+
+# WeasyPrint (the PDF of the conversation sheet) needs Pango and a font
+pdflibs:
+	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else echo "Pango is missing: install Debian's 'libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core' (PDFs answer 503 without it)"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,7 +55,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-pytest: $(STAMP) browser
+pytest: $(STAMP) browser pdflibs
 	$(BIN)/pytest
 
 test: lint pytest

@@ -79,3 +79,7 @@ class NotFound(AtlasError):
 
 class BadRequest(AtlasError):
     """A request parameter is malformed (HTTP 400)."""
+
+
+class Unavailable(AtlasError):
+    """A response needs software that is not installed here, such as WeasyPrint for a PDF (HTTP 503)."""

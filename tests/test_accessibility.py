@@ -34,6 +34,8 @@ def page_types(demo) -> list[str]:
         f"/gebied/{wijk}",
         f"/gebied/{stadsdeel}",
         f"/gebied/{gemeente}",
+        f"/gebied/{buurt}/foto",
+        f"/gebied/{wijk}/foto",
         "/doelen",
         "/doelen/3",
         "/zoek?q=assendorp",

@@ -22,6 +22,7 @@ CACHED = [
     "/doelen",
     "/doelen/1",
     "/gebied/WK019310",
+    "/gebied/WK019310/foto",
     "/zoek?q=Assendorp",
     "/kaart/inwoners?niveau=wijk",
     "/download/inwoners.csv?niveau=wijk&jaar=2020",

@@ -277,7 +277,8 @@ def _part(p: Profile, spec: PartSpec, rows: dict[str, ProfileRow]) -> FotoPart:
     headline = None
     sentence = ""
     if head is not None:
-        year = f" ({head.year})" if head.year is not None else ""
+        counted = f"; aantal {head.value}" if head.rate_label and head.rate and head.value else ""
+        year = f" ({head.year}{counted})" if head.year is not None else ""
         headline = Headline(head, _figure(head), f"{head.indicator.title}{year}")
         sentence = headline_sentence(p, head, lead=not (facilities is not None and facilities.rows))
     if spec.number == 1:

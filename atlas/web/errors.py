@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from atlas.errors import ArtifactError, AtlasError, BadRequest, NotFound
+from atlas.errors import ArtifactError, AtlasError, BadRequest, NotFound, Unavailable
 from atlas.render.selection import NoData
 from atlas.web.params import current_query
 
 log = logging.getLogger(__name__)
 
-STATUS: dict[type[AtlasError], int] = {NotFound: 404, BadRequest: 400, ArtifactError: 503}
+STATUS: dict[type[AtlasError], int] = {NotFound: 404, BadRequest: 400, ArtifactError: 503, Unavailable: 503}
 """HTTP status per atlas exception class; anything else is a 500 with a safe message."""
 
 TITLES = {400: "Ongeldige vraag", 404: "Niet gevonden", 405: "Methode niet toegestaan", 500: "Fout"}

@@ -16,9 +16,11 @@ from atlas.errors import NotFound
 from atlas.render.address import address_card
 from atlas.render.bivariate import ready_pairs, select_pair
 from atlas.render.bivarview import BivariateView, bivariate_view
+from atlas.render.foto import foto
 from atlas.render.goals import goal_card
 from atlas.render.mapview import MapView, map_view
-from atlas.render.profile import profile
+from atlas.render.pdf import html_to_pdf
+from atlas.render.profile import find_area, profile
 from atlas.render.search import search
 from atlas.render.selection import (
     WEB_LEVELS,
@@ -32,7 +34,7 @@ from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
-from atlas.web.params import AreaQuery, ChooserQuery, GoalQuery, MapQuery, Query, SearchQuery, parsed
+from atlas.web.params import AreaQuery, ChooserQuery, GoalQuery, MapQuery, Query, SearchQuery, SheetQuery, parsed
 
 bp = Blueprint("pages", __name__)
 
@@ -185,6 +187,38 @@ def gebied(query: AreaQuery) -> Response:
             min_respondents=MIN_RESPONDENTS,
         )
     )
+
+
+def _sheet(code: str, *, pdf: bool) -> str:
+    art = artifact()
+    return render_template(
+        "foto.html",
+        art=art,
+        f=foto(art, code),
+        pdf=pdf,
+        min_inhabitants=MIN_INHABITANTS,
+        min_respondents=MIN_RESPONDENTS,
+    )
+
+
+@bp.get("/gebied/<code>/foto")
+@parsed(SheetQuery)
+@cached
+def foto_sheet(query: SheetQuery) -> Response:
+    """The conversation sheet: the six parts of the foto veerkracht on at most two A4 pages."""
+    return _html(_sheet(query.code, pdf=False))
+
+
+@bp.get("/gebied/<code>/foto.pdf")
+@parsed(SheetQuery)
+@cached
+def foto_pdf(query: SheetQuery) -> Response:
+    """The conversation sheet as a PDF, laid out on the server (WeasyPrint)."""
+    area = find_area(artifact(), query.code)
+    body = html_to_pdf(_sheet(area.code, pdf=True))
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="foto-veerkracht-{area.code}.pdf"'
+    return response
 
 
 @bp.get("/doelen")
