@@ -34,6 +34,8 @@ def page_types(demo) -> list[str]:
         f"/gebied/{wijk}",
         f"/gebied/{stadsdeel}",
         f"/gebied/{gemeente}",
+        f"/vergelijk?gebieden={buurt},{wijk},{gemeente}",
+        f"/vergelijk?gebieden={stadsdeel},{wijk}",
         "/doelen",
         "/doelen/3",
         "/zoek?q=assendorp",

@@ -22,6 +22,7 @@ CACHED = [
     "/doelen",
     "/doelen/1",
     "/gebied/WK019310",
+    "/vergelijk?gebieden=WK019310,GM0193",
     "/zoek?q=Assendorp",
     "/kaart/inwoners?niveau=wijk",
     "/download/inwoners.csv?niveau=wijk&jaar=2020",
