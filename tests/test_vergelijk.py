@@ -315,3 +315,26 @@ def test_the_compare_page_in_the_browser(page, live_server, art, buurt) -> None:
     assert header.get_attribute("aria-sort") == "descending"
     assert table.locator("thead th").first.get_attribute("aria-sort") is None
     assert page.console_errors == []
+
+
+def test_a_buurt_without_a_list_says_why(art, buurt, monkeypatch) -> None:
+    from atlas.render.comparison import similar_of
+    from atlas.render.profile import find_area
+
+    monkeypatch.setattr(art, "similar_to", lambda code: [])
+    found = similar_of(art, find_area(art, buurt))
+    assert found is not None and found.buurten == () and "Te weinig gepubliceerde cijfers" in found.reason
+    assert similar_of(art, find_area(art, WIJK)) is None  # only buurten have a list
+
+
+def test_differing_years_are_marked(art, buurt) -> None:
+    from dataclasses import replace
+
+    from atlas.render.comparison import CompareRow
+
+    c = comparison(art, (buurt, WIJK))
+    row = next(r for g in c.groups for r in g.rows if all(cell is not None and cell.year for cell in r.cells))
+    assert not row.years_differ
+    first, second = row.cells
+    assert first is not None and second is not None and second.year is not None
+    assert CompareRow(row.indicator, (first, replace(second, year=second.year - 1))).years_differ
