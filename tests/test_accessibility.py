@@ -36,6 +36,8 @@ def page_types(demo) -> list[str]:
         f"/gebied/{gemeente}",
         f"/gebied/{buurt}/foto",
         f"/gebied/{wijk}/foto",
+        f"/vergelijk?gebieden={buurt},{wijk},{gemeente}",
+        f"/vergelijk?gebieden={stadsdeel},{wijk}",
         "/doelen",
         "/doelen/3",
         "/zoek?q=assendorp",

@@ -28,10 +28,12 @@ KNOWN_PATHS = {
     "x": ["16938"],
     "y": ["10747"],
 }
-NAMES = ["niveau", "jaar", "indicator", "stadsdeel", "q", "format", "jaar=2019&niveau", "Niveau", "tegen"]
+NAMES = ["niveau", "jaar", "indicator", "stadsdeel", "q", "format", "jaar=2019&niveau", "Niveau", "tegen", "gebieden"]
+NAMES += ["gebied1", "gebied2", "gebied3"]
 VALUES = ["", "wijk", "buurt", "gemeente", "2024", "2019", "²", "٣", "٢٠٢٤", "2024²", " 2024", "%", "%zz", "%C3", "%00"]
 VALUES += ["%FF%FE", "&", "=", "Zuid", "SD019305", "inwoners", "a" * 120, "<script>", "\u202e", "\x00"]
 VALUES += ["veilig_buurt", "kroonbedekking", "leven_zinvol"]
+VALUES += ["WK019310,GM0193", "wk019310,SD019305,GM0193", "WK019310,WK019310", "GM0193,", ",", "BU01939999,GM0193"]
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 SAFE = "!$'()*+,-./:;=?@_~&%"
 """Characters a raw query string keeps as they are; the rest is percent-encoded as UTF-8."""

@@ -23,6 +23,7 @@ CACHED = [
     "/doelen/1",
     "/gebied/WK019310",
     "/gebied/WK019310/foto",
+    "/vergelijk?gebieden=WK019310,GM0193",
     "/zoek?q=Assendorp",
     "/kaart/inwoners?niveau=wijk",
     "/download/inwoners.csv?niveau=wijk&jaar=2020",

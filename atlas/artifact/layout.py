@@ -16,6 +16,8 @@
                                    <zoom>/<x>/<y>.geojson (:mod:`atlas.artifact.tiles`)
     DIR/addresses.parquet          with groen and BAG fields only: the address book of the search (id, street,
                                    number, postcode, place, buurt, lon/lat, the address's own 2-22-200 result)
+    DIR/similar.parquet            the five most similar buurten of every buurt (code, rank, other, distance,
+                                   shared), by the context indicators of :mod:`atlas.artifact.similar`
     DIR/voorzieningen.parquet      with voorzieningen only: per area and type the number of facilities in it and
                                    the nearest one (name, address, buurt, metres from the area's label point);
                                    the points themselves are the overlays.gpkg layer voorzieningen (EPSG:28992)
@@ -27,7 +29,9 @@ here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ARTIFACT_VERSION = 1
 
@@ -39,6 +43,7 @@ WEB_DIR = "web"
 OVERLAYS_FILE = "overlays.gpkg"
 ADDRESSES_FILE = "addresses.parquet"
 FACILITIES_FILE = "voorzieningen.parquet"
+SIMILAR_FILE = "similar.parquet"
 FACILITIES_LAYER = "voorzieningen"
 """The layer of ``overlays.gpkg`` and the web overlay of the facilities."""
 
@@ -80,3 +85,9 @@ def web_tile_index(layer: str) -> Path:
 def web_tile_file(layer: str, zoom: int, x: int, y: int) -> Path:
     """One tile of a point overlay, relative to the artifact."""
     return web_tile_dir(layer) / str(zoom) / str(x) / f"{y}.geojson"
+
+
+def forecast_years(manifest: Mapping[str, Any]) -> dict[str, frozenset[int]]:
+    """Indicator -> the years whose values are forecasts (``prognose``), from the manifest's ``forecasts`` (periods)."""
+    listed = manifest.get("forecasts") or {}
+    return {str(ind): frozenset(int(str(p)[:4]) for p in periods) for ind, periods in listed.items()}

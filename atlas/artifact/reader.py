@@ -33,7 +33,9 @@ from atlas.artifact.layout import (
     GROUPING_COLUMN,
     MANIFEST_FILE,
     REGISTRY_FILE,
+    SIMILAR_FILE,
     VALUES_FILE,
+    forecast_years,
     web_level_file,
     web_overlay_file,
     web_tile_file,
@@ -81,6 +83,7 @@ class Artifact:
     _by_code: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _facilities: pd.DataFrame | None = field(default=None, repr=False)
     _facilities_by_code: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+    _similar: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
@@ -119,8 +122,7 @@ class Artifact:
     def forecasts(self) -> dict[str, frozenset[int]]:
         """Indicator -> the years whose values are forecasts (``prognose``), as the build listed them in the manifest
         (also where privacy withheld every value of such a year)."""
-        listed = self.manifest.get("forecasts") or {}
-        return {str(ind): frozenset(int(str(p)[:4]) for p in periods) for ind, periods in listed.items()}
+        return forecast_years(self.manifest)
 
     def is_forecast_year(self, indicator: str, year: int) -> bool:
         """Is ``year`` a forecast year of ``indicator`` (not a measured one)?"""
@@ -177,6 +179,21 @@ class Artifact:
         if self._facilities_by_code is None:
             self._facilities_by_code = {str(c): part for c, part in table.groupby("code", sort=False)}
         return self._facilities_by_code.get(code, table.iloc[:0])
+
+    def similar_to(self, code: str) -> list[tuple[str, float]] | None:
+        """The most similar buurten of buurt ``code`` as (code, distance), most similar first
+        (``similar.parquet``, :mod:`atlas.artifact.similar`): empty when the buurt has too few published context
+        values, None when the build wrote no such file (an artifact from before it)."""
+        if self._similar is None:
+            path = self.path / SIMILAR_FILE
+            if not path.is_file():
+                return None
+            table = pd.read_parquet(path).sort_values(["code", "rank"])
+            found: dict[str, list[tuple[str, float]]] = {}
+            for buurt, other, distance in zip(table.code, table.other, table.distance, strict=True):
+                found.setdefault(str(buurt), []).append((str(other), float(distance)))
+            self._similar = found
+        return self._similar.get(code, [])
 
     def rows(self, indicator: str, level: str, year: int) -> pd.DataFrame:
         """The rows of :attr:`values` of one indicator, level and year (periods starting with the year).

@@ -34,12 +34,15 @@ from atlas.artifact.layout import (
     MANIFEST_FILE,
     OVERLAYS_FILE,
     REGISTRY_FILE,
+    SIMILAR_FILE,
     VALUE_COLUMNS,
     VALUES_FILE,
     WEB_DIR,
+    forecast_years,
     web_level_file,
     web_overlay_file,
 )
+from atlas.artifact.similar import MIN_SHARED, context_years, similar_buurten
 from atlas.artifact.status import check_withheld
 from atlas.artifact.tiles import write_point_tiles
 from atlas.atomic import DEFAULT_KEEP, atomic_directory
@@ -170,7 +173,9 @@ def write_artifact(
     ``voorzieningen`` layer of ``overlays.gpkg``, to ``web/overlay_voorzieningen.geojson`` (type and name; whole, not
     in tiles: a few hundred points that the map shows at every zoom) and to ``voorzieningen.parquet``. A values table
     in which a row that may not be shown (:func:`~atlas.artifact.status.publishable`) still carries a number is
-    refused before anything is written.
+    refused before anything is written. Every artifact also gets ``similar.parquet``, the most similar buurten of
+    each buurt by the published values of the latest measured year (:mod:`atlas.artifact.similar`; the years used
+    go to the manifest's ``similar``).
     """
     leaking = check_withheld(values)
     if leaking:
@@ -179,6 +184,8 @@ def write_artifact(
         _write_gpkg(tmp / AREAS_FILE, _area_layers(areas))
         extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
         values[VALUE_COLUMNS + extra_columns].to_parquet(tmp / VALUES_FILE, index=False)
+        forecasts = forecast_years(manifest)
+        similar_buurten(values, forecasts).to_parquet(tmp / SIMILAR_FILE, index=False)
         (tmp / REGISTRY_FILE).write_bytes(registry.text or registry.path.read_bytes())
         (tmp / WEB_DIR).mkdir()
         for level in LEVELS:
@@ -203,6 +210,7 @@ def write_artifact(
         manifest = {
             **manifest,
             "artifact_version": ARTIFACT_VERSION,
+            "similar": {"indicators": context_years(values, forecasts), "min_shared": MIN_SHARED},
             "files": {str(p.relative_to(tmp)): file_sha256(p) for p in files},
         }
         (tmp / MANIFEST_FILE).write_text(

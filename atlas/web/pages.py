@@ -16,6 +16,7 @@ from atlas.errors import NotFound
 from atlas.render.address import address_card
 from atlas.render.bivariate import ready_pairs, select_pair
 from atlas.render.bivarview import BivariateView, bivariate_view
+from atlas.render.comparison import area_choices, comparison, parts_table, similar_of
 from atlas.render.foto import foto
 from atlas.render.goals import goal_card
 from atlas.render.mapview import MapView, map_view
@@ -34,7 +35,18 @@ from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
-from atlas.web.params import AreaQuery, ChooserQuery, GoalQuery, MapQuery, Query, SearchQuery, SheetQuery, parsed
+from atlas.web.params import (
+    AreaQuery,
+    ChooserQuery,
+    CompareFormQuery,
+    CompareQuery,
+    GoalQuery,
+    MapQuery,
+    Query,
+    SearchQuery,
+    SheetQuery,
+    parsed,
+)
 
 bp = Blueprint("pages", __name__)
 
@@ -177,12 +189,32 @@ def gebied(query: AreaQuery) -> Response:
         if card is None or card.buurt != query.code:
             raise NotFound(f"adres {query.adres} ligt niet in {query.code[:20]!r}; zoek het via /zoek")
     mark = (card.lon, card.lat) if card is not None else None
+    p = profile(art, query.code, mark=mark)
     return _html(
         render_template(
             "gebied.html",
             art=art,
-            p=profile(art, query.code, mark=mark),
+            p=p,
             address=card,
+            min_inhabitants=MIN_INHABITANTS,
+            min_respondents=MIN_RESPONDENTS,
+            parts=parts_table(art, p.children),
+            similar=similar_of(art, p.area),
+        )
+    )
+
+
+@bp.get("/vergelijk")
+@parsed(CompareQuery)
+@cached
+def vergelijk(query: CompareQuery) -> Response:
+    art = artifact()
+    return _html(
+        render_template(
+            "vergelijk.html",
+            art=art,
+            c=comparison(art, query.gebieden),
+            choices=area_choices(art),
             min_inhabitants=MIN_INHABITANTS,
             min_respondents=MIN_RESPONDENTS,
         )
@@ -219,6 +251,13 @@ def foto_pdf(query: SheetQuery) -> Response:
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="foto-veerkracht-{area.code}.pdf"'
     return response
+
+
+@bp.get("/vergelijk/kies")
+@parsed(CompareFormQuery)
+def vergelijk_form(query: CompareFormQuery) -> WerkzeugResponse:
+    """The comparison form posts here with GET; redirect to the canonical comparison URL."""
+    return redirect(url_for("pages.vergelijk", gebieden=",".join(query.gebieden)))
 
 
 @bp.get("/doelen")

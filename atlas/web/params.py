@@ -28,7 +28,7 @@ from flask import g, request
 from werkzeug.datastructures import MultiDict
 
 from atlas.artifact import Artifact
-from atlas.codes import LEVELS
+from atlas.codes import ANY_CODE, LEVELS
 from atlas.errors import BadRequest, NotFound
 from atlas.render.exports import FORMATS
 from atlas.render.selection import WEB_LEVELS
@@ -43,6 +43,8 @@ MAX_QUERY = 100
 TILE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
 """A tile's zoom, column or row in a URL: ASCII digits without leading zeros (one spelling per tile)."""
 MAX_TILE_ZOOM = 30
+MIN_AREAS, MAX_AREAS = 2, 3
+"""How many areas the comparison page sets side by side."""
 ADDRESS_ID = re.compile(r"[1-9][0-9]{3}[A-Z]{2}-[0-9]{1,5}[A-Z]?(?:-[0-9A-Z]{1,4})?")
 """An address's id in the address book: postcode, number, letter and addition (atlas.artifact.addresses)."""
 
@@ -262,6 +264,53 @@ class AreaQuery(Query):
         if adres is not None and not ADDRESS_ID.fullmatch(adres):
             raise BadRequest(f"adres {_shown(adres)} is geen adres-id zoals 8011AB-12A-2; zoek het adres via /zoek")
         return cls(path["code"], adres)
+
+
+def areas(art: Artifact, codes: list[str]) -> tuple[str, ...]:
+    """Two or three distinct area codes of the artifact (any level), upper case: too few or too many, a duplicate or
+    a malformed code is a 400, a well-formed code the artifact does not have a 404."""
+    if not MIN_AREAS <= len(codes) <= MAX_AREAS:
+        raise BadRequest(f"geef {MIN_AREAS} of {MAX_AREAS} gebieden, gescheiden door komma's, zoals GM0193,WK019301")
+    wanted = [c.strip().upper() for c in codes]
+    for code in wanted:
+        if not (code.isascii() and ANY_CODE.fullmatch(code)):
+            raise BadRequest(f"{_shown(code)} is geen gebiedscode zoals BU01930101, WK019301, SD019301 of GM0193")
+    if len(set(wanted)) != len(wanted):
+        raise BadRequest("een gebied staat twee keer in de vraag; kies verschillende gebieden")
+    for code in wanted:
+        if art.areas.level_of(code) is None:
+            raise NotFound(f"onbekend gebied {_shown(code)}")
+    return tuple(wanted)
+
+
+@dataclass(frozen=True)
+class CompareQuery(Query):
+    """``/vergelijk?gebieden=A,B[,C]``: two or three areas side by side (:func:`areas`)."""
+
+    gebieden: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        text = one(args, "gebieden")
+        if text is None:
+            raise BadRequest("parameter 'gebieden' ontbreekt; geef 2 of 3 gebiedscodes, zoals gebieden=GM0193,WK019301")
+        return cls(areas(art, text.split(",")))
+
+    def args(self) -> dict[str, str]:
+        return {"gebieden": ",".join(self.gebieden)}
+
+
+@dataclass(frozen=True)
+class CompareFormQuery(Query):
+    """``/vergelijk/kies?gebied1=&gebied2=&gebied3=``: the comparison page's form, one choice per area (an empty one
+    is no area)."""
+
+    gebieden: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        chosen = [one(args, f"gebied{i}", empty_is_absent=True) for i in range(1, MAX_AREAS + 1)]
+        return cls(areas(art, [c for c in chosen if c is not None]))
 
 
 @dataclass(frozen=True)
