@@ -323,8 +323,23 @@ def test_a_buurt_without_a_list_says_why(art, buurt, monkeypatch) -> None:
 
     monkeypatch.setattr(art, "similar_to", lambda code: [])
     found = similar_of(art, find_area(art, buurt))
-    assert found is not None and found.buurten == () and "Te weinig gepubliceerde cijfers" in found.reason
+    assert found is not None and found.buurten == () and "minder dan 100 inwoners" in found.reason
     assert similar_of(art, find_area(art, WIJK)) is None  # only buurten have a list
+
+
+def test_small_buurten_take_no_part(art) -> None:
+    """A buurt with fewer than MIN_INHABITANTS inhabitants is nobody's similar buurt and gets no list itself."""
+    from atlas.artifact.compare import MIN_INHABITANTS
+
+    people = art.values[(art.values.indicator == "inwoners") & (art.values.level == "buurt")]
+    latest = people[people.period == max(p for p in people.period.unique() if int(p) <= 2024)]
+    small = set(latest.code[latest.value.astype(float) < MIN_INHABITANTS])
+    assert small, "the demo has small buurten (business parks)"
+    buurten = [str(c) for c in art.areas.level("buurt").code]
+    lists = {code: art.similar_to(code) or [] for code in buurten}
+    assert all(lists[code] == [] for code in small)
+    assert not {other for found in lists.values() for other, _ in found} & small
+    assert sum(1 for found in lists.values() if found) > 40
 
 
 def test_differing_years_are_marked(art, buurt) -> None:

@@ -20,7 +20,10 @@ so buurten alike in them are fair to compare on everything else.
    divided by the square root of that number (the root mean square difference), so pairs that share fewer
    indicators are not closer for it. Two buurten are compared only when they share at least :data:`MIN_SHARED`
    indicators; a buurt with fewer published context values gets no list (its profile says why).
-5. The :data:`TOP` nearest, nearest first; equal distances by code, so every build lists the same.
+5. Only buurten with at least :data:`~atlas.artifact.compare.MIN_INHABITANTS` inhabitants (their published
+   ``inwoners`` of the latest measured year) take part, as the buurt and as a candidate: the shares of a business
+   park with a few dozen inhabitants swing by chance and would make it "similar" to anything.
+6. The :data:`TOP` nearest, nearest first; equal distances by code, so every build lists the same.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from atlas.artifact.compare import MIN_INHABITANTS
 from atlas.artifact.status import publishable
 
 CONTEXT_INDICATORS: tuple[str, ...] = (
@@ -54,6 +58,22 @@ COLUMNS = ["code", "rank", "other", "distance", "shared"]
 """Columns of ``similar.parquet``: the buurt, the rank (1 = most similar), the other buurt, their distance (rounded to
 :data:`DECIMALS`) and the number of context indicators it rests on."""
 DECIMALS = 6
+POPULATION = "inwoners"
+
+
+def large_enough(values: pd.DataFrame, forecasts: Mapping[str, Iterable[int]]) -> set[str] | None:
+    """The buurten with at least MIN_INHABITANTS published inhabitants in the latest measured year (None when the
+    artifact has no inhabitants, so nobody is left out for lack of them)."""
+    rows = values[(values["level"].astype(str) == LEVEL) & (values["indicator"] == POPULATION)]
+    rows = rows[publishable(rows)]
+    years = rows["period"].astype(str).str[:4].astype(int)
+    ahead = {int(y) for y in forecasts.get(POPULATION, ())}
+    measured = [int(y) for y in years.unique() if int(y) not in ahead]
+    if not measured:
+        return None
+    latest = rows[years.to_numpy() == max(measured)]
+    count = pd.to_numeric(latest["value"], errors="coerce")
+    return set(latest["code"].astype(str)[count.to_numpy() >= MIN_INHABITANTS])
 
 
 def context_years(values: pd.DataFrame, forecasts: Mapping[str, Iterable[int]]) -> dict[str, int]:
@@ -83,6 +103,9 @@ def context_scores(values: pd.DataFrame, forecasts: Mapping[str, Iterable[int]])
         .pivot_table(index="code", columns="indicator", values="value", aggfunc="first")
         .sort_index()
     )
+    enough = large_enough(values, forecasts)
+    if enough is not None:
+        table = table[table.index.isin(enough)]
     scores = {}
     for ind in CONTEXT_INDICATORS:
         if ind not in table.columns:

@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 
 from atlas.artifact.areas import Areas, pole_points
+from atlas.artifact.compare import MIN_INHABITANTS
 from atlas.artifact.layout import (
     ADDRESSES_FILE,
     AREA_COLUMNS,
@@ -210,7 +211,11 @@ def write_artifact(
         manifest = {
             **manifest,
             "artifact_version": ARTIFACT_VERSION,
-            "similar": {"indicators": context_years(values, forecasts), "min_shared": MIN_SHARED},
+            "similar": {
+                "indicators": context_years(values, forecasts),
+                "min_shared": MIN_SHARED,
+                "min_inhabitants": MIN_INHABITANTS,
+            },
             "files": {str(p.relative_to(tmp)): file_sha256(p) for p in files},
         }
         (tmp / MANIFEST_FILE).write_text(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from atlas.artifact import Artifact
+from atlas.artifact.compare import MIN_INHABITANTS
 from atlas.artifact.similar import CONTEXT_TEXT, MIN_SHARED
 from atlas.artifact.status import shown_status, shown_value
 from atlas.layers.registry import Indicator
@@ -200,7 +201,7 @@ def similar_of(artifact: Artifact, area: Area) -> Similar | None:
     basis = (
         f"Vergelijkbaar naar {CONTEXT_TEXT}{when}: de buurten waarvan de gepubliceerde cijfers, elk omgerekend naar "
         f"hoeveel ze van het gemiddelde van alle buurten afwijken, samen het minst verschillen (over minstens "
-        f"{MIN_SHARED} cijfers die beide buurten hebben)."
+        f"{MIN_SHARED} cijfers die beide buurten hebben; alleen buurten met minstens {MIN_INHABITANTS} inwoners)."
     )
     buurten = []
     for code, _ in found:
@@ -209,7 +210,10 @@ def similar_of(artifact: Artifact, area: Area) -> Similar | None:
         wijk = find_area(artifact, parent[1]) if parent and artifact.areas.level_of(parent[1]) else None
         buurten.append(SimilarBuurt(other, wijk))
     reason = (
-        "" if buurten else f"Te weinig gepubliceerde cijfers over {CONTEXT_TEXT} om vergelijkbare buurten te zoeken."
+        ""
+        if buurten
+        else f"Geen vergelijkbare buurten: deze buurt heeft minder dan {MIN_INHABITANTS} inwoners of te weinig "
+        f"gepubliceerde cijfers over {CONTEXT_TEXT}."
     )
     return Similar(tuple(buurten), basis, reason)
 
