@@ -29,10 +29,20 @@ from atlas.render.selection import (
     years_text,
 )
 from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
+from atlas.render.story import story
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
-from atlas.web.params import AreaQuery, ChooserQuery, GoalQuery, MapQuery, Query, SearchQuery, parsed
+from atlas.web.params import (
+    AreaQuery,
+    ChooserQuery,
+    GoalQuery,
+    MapQuery,
+    Query,
+    SearchQuery,
+    StoryQuery,
+    parsed,
+)
 
 bp = Blueprint("pages", __name__)
 
@@ -185,6 +195,15 @@ def gebied(query: AreaQuery) -> Response:
             min_respondents=MIN_RESPONDENTS,
         )
     )
+
+
+@bp.get("/verhaal/<code>")
+@parsed(StoryQuery)
+@cached
+def verhaal(query: StoryQuery) -> Response:
+    """The foto veerkracht as a map story: six steps, each a map with its part's figure and sentence."""
+    art = artifact()
+    return _html(render_template("verhaal.html", art=art, s=story(art, query.code)))
 
 
 @bp.get("/doelen")

@@ -265,6 +265,18 @@ class AreaQuery(Query):
 
 
 @dataclass(frozen=True)
+class StoryQuery(Query):
+    """``/verhaal/<code>``: one area's foto veerkracht as a map story (no parameters)."""
+
+    PATH: ClassVar[tuple[str, ...]] = ("code",)
+    code: str
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        return cls(path["code"])
+
+
+@dataclass(frozen=True)
 class GoalQuery(Query):
     """``/doelen/<number>``: one hoofddoel's card."""
 
