@@ -34,6 +34,8 @@ def page_types(demo) -> list[str]:
         f"/gebied/{wijk}",
         f"/gebied/{stadsdeel}",
         f"/gebied/{gemeente}",
+        f"/verhaal/{buurt}",
+        f"/verhaal/{gemeente}#stap-5",
         "/doelen",
         "/doelen/3",
         "/zoek?q=assendorp",

@@ -40,7 +40,7 @@ from atlas.render.veerkracht import facilities_overlay
 
 WIDTH = 640
 """The maps' width in SVG units; the page scales them to its column."""
-RATIO = (0.55, 0.9)
+RATIO = (0.7, 1.0)
 """The least and the most height per unit of width: a long thin wijk gets a map a reader can still see it on."""
 PAD = 0.06
 """Room around the view's areas, as a share of the view's size."""
@@ -250,15 +250,32 @@ class Canvas:
                 'stroke="#000" stroke-width="3.5" stroke-linejoin="round"/>'
             )
         if labels:
-            for shape in self.shapes:
-                if shape.inside and shape.code != self.area.code:
-                    x, y = shape.label
-                    parts.append(f'<text class="naam" x="{x}" y="{y}">{_esc(shape.naam)}</text>')
-            if self.label is not None:
-                x, y = self.label
-                parts.append(f'<text class="naam eigen" x="{x}" y="{y}">{_esc(self.area.naam)}</text>')
+            parts.extend(self._labels())
         parts.append("</svg>")
         return "".join(parts)
+
+    def _labels(self) -> list[str]:
+        """The names of the context's areas that do not overlap the area's own name or one another: at the font
+        sizes of a wide screen, and those that would overlap at a phone's (larger, verhaal.css) marked ``breed``."""
+        own = [(self.label, self.area.naam)] if self.label is not None else []
+        others = [(s.label, s.naam) for s in self.shapes if s.inside and s.code != self.area.code]
+        wide = _placed(own, others, LABEL_SIZES[0])
+        narrow = _placed(own, others, LABEL_SIZES[1])
+        out = []
+        width = self.projection.width
+
+        def inside(x: float, naam: str, size: int) -> float:  # a name near the edge moves in, not out of view
+            half = min(0.31 * size * len(naam) + 4, width / 2)
+            return round(min(max(x, half), width - half), 1)
+
+        for i, ((x, y), naam) in enumerate(others):
+            if i in wide:
+                extra = "" if i in narrow else " breed"
+                x = inside(x, naam, LABEL_SIZES[1][0] if i in narrow else LABEL_SIZES[0][0])
+                out.append(f'<text class="naam{extra}" x="{x}" y="{y}">{_esc(naam)}</text>')
+        for (x, y), naam in own:
+            out.append(f'<text class="naam eigen" x="{inside(x, naam, LABEL_SIZES[1][1])}" y="{y}">{_esc(naam)}</text>')
+        return out
 
     def shape(self, shape: Shape, fill: str, *, stroke: str = EDGE, dash: str = "", extra: str = "") -> str:
         opacity = "" if shape.inside else f' opacity="{FADED}"'
@@ -267,6 +284,30 @@ class Canvas:
             f'<path data-code="{_esc(shape.code)}" d="{shape.d}" fill="{fill}" stroke="{stroke}" stroke-width="1"'
             f"{dashed}{opacity}{extra}><title>{_esc(shape.naam)}</title></path>"
         )
+
+
+LABEL_SIZES = ((13, 17), (19, 25))
+"""The names' font sizes in map units (the other areas', the area's own) on a wide screen and on a phone, as
+verhaal.css sets them."""
+
+
+def _placed(
+    own: list[tuple[tuple[float, float], str]], others: list[tuple[tuple[float, float], str]], sizes: tuple[int, int]
+) -> set[int]:
+    """Which of ``others`` (label point, name) fit beside ``own`` and the others placed before them."""
+
+    def box(point: tuple[float, float], naam: str, size: int) -> tuple[float, float, float, float]:
+        half_w, half_h = 0.31 * size * len(naam) + 2, 0.6 * size
+        return point[0] - half_w, point[1] - half_h, point[0] + half_w, point[1] + half_h
+
+    taken = [box(point, naam, sizes[1]) for point, naam in own]
+    out = set()
+    for i, (point, naam) in enumerate(others):
+        b = box(point, naam, sizes[0])
+        if all(b[2] < t[0] or b[0] > t[2] or b[3] < t[1] or b[1] > t[3] for t in taken):
+            taken.append(b)
+            out.add(i)
+    return out
 
 
 def _hatch(pattern_id: str) -> str:
@@ -279,8 +320,11 @@ def _hatch(pattern_id: str) -> str:
     )
 
 
-def _swatch(fill: str, *, stroke: str = "#333", dash: str = "", defs: str = "", circle: bool = False) -> str:
+def _swatch(
+    fill: str, *, stroke: str = "#333", dash: str = "", defs: str = "", circle: bool = False, opacity: float = 1
+) -> str:
     dashed = f' stroke-dasharray="{dash}"' if dash else ""
+    dashed += f' opacity="{opacity}"' if opacity != 1 else ""
     shape = (
         f'<circle cx="12" cy="9" r="6" fill="{fill}" stroke="{stroke}" stroke-width="1.2"/>'
         if circle
@@ -411,7 +455,8 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
             notes.append(key.explanation)
     legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()))
     if frame.outside and any(not s.inside for s in canvas.shapes):
-        legend.append(LegendEntry(f"Lichter: {per} {frame.outside}", _swatch("#bbbbbb", stroke=EDGE)))
+        middle = classes.colors[len(classes.colors) // 2] if classes is not None else PALE
+        legend.append(LegendEntry(f"Lichter: {per} {frame.outside}", _swatch(middle, stroke=EDGE, opacity=FADED)))
     where = f"{canvas.area.naam} (dik omlijnd): {own_text}" if own_text else f"{canvas.area.naam} is dik omlijnd"
     description = f"Kaart: {title}, in {frame.label}. {where}."
     link = f"/kaart/{ind.id}?niveau={frame.level}&jaar={sel.year}"
