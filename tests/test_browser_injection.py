@@ -233,7 +233,7 @@ def _pages(hostile: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
         (f"/gebied/{hostile['wijk']}", (WIJK_NAMES[0], *BUURT_NAMES, STADSDEEL_NAME, THEME_TITLE, INDICATOR_TITLE)),
         (f"/gebied/{hostile['stadsdeel']}", (STADSDEEL_NAME, *WIJK_NAMES)),
         ("/gebied/GM0193", (GEMEENTE_NAME, STADSDEEL_NAME)),
-        (f"/verhaal/{hostile['buurten'][0]}", (BUURT_NAMES[0], WIJK_NAMES[0], SOURCE_NAME)),
+        (f"/verhaal/{hostile['buurten'][0]}", (BUURT_NAMES[0], WIJK_NAMES[0])),
         (f"/verhaal/{hostile['wijk']}", (WIJK_NAMES[0], STADSDEEL_NAME)),
         ("/doelen", ()),
         *[(f"/doelen/{n}", (GEMEENTE_NAME,)) for n in range(1, 7)],

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from atlas.artifact.status import Status, shown_status, shown_value
 from atlas.artifact.webgeo import Bounds
 from atlas.errors import NotFound
 from atlas.render.foto import Foto, FotoPart, foto
-from atlas.render.maps import UNPUBLISHED_STYLES
+from atlas.render.maps import UNPUBLISHED_STYLES, Classes
 from atlas.render.mapview import class_legend, selection_classes
 from atlas.render.minimap import HIGHLIGHT
 from atlas.render.profile import Profile
@@ -340,14 +340,30 @@ def _outline_swatch() -> str:
     )
 
 
-def _selection(artifact: Artifact, indicator: str, level: str, year: int | None) -> Selection | None:
-    """The map page's selection of ``indicator`` at ``level`` in ``year`` (its latest year without it), or None."""
-    for wanted in (year, None) if year is not None else (None,):
-        try:
-            return select(artifact, indicator, level, wanted, levels=WEB_LEVELS)
-        except NotFound:
-            continue
-    return None
+@dataclass(frozen=True)
+class Classed:
+    """A map page's selection with its classes and its rows by area code."""
+
+    selection: Selection
+    classes: Classes | None
+    rows: dict[str, dict[Hashable, Any]]
+
+
+def _classed(artifact: Artifact, indicator: str, level: str, year: int | None) -> Classed | None:
+    """The map page's selection of ``indicator`` at ``level`` in ``year`` (its latest year without it) and its
+    classes, or None; made once per artifact (every story of the level shares it)."""
+
+    def make() -> Classed | None:
+        for wanted in (year, None) if year is not None else (None,):
+            try:
+                sel = select(artifact, indicator, level, wanted, levels=WEB_LEVELS)
+            except NotFound:
+                continue
+            return Classed(sel, selection_classes(sel), {str(r["code"]): r for r in sel.records})
+        return None
+
+    found: Classed | None = artifact.derived(("story", indicator, level, year), make)
+    return found
 
 
 def _location_map(artifact: Artifact, p: Profile) -> StoryMap:
@@ -408,12 +424,11 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
     """A part's indicator over the frame's areas, in the map page's classes and colours; None without figures."""
     frame = canvas.frame
     year = part.headline.row.year if part.headline is not None else None
-    sel = _selection(artifact, part.indicator, frame.level, year)
-    if sel is None:
+    found = _classed(artifact, part.indicator, frame.level, year)
+    if found is None:
         return None
+    sel, classes, rows = found.selection, found.classes, found.rows
     ind = sel.indicator
-    classes = selection_classes(sel)
-    rows = {str(r["code"]): r for r in sel.records}
     pattern = f"arcering-{part.number}"
     body = [f"<defs>{_hatch(pattern)}</defs>"]
     seen: set[Status] = set()
