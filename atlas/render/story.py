@@ -231,7 +231,9 @@ class Canvas:
         target = own.select([p.area.code])
         self.outline = self.projection.path(target[0]["geometry"]) if target else ""
         box = own.bounds_by_code.get(p.area.code)
-        self.label = self.projection.xy(*_label_point(target[0], box)) if target and box else None
+        # the gemeente is the whole map: its name would sit among its wijken's as if it were one of them
+        named = target and box is not None and p.area.level != "gemeente"
+        self.label = self.projection.xy(*_label_point(target[0], box)) if named and box is not None else None
 
     def svg(self, body: Iterable[str], title: str, description: str, *, labels: bool = True) -> str:
         """The map: ``body`` (the filled shapes) under the area's outline and the names of the context's areas."""
