@@ -38,6 +38,8 @@ def page_types(demo) -> list[str]:
         f"/gebied/{wijk}/foto",
         f"/vergelijk?gebieden={buurt},{wijk},{gemeente}",
         f"/vergelijk?gebieden={stadsdeel},{wijk}",
+        f"/verhaal/{buurt}",
+        f"/verhaal/{gemeente}#stap-5",
         "/doelen",
         "/doelen/3",
         "/zoek?q=assendorp",

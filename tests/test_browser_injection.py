@@ -234,6 +234,8 @@ def _pages(hostile: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
         (f"/gebied/{hostile['wijk']}", (WIJK_NAMES[0], *BUURT_NAMES, STADSDEEL_NAME, THEME_TITLE, INDICATOR_TITLE)),
         (f"/gebied/{hostile['stadsdeel']}", (STADSDEEL_NAME, *WIJK_NAMES)),
         ("/gebied/GM0193", (GEMEENTE_NAME, STADSDEEL_NAME)),
+        (f"/verhaal/{hostile['buurten'][0]}", (BUURT_NAMES[0], WIJK_NAMES[0])),
+        (f"/verhaal/{hostile['wijk']}", (WIJK_NAMES[0], STADSDEEL_NAME)),
         ("/doelen", ()),
         *[(f"/doelen/{n}", (GEMEENTE_NAME,)) for n in range(1, 7)],
         (f"/zoek?q={quote(QUERY)}", (QUERY,)),
@@ -253,7 +255,16 @@ def test_every_page_shows_names_as_text(watched, hostile_server, hostile):
 
 
 @pytest.mark.parametrize(
-    "path", ["/gebied/{}", "/gebied/{}/foto", "/gebied/{}/foto.pdf", "/kaart/{}", "/doelen/{}", "/download/{}.csv"]
+    "path",
+    [
+        "/gebied/{}",
+        "/gebied/{}/foto",
+        "/gebied/{}/foto.pdf",
+        "/verhaal/{}",
+        "/kaart/{}",
+        "/doelen/{}",
+        "/download/{}.csv",
+    ],
 )
 def test_error_pages_show_the_request_as_text(watched, hostile_server, path):
     response = watched.goto(hostile_server + path.format(quote(QUERY)))

@@ -69,9 +69,12 @@ class Classes:
     colors: tuple[str, ...]
     lower: float
 
+    def index(self, value: float) -> int:
+        """The class of ``value`` (0 the lowest)."""
+        return min(int(np.searchsorted(np.asarray(self.bins), value, side="left")), len(self.colors) - 1)
+
     def color(self, value: float) -> str:
-        index = int(np.searchsorted(np.asarray(self.bins), value, side="left"))
-        return self.colors[min(index, len(self.colors) - 1)]
+        return self.colors[self.index(value)]
 
     def ranges(self) -> list[tuple[float, float, str]]:
         """(lower, upper, colour) per class."""

@@ -13,6 +13,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.status import has_data, present, publishable, shown_status, shown_value
 from atlas.artifact.webgeo import Bounds
 from atlas.findings import Finding
+from atlas.layers.registry import Indicator
 from atlas.render.basemap import PDOK_NAME, BaseMap
 from atlas.render.compare import Reference, comparable, difference_text
 from atlas.render.findings import page_findings
@@ -20,6 +21,7 @@ from atlas.render.labels import add_labels
 from atlas.render.maps import (
     UNPUBLISHED_STYLES,
     ChoroplethLayer,
+    Classes,
     MapAssets,
     MapParts,
     OutlineLayer,
@@ -86,8 +88,8 @@ class MapView:
     """The build's warnings about this indicator's figures."""
 
 
-def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[str]]:
-    ind = selection.indicator
+def class_legend(ind: Indicator, classes: Classes | None) -> list[LegendItem]:
+    """One legend item per class of the choropleth, as the map page writes them (also the map story's)."""
     items = []
     if classes is not None:
         previous_single = False
@@ -97,6 +99,18 @@ def _legend(selection: Selection, classes: Any) -> tuple[list[LegendItem], list[
             label = low if low == high else f"{'meer dan ' if previous_single else ''}{low} – {high}"
             previous_single = low == high
             items.append(LegendItem(label, color, "#333333", ""))
+    return items
+
+
+def selection_classes(selection: Selection) -> Classes | None:
+    """The classes of a selection's choropleth: the registry's scheme over its published values (the map page's and
+    the map story's)."""
+    shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
+    return classify(shown, selection.indicator)
+
+
+def _legend(selection: Selection, classes: Classes | None) -> tuple[list[LegendItem], list[str]]:
+    items = class_legend(selection.indicator, classes)
     notes = []
     for status in present(selection.values):
         style = UNPUBLISHED_STYLES.get(status)
@@ -230,8 +244,7 @@ def map_view(
     """The map page of one selection, zoomed to ``stadsdeel`` (a code) when given, over the base map from the tile
     URL ``tiles`` (none when None)."""
     ind = selection.indicator
-    shown = selection.values.value[publishable(selection.values)].to_numpy(dtype="float64")
-    classes = classify(shown, ind)
+    classes = selection_classes(selection)
     fmap = map_frame(artifact, selection.level, assets, stadsdeel)
     has_ci = "ci_low" in selection.values.columns and bool(selection.values["ci_low"].notna().any())
     groupings = (

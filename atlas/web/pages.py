@@ -32,6 +32,7 @@ from atlas.render.selection import (
     years_text,
 )
 from atlas.render.stadsdelen import grouping_notes, stadsdeel_choices
+from atlas.render.story import story
 from atlas.web.assets import map_assets
 from atlas.web.cache import cached
 from atlas.web.current import artifact, settings
@@ -258,6 +259,15 @@ def foto_pdf(query: SheetQuery) -> Response:
 def vergelijk_form(query: CompareFormQuery) -> WerkzeugResponse:
     """The comparison form posts here with GET; redirect to the canonical comparison URL."""
     return redirect(url_for("pages.vergelijk", gebieden=",".join(query.gebieden)))
+
+
+@bp.get("/verhaal/<code>")
+@parsed(SheetQuery)
+@cached
+def verhaal(query: SheetQuery) -> Response:
+    """The foto veerkracht as a map story: six steps, each a map with its part's figure and sentence."""
+    art = artifact()
+    return _html(render_template("verhaal.html", art=art, s=story(art, query.code)))
 
 
 @bp.get("/doelen")

@@ -1,0 +1,572 @@
+"""The foto veerkracht as a map story (``/verhaal/<code>``): the six parts of :mod:`atlas.render.foto`, each with a map.
+
+The monitor's foto veerkracht was an ArcGIS MapJournal: per part a map zoomed to the buurt, beside that part's text.
+This module draws those maps as static SVG, so the story works without a script, prints sharply (one A4 page per
+step) and can be read by a screen reader (each map has a title and a description in words):
+
+- part 1 (definition): where the area lies: the area, its wijk and the other wijken of the gemeente;
+- parts 2, 3, 4 and 6: the part's headline indicator (:attr:`~atlas.render.foto.FotoPart.indicator`) as a
+  choropleth of the area among its neighbours (:class:`Frame`: a buurt among the buurten of its wijk, a wijk among
+  the wijken of its stadsdeel, a stadsdeel among the stadsdelen, the gemeente over its wijken), in the year of the
+  figure the part's sentence names, with the classes and colours of the map page (``/kaart/<indicator>``:
+  :func:`~atlas.render.mapview.selection_classes`); a withheld area is grey and hatched, one without figures white
+  with a dashed edge, as the legend says;
+- part 5 (facilities): the facilities of the registry's typed points overlay within the view, one colour per type.
+
+The texts (titles, sentences, verdicts, sources) are the foto's own, so the story and the printed sheet agree.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from atlas.artifact import Artifact
+from atlas.artifact.layout import FACILITIES_LAYER
+from atlas.artifact.status import Status, shown_status, shown_value
+from atlas.artifact.webgeo import Bounds
+from atlas.errors import NotFound
+from atlas.render.foto import Foto, FotoPart, foto
+from atlas.render.maps import UNPUBLISHED_STYLES, Classes
+from atlas.render.mapview import class_legend, selection_classes
+from atlas.render.minimap import HIGHLIGHT
+from atlas.render.profile import Profile
+from atlas.render.selection import WEB_LEVELS, Selection, format_value, select
+from atlas.render.veerkracht import facilities_overlay
+
+WIDTH = 640
+"""The maps' width in SVG units; the page scales them to its column."""
+RATIO = (0.7, 1.0)
+"""The least and the most height per unit of width: a long thin wijk gets a map a reader can still see it on."""
+PAD = 0.06
+"""Room around the view's areas, as a share of the view's size."""
+EDGE = "#555555"
+FADED = 0.4
+"""The opacity of the areas outside the area's wijk (stadsdeel, gemeente) that the view also shows."""
+PALE = "#f2f2f2"
+PARENT_FILL = "#9ecae1"
+LEVEL_NAMES = {"buurt": "buurten", "wijk": "wijken", "stadsdeel": "stadsdelen"}
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a map's legend: a swatch (a small SVG, hidden from screen readers) and its text."""
+
+    label: str
+    swatch: str
+
+
+@dataclass(frozen=True)
+class StoryMap:
+    svg: str
+    title: str
+    """What the map shows, e.g. ``Voelt zich eenzaam (%) per buurt, 2024``."""
+    description: str
+    """The map in words (the SVG's accessible name)."""
+    legend: tuple[LegendEntry, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the legend's withheld and missing entries mean."""
+    link: str = ""
+    """The map page of the same indicator, level and year."""
+
+
+@dataclass(frozen=True)
+class Step:
+    part: FotoPart
+    map: StoryMap
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every map of the story shows: the areas of ``level`` in ``context`` (the area's own wijk, stadsdeel or
+    gemeente) and what of their neighbours the view takes in, with the area outlined."""
+
+    level: str
+    context: frozenset[str]
+    label: str
+    """``de buurten van wijk Assendorp``."""
+    outside: str
+    """How the legend names the faded neighbours: ``buiten wijk Assendorp``; empty when there are none."""
+
+
+@dataclass(frozen=True)
+class Story:
+    foto: Foto
+    steps: tuple[Step, ...]
+    frame: Frame
+
+    @property
+    def profile(self) -> Profile:
+        return self.foto.profile
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry.get("type") == "Polygon":
+        return list(geometry["coordinates"])
+    if geometry.get("type") == "MultiPolygon":
+        return [ring for polygon in geometry["coordinates"] for ring in polygon]
+    return []
+
+
+class Projection:
+    """Longitude and latitude to SVG units: longitude shortened by the cosine of the latitude (as the minimap does),
+    ``bounds`` widened to :data:`RATIO` and padded by :data:`PAD`."""
+
+    def __init__(self, bounds: Bounds, width: int = WIDTH) -> None:
+        min_x, min_y, max_x, max_y = bounds
+        self.k = math.cos(math.radians((min_y + max_y) / 2))
+        span_x, span_y = max((max_x - min_x) * self.k, 1e-5), max(max_y - min_y, 1e-5)
+        span_x, span_y = span_x * (1 + 2 * PAD), span_y * (1 + 2 * PAD)
+        low, high = RATIO
+        if span_y < low * span_x:
+            span_y = low * span_x
+        elif span_y > high * span_x:
+            span_x = span_y / high
+        cx, cy = (min_x + max_x) / 2 * self.k, (min_y + max_y) / 2
+        self.left, self.top = cx - span_x / 2, cy + span_y / 2
+        self.scale = width / span_x
+        self.width, self.height = width, round(span_y * self.scale)
+        self.view: Bounds = (self.left / self.k, cy - span_y / 2, (cx + span_x / 2) / self.k, self.top)
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return round((lon * self.k - self.left) * self.scale, 1), round((self.top - lat) * self.scale, 1)
+
+    def path(self, geometry: dict[str, Any]) -> str:
+        out = []
+        for ring in _rings(geometry):
+            points: list[tuple[float, float]] = []
+            for lon, lat, *_ in ring:
+                point = self.xy(lon, lat)
+                if not points or point != points[-1]:
+                    points.append(point)
+            if len(points) >= 3:
+                out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in points) + "Z")
+        return "".join(out)
+
+    def sees(self, box: Bounds) -> bool:
+        return not (box[2] < self.view[0] or box[0] > self.view[2] or box[3] < self.view[1] or box[1] > self.view[3])
+
+
+@dataclass(frozen=True)
+class Shape:
+    code: str
+    naam: str
+    d: str
+    label: tuple[float, float]
+    inside: bool
+    """In the frame's context (drawn in full and named), or a neighbour in view (faded)."""
+
+
+def _label_point(feature: dict[str, Any], box: Bounds) -> tuple[float, float]:
+    point = feature["properties"].get("label")
+    if isinstance(point, list) and len(point) == 2:
+        return float(point[0]), float(point[1])
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def frame_of(artifact: Artifact, p: Profile) -> Frame:
+    """The areas the story's maps show around ``p``'s area (see the module's description)."""
+    area = p.area
+    if area.level == "buurt" and p.parent is not None:
+        buurten = artifact.areas.level("buurt")
+        codes = frozenset(str(c) for c in buurten.code[buurten.parent == p.parent.code])
+        return Frame("buurt", codes, f"de buurten van wijk {p.parent.naam}", f"buiten wijk {p.parent.naam}")
+    if area.level in ("wijk", "buurt"):
+        wijken = artifact.areas.level("wijk")
+        if p.parent is not None and p.parent.level == "stadsdeel":
+            codes = frozenset(str(c) for c in wijken.code[wijken.parent == p.parent.code])
+            if len(codes) > 1:
+                return Frame(
+                    "wijk", codes, f"de wijken van stadsdeel {p.parent.naam}", f"buiten stadsdeel {p.parent.naam}"
+                )
+        return Frame("wijk", frozenset(str(c) for c in wijken.code), f"de wijken van {p.city.naam}", "")
+    if area.level == "stadsdeel" and not artifact.areas.level("stadsdeel").empty:
+        stadsdelen = artifact.areas.level("stadsdeel")
+        return Frame("stadsdeel", frozenset(str(c) for c in stadsdelen.code), f"de stadsdelen van {p.city.naam}", "")
+    wijken = artifact.areas.level("wijk")
+    return Frame("wijk", frozenset(str(c) for c in wijken.code), f"de wijken van {p.city.naam}", "")
+
+
+class Canvas:
+    """The shapes of one frame projected once, for all the story's maps."""
+
+    def __init__(self, artifact: Artifact, p: Profile, frame: Frame) -> None:
+        web = artifact.web_level(frame.level)
+        own = artifact.web_level(p.area.level)
+        boxes = [b for b in (web.bounds(frame.context), own.bounds([p.area.code])) if b]
+        if not boxes:
+            raise NotFound(f"geen grenzen voor {p.area.naam}")
+        bounds: Bounds = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        self.projection = Projection(bounds)
+        self.frame = frame
+        self.area = p.area
+        self.shapes: list[Shape] = []
+        for feature in web.features:
+            code = str(feature["properties"]["code"])
+            box = web.bounds_by_code.get(code)
+            if box is None or not self.projection.sees(box):
+                continue
+            self.shapes.append(
+                Shape(
+                    code,
+                    str(feature["properties"].get("naam", "")),
+                    self.projection.path(feature["geometry"]),
+                    self.projection.xy(*_label_point(feature, box)),
+                    code in frame.context,
+                )
+            )
+        target = own.select([p.area.code])
+        self.outline = self.projection.path(target[0]["geometry"]) if target else ""
+        box = own.bounds_by_code.get(p.area.code)
+        # the gemeente is the whole map: its name would sit among its wijken's as if it were one of them
+        named = target and box is not None and p.area.level != "gemeente"
+        self.label = self.projection.xy(*_label_point(target[0], box)) if named and box is not None else None
+
+    def svg(self, body: Iterable[str], title: str, description: str, *, labels: bool = True) -> str:
+        """The map: ``body`` (the filled shapes) under the area's outline and the names of the context's areas."""
+        proj = self.projection
+        parts = [
+            f'<svg class="verhaal-kaart" viewBox="0 0 {proj.width} {proj.height}" role="img" '
+            f'aria-label="{_esc(description)}" preserveAspectRatio="xMidYMid meet">',
+            f"<title>{_esc(title)}</title>",
+            *body,
+        ]
+        if self.outline:
+            parts.append(
+                f'<path class="omlijnd" d="{self.outline}" fill="none" stroke="#fff" stroke-width="7" '
+                'stroke-linejoin="round"/>'
+                f'<path class="omlijnd" data-code="{_esc(self.area.code)}" d="{self.outline}" fill="none" '
+                'stroke="#000" stroke-width="3.5" stroke-linejoin="round"/>'
+            )
+        if labels:
+            parts.extend(self._labels())
+        parts.append("</svg>")
+        return "".join(parts)
+
+    def _labels(self) -> list[str]:
+        """The names of the context's areas that do not overlap the area's own name or one another: at the font
+        sizes of a wide screen, and those that would overlap at a phone's (larger, verhaal.css) marked ``breed``."""
+        own = [(self.label, self.area.naam)] if self.label is not None else []
+        others = [(s.label, s.naam) for s in self.shapes if s.inside and s.code != self.area.code]
+        wide = _placed(own, others, LABEL_SIZES[0])
+        narrow = _placed(own, others, LABEL_SIZES[1])
+        out = []
+        width = self.projection.width
+
+        def inside(x: float, naam: str, size: int) -> float:  # a name near the edge moves in, not out of view
+            half = min(0.31 * size * len(naam) + 4, width / 2)
+            return round(min(max(x, half), width - half), 1)
+
+        for i, ((x, y), naam) in enumerate(others):
+            if i in wide:
+                extra = "" if i in narrow else " breed"
+                x = inside(x, naam, LABEL_SIZES[1][0] if i in narrow else LABEL_SIZES[0][0])
+                out.append(f'<text class="naam{extra}" x="{x}" y="{y}">{_esc(naam)}</text>')
+        for (x, y), naam in own:
+            out.append(f'<text class="naam eigen" x="{inside(x, naam, LABEL_SIZES[1][1])}" y="{y}">{_esc(naam)}</text>')
+        return out
+
+    def shape(self, shape: Shape, fill: str, *, stroke: str = EDGE, dash: str = "", extra: str = "") -> str:
+        opacity = "" if shape.inside else f' opacity="{FADED}"'
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        return (
+            f'<path data-code="{_esc(shape.code)}" d="{shape.d}" fill="{fill}" stroke="{stroke}" stroke-width="1"'
+            f"{dashed}{opacity}{extra}><title>{_esc(shape.naam)}</title></path>"
+        )
+
+
+LABEL_SIZES = ((13, 17), (19, 25))
+"""The names' font sizes in map units (the other areas', the area's own) on a wide screen and on a phone, as
+verhaal.css sets them."""
+
+
+def _placed(
+    own: list[tuple[tuple[float, float], str]], others: list[tuple[tuple[float, float], str]], sizes: tuple[int, int]
+) -> set[int]:
+    """Which of ``others`` (label point, name) fit beside ``own`` and the others placed before them."""
+
+    def box(point: tuple[float, float], naam: str, size: int) -> tuple[float, float, float, float]:
+        half_w, half_h = 0.31 * size * len(naam) + 2, 0.6 * size
+        return point[0] - half_w, point[1] - half_h, point[0] + half_w, point[1] + half_h
+
+    taken = [box(point, naam, sizes[1]) for point, naam in own]
+    out = set()
+    for i, (point, naam) in enumerate(others):
+        b = box(point, naam, sizes[0])
+        if all(b[2] < t[0] or b[0] > t[2] or b[3] < t[1] or b[1] > t[3] for t in taken):
+            taken.append(b)
+            out.add(i)
+    return out
+
+
+def _hatch(pattern_id: str) -> str:
+    """The hatching of a withheld area: dark diagonal lines on its grey (the map page's grey and edge)."""
+    style = UNPUBLISHED_STYLES[Status.SUPPRESSED]
+    return (
+        f'<pattern id="{pattern_id}" width="7" height="7" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="7" height="7" fill="{style["fillColor"]}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="7" stroke="{style["color"]}" stroke-width="2"/></pattern>'
+    )
+
+
+def _swatch(
+    fill: str, *, stroke: str = "#333", dash: str = "", defs: str = "", circle: bool = False, opacity: float = 1
+) -> str:
+    dashed = f' stroke-dasharray="{dash}"' if dash else ""
+    dashed += f' opacity="{opacity}"' if opacity != 1 else ""
+    shape = (
+        f'<circle cx="12" cy="9" r="6" fill="{fill}" stroke="{stroke}" stroke-width="1.2"/>'
+        if circle
+        else f'<rect x="1" y="1" width="26" height="16" fill="{fill}" stroke="{stroke}" stroke-width="1.2"{dashed}/>'
+    )
+    return f'<svg class="vakje" width="28" height="18" viewBox="0 0 28 18" aria-hidden="true">{defs}{shape}</svg>'
+
+
+def _outline_swatch() -> str:
+    return (
+        '<svg class="vakje" width="28" height="18" viewBox="0 0 28 18" aria-hidden="true">'
+        '<rect x="3" y="3" width="22" height="12" fill="none" stroke="#000" stroke-width="3.5"/></svg>'
+    )
+
+
+@dataclass(frozen=True)
+class Classed:
+    """A map page's selection with its classes and its rows by area code."""
+
+    selection: Selection
+    classes: Classes | None
+    rows: dict[str, dict[Hashable, Any]]
+
+
+def _classed(artifact: Artifact, indicator: str, level: str, year: int | None) -> Classed | None:
+    """The map page's selection of ``indicator`` at ``level`` in ``year`` (its latest year without it) and its
+    classes, or None; made once per artifact (every story of the level shares it)."""
+
+    def make() -> Classed | None:
+        for wanted in (year, None) if year is not None else (None,):
+            try:
+                sel = select(artifact, indicator, level, wanted, levels=WEB_LEVELS)
+            except NotFound:
+                continue
+            return Classed(sel, selection_classes(sel), {str(r["code"]): r for r in sel.records})
+        return None
+
+    found: Classed | None = artifact.derived(("story", indicator, level, year), make)
+    return found
+
+
+def _location_map(artifact: Artifact, p: Profile) -> StoryMap:
+    """Part 1: the area in its wijk (or stadsdeel) in the gemeente, over the wijken (or stadsdelen) of the gemeente."""
+    level = "stadsdeel" if p.area.level == "stadsdeel" else "wijk"
+    web = artifact.web_level(level)
+    city = artifact.web_level("gemeente")
+    bounds = city.bounds() or web.bounds()
+    own = artifact.web_level(p.area.level).select([p.area.code])
+    if bounds is None or not own:
+        return StoryMap("", "", "")
+    proj = Projection(bounds)
+    parent = p.parent if p.parent is not None and p.parent.level == level and p.area.level == "buurt" else None
+    body = []
+    for feature in web.features:
+        code = str(feature["properties"]["code"])
+        fill = PARENT_FILL if parent is not None and code == parent.code else PALE
+        body.append(
+            f'<path data-code="{_esc(code)}" d="{proj.path(feature["geometry"])}" fill="{fill}" stroke="#8c8c8c" '
+            f'stroke-width="1"><title>{_esc(feature["properties"].get("naam", ""))}</title></path>'
+        )
+    for feature in city.features:
+        body.append(f'<path d="{proj.path(feature["geometry"])}" fill="none" stroke="#333" stroke-width="2"/>')
+    fill = "none" if p.area.level == "gemeente" else HIGHLIGHT
+    body.append(
+        f'<path class="omlijnd" data-code="{_esc(p.area.code)}" d="{proj.path(own[0]["geometry"])}" fill="{fill}" '
+        f'fill-opacity="0.85" stroke="#000" stroke-width="2.5" stroke-linejoin="round"/>'
+    )
+    box = artifact.web_level(p.area.level).bounds_by_code.get(p.area.code)
+    legend = []
+    if p.area.level != "gemeente" and box is not None:
+        x, y = proj.xy(*_label_point(own[0], box))
+        x0, y0 = proj.xy(box[0], box[3])
+        x1, y1 = proj.xy(box[2], box[1])
+        if max(x1 - x0, y1 - y0) < 24:  # too small to find at the gemeente's scale: a ring around it
+            body.append(f'<circle cx="{x}" cy="{y}" r="16" fill="none" stroke="#000" stroke-width="3"/>')
+        body.append(f'<text class="naam eigen" x="{x}" y="{y - 20 if y > 40 else y + 30}">{_esc(p.area.naam)}</text>')
+        legend.append(LegendEntry(f"{p.area.level.capitalize()} {p.area.naam}", _swatch(HIGHLIGHT, stroke="#000")))
+    if parent is not None:
+        legend.append(LegendEntry(f"Wijk {parent.naam}", _swatch(PARENT_FILL, stroke="#8c8c8c")))
+    others = "de stadsdelen" if level == "stadsdeel" else "de wijken"
+    legend.append(LegendEntry(f"{others.capitalize()} van {p.city.naam}", _swatch(PALE, stroke="#8c8c8c")))
+    where = f" in wijk {parent.naam}" if parent is not None else ""
+    title = f"Ligging van {p.area.naam}" if p.area.level != "gemeente" else f"{p.city.naam} en zijn wijken"
+    description = (
+        f"Kaart: {p.area.naam}{where} tussen {others} van {p.city.naam}."
+        if p.area.level != "gemeente"
+        else f"Kaart: de grens van {p.city.naam} met {others}."
+    )
+    svg = (
+        f'<svg class="verhaal-kaart" viewBox="0 0 {proj.width} {proj.height}" role="img" '
+        f'aria-label="{_esc(description)}"><title>{_esc(title)}</title>{"".join(body)}</svg>'
+    )
+    return StoryMap(svg, title, description, tuple(legend))
+
+
+def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> StoryMap | None:
+    """A part's indicator over the frame's areas, in the map page's classes and colours; None without figures."""
+    frame = canvas.frame
+    year = part.headline.row.year if part.headline is not None else None
+    found = _classed(artifact, part.indicator, frame.level, year)
+    if found is None:
+        return None
+    sel, classes, rows = found.selection, found.classes, found.rows
+    ind = sel.indicator
+    pattern = f"arcering-{part.number}"
+    body = [f"<defs>{_hatch(pattern)}</defs>"]
+    seen: set[Status] = set()
+    own_text = ""
+    for shape in canvas.shapes:
+        row = rows.get(shape.code, {})
+        value = shown_value(row.get("status"), row.get("value"))
+        status = shown_status(row.get("status"), row.get("value"))
+        if value is not None and classes is not None:
+            body.append(canvas.shape(shape, classes.color(value), extra=' data-status="ok"'))
+            text = format_value(value, ind)
+            if shape.code == canvas.area.code:
+                text += f", in de klasse {class_legend(ind, classes)[classes.index(value)].label}"
+        else:
+            style = UNPUBLISHED_STYLES.get(status, UNPUBLISHED_STYLES[Status.MISSING])
+            key = Status.SUPPRESSED if status == Status.SUPPRESSED else Status.MISSING
+            seen.add(key)
+            fill = f"url(#{pattern})" if key == Status.SUPPRESSED else str(style["fillColor"])
+            dash = "" if key == Status.SUPPRESSED else str(style["dashArray"])
+            body.append(
+                canvas.shape(shape, fill, stroke=str(style["color"]), dash=dash, extra=f' data-status="{key.value}"')
+            )
+            text = key.label.lower()
+        if shape.code == canvas.area.code:
+            own_text = text
+    year_label = sel.available.year_label(sel.year)
+    per = LEVEL_NAMES.get(frame.level, frame.level)
+    unit = f" ({ind.unit_label})" if ind.unit_label else ""
+    title = f"{ind.title}{unit} per {frame.level}, {year_label}"
+    legend = [LegendEntry(item.label, _swatch(item.fill)) for item in class_legend(ind, classes)]
+    notes = []
+    for key in (Status.SUPPRESSED, Status.MISSING):
+        if key in seen:
+            style = UNPUBLISHED_STYLES[key]
+            defs = f"<defs>{_hatch(f'{pattern}-{key.value}')}</defs>" if key == Status.SUPPRESSED else ""
+            fill = f"url(#{pattern}-{key.value})" if key == Status.SUPPRESSED else str(style["fillColor"])
+            dash = "" if key == Status.SUPPRESSED else str(style["dashArray"])
+            legend.append(LegendEntry(key.label, _swatch(fill, stroke=str(style["color"]), dash=dash, defs=defs)))
+            notes.append(key.explanation)
+    legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()))
+    if frame.outside and any(not s.inside for s in canvas.shapes):
+        middle = classes.colors[len(classes.colors) // 2] if classes is not None else PALE
+        legend.append(LegendEntry(f"Lichter: {per} {frame.outside}", _swatch(middle, stroke=EDGE, opacity=FADED)))
+    where = f"{canvas.area.naam} (dik omlijnd): {own_text}" if own_text else f"{canvas.area.naam} is dik omlijnd"
+    description = f"Kaart: {title}, in {frame.label}. {where}."
+    link = f"/kaart/{ind.id}?niveau={frame.level}&jaar={sel.year}"
+    return StoryMap(canvas.svg(body, title, description), title, description, tuple(legend), tuple(notes), link)
+
+
+def _plain_map(canvas: Canvas, why: str) -> StoryMap:
+    body = [canvas.shape(shape, PALE, stroke="#8c8c8c") for shape in canvas.shapes]
+    title = f"Ligging van {canvas.area.naam} tussen {canvas.frame.label}"
+    description = f"Kaart: {canvas.area.naam} (dik omlijnd) tussen {canvas.frame.label}. {why}"
+    legend = (LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()),)
+    return StoryMap(canvas.svg(body, title, description), title, description, legend, (why,) if why else ())
+
+
+def _facility_points(artifact: Artifact) -> list[tuple[str, str, float, float]]:
+    """(type, name, lon, lat) of every facility, parsed once per artifact."""
+
+    def load() -> list[tuple[str, str, float, float]]:
+        path = artifact.overlay_path(FACILITIES_LAYER)
+        if path is None:
+            return []
+        out = []
+        for feature in json.loads(path.read_text(encoding="utf-8")).get("features") or []:
+            geometry = feature.get("geometry") or {}
+            props = feature.get("properties") or {}
+            if geometry.get("type") == "Point":
+                lon, lat = geometry["coordinates"][:2]
+                out.append((str(props.get("type", "")), str(props.get("naam", "")), float(lon), float(lat)))
+        return out
+
+    found: list[tuple[str, str, float, float]] = artifact.derived(("story", "facilities"), load)
+    return found
+
+
+def _facilities_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> StoryMap | None:
+    """Part 5: the facilities in view, in the colour of their type, over the frame's areas (the area pale blue)."""
+    overlay = facilities_overlay(artifact)
+    if overlay is None or artifact.overlay_path(FACILITIES_LAYER) is None:
+        return None
+    body = [
+        canvas.shape(shape, PARENT_FILL if shape.code == canvas.area.code else "#ffffff", stroke="#8c8c8c")
+        for shape in canvas.shapes
+    ]
+    proj = canvas.projection
+    west, south, east, north = proj.view
+    counts: dict[str, int] = {}
+    colors = {t.id: t.color for t in overlay.types}
+    for kind, naam, lon, lat in _facility_points(artifact):
+        if kind not in colors or not (west <= lon <= east and south <= lat <= north):
+            continue
+        x, y = proj.xy(lon, lat)
+        counts[kind] = counts.get(kind, 0) + 1
+        body.append(
+            f'<circle class="voorziening" data-type="{_esc(kind)}" cx="{x}" cy="{y}" r="6.5" fill="{colors[kind]}" '
+            f'stroke="#1a1a1a" stroke-width="1.5"><title>{_esc(naam)}</title></circle>'
+        )
+    legend = [
+        LegendEntry(f"{t.title} ({counts[t.id]})", _swatch(t.color, stroke="#1a1a1a", circle=True))
+        for t in overlay.types
+        if counts.get(t.id)
+    ]
+    legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()))
+    total = sum(counts.values())
+    kinds = ", ".join(f"{counts[t.id]} {t.title.lower()}" for t in overlay.types if counts.get(t.id))
+    title = f"Voorzieningen in en rond {canvas.area.naam}"
+    description = (
+        f"Kaart van de voorzieningen in en rond {canvas.area.naam} (dik omlijnd), tussen {canvas.frame.label}: "
+        + (f"{total} op de kaart: {kinds}." if total else "geen voorzieningen op deze kaart.")
+    )
+    notes = () if total else ("Op deze kaart ligt geen van de getelde voorzieningen.",)
+    return StoryMap(canvas.svg(body, title, description), title, description, tuple(legend), notes, "")
+
+
+def _map(canvas: Canvas, artifact: Artifact, p: Profile, part: FotoPart) -> StoryMap:
+    if part.number == 1:
+        return _location_map(artifact, p)
+    if part.number == 5:
+        found = _facilities_map(canvas, artifact, part)
+        if found is not None:
+            return found
+    if part.indicator:
+        found = _choropleth_map(canvas, artifact, part)
+        if found is not None:
+            return found
+        return _plain_map(canvas, f"Dit cijfer is er niet per {canvas.frame.level}.")
+    return _plain_map(canvas, "Voor dit deel is er geen cijfer om op de kaart te zetten.")
+
+
+def story(artifact: Artifact, code: str) -> Story:
+    """The map story of area ``code``: the six parts of its foto veerkracht (:func:`~atlas.render.foto.foto`), each
+    with its map."""
+    f = foto(artifact, code)
+    p = f.profile
+    frame = frame_of(artifact, p)
+    canvas = Canvas(artifact, p, frame)
+    return Story(f, tuple(Step(part, _map(canvas, artifact, p, part)) for part in f.parts), frame)
