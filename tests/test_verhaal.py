@@ -10,13 +10,16 @@ from __future__ import annotations
 import html
 import re
 import time
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 import atlas
+from atlas.artifact.status import publishable
 from atlas.codes import LEVELS
 from atlas.render.foto import foto
-from atlas.render.maps import choropleth_values
+from atlas.render.maps import choropleth_values, classify
 from atlas.render.mapview import selection_classes
 from atlas.render.selection import WEB_LEVELS, select
 from atlas.render.story import Projection, story
@@ -89,9 +92,17 @@ def test_the_maps_outline_the_area_and_colour_like_the_map_page(demo):
         assert ind == step.part.indicator and level == "buurt"
         assert year == str(step.part.headline.row.year)
         sel = select(demo, ind, level, int(year), levels=WEB_LEVELS)
-        values = choropleth_values(demo, sel, selection_classes(sel))
         codes = [f["properties"]["code"] for f in demo.web_level(level).features]
-        fills = {c: values["styles"][i]["fillColor"] for c, i in zip(codes, values["style"], strict=True)}
+        if sel.indicator.rate_label:  # a count is coloured by its rate per 1 000, in the registry's scheme
+            ok = publishable(sel.values)
+            rates = dict(zip(sel.values.code[ok].astype(str), sel.values.rate[ok].astype(float), strict=True))
+            rated = replace(sel.indicator, unit="per_1000")
+            classes = classify(np.array(list(rates.values())), rated)
+            fills = {c: classes.color(rates[c]) if c in rates else "#bdbdbd" for c in codes}
+            assert "Gekleurd naar het aantal per 1.000" in " ".join(step.map.notes)
+        else:
+            values = choropleth_values(demo, sel, selection_classes(sel))
+            fills = {c: values["styles"][i]["fillColor"] for c, i in zip(codes, values["style"], strict=True)}
         drawn = dict(re.findall(r'<path data-code="(\w+)" d="[^"]*" fill="([^"]+)"', svg))
         assert set(s.frame.context) <= set(drawn)
         for area, fill in drawn.items():

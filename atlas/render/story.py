@@ -22,16 +22,20 @@ import html
 import json
 import math
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from atlas.artifact import Artifact
+from atlas.artifact.compare import RATE_DECIMALS
 from atlas.artifact.layout import FACILITIES_LAYER
-from atlas.artifact.status import Status, shown_status, shown_value
+from atlas.artifact.status import Status, publishable, shown_status, shown_value
 from atlas.artifact.webgeo import Bounds
 from atlas.errors import NotFound
+from atlas.layers.registry import Indicator
 from atlas.render.foto import Foto, FotoPart, foto
-from atlas.render.maps import UNPUBLISHED_STYLES, Classes
+from atlas.render.maps import UNPUBLISHED_STYLES, Classes, classify
 from atlas.render.mapview import class_legend, selection_classes
 from atlas.render.minimap import HIGHLIGHT
 from atlas.render.profile import Profile
@@ -344,11 +348,32 @@ def _outline_swatch() -> str:
 
 @dataclass(frozen=True)
 class Classed:
-    """A map page's selection with its classes and its rows by area code."""
+    """A map page's selection with its classes and its rows by area code; for a count with a denominator (support
+    use, stapeling) the rows' ``value`` is its rate per 1 000 and :attr:`indicator` says so."""
 
     selection: Selection
     classes: Classes | None
     rows: dict[str, dict[Hashable, Any]]
+    indicator: Indicator
+
+
+def _as_rate(ind: Indicator) -> Indicator:
+    """The indicator of a count's rate: ``Inwoners met Wmo-ondersteuning per 1.000 inwoners``, unit per 1 000."""
+    return replace(ind, title=f"{ind.title} {ind.rate_label}", unit="per_1000", decimals=RATE_DECIMALS)
+
+
+def _rated(sel: Selection) -> Classed:
+    """A count mapped as its rate, as the sentence and the comparison read it: a map of counts shows where many
+    people live, not where the share is high."""
+    ind = _as_rate(sel.indicator)
+    ok = publishable(sel.values).tolist()
+    rows = {}
+    for record, published in zip(sel.records, ok, strict=True):
+        rate = record.get("rate")
+        usable = published and isinstance(rate, int | float) and math.isfinite(rate)
+        rows[str(record["code"])] = {**record, "value": float(rate) if usable and rate is not None else None}
+    rates = np.array([r["value"] for r in rows.values() if r["value"] is not None], dtype="float64")
+    return Classed(sel, classify(rates, ind), rows, ind)
 
 
 def _classed(artifact: Artifact, indicator: str, level: str, year: int | None) -> Classed | None:
@@ -361,7 +386,10 @@ def _classed(artifact: Artifact, indicator: str, level: str, year: int | None) -
                 sel = select(artifact, indicator, level, wanted, levels=WEB_LEVELS)
             except NotFound:
                 continue
-            return Classed(sel, selection_classes(sel), {str(r["code"]): r for r in sel.records})
+            if sel.indicator.rate_label and "rate" in sel.values.columns:
+                return _rated(sel)
+            rows = {str(r["code"]): r for r in sel.records}
+            return Classed(sel, selection_classes(sel), rows, sel.indicator)
         return None
 
     found: Classed | None = artifact.derived(("story", indicator, level, year), make)
@@ -429,8 +457,7 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
     found = _classed(artifact, part.indicator, frame.level, year)
     if found is None:
         return None
-    sel, classes, rows = found.selection, found.classes, found.rows
-    ind = sel.indicator
+    sel, classes, rows, ind = found.selection, found.classes, found.rows, found.indicator
     pattern = f"arcering-{part.number}"
     body = [f"<defs>{_hatch(pattern)}</defs>"]
     seen: set[Status] = set()
@@ -476,6 +503,11 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
         legend.append(LegendEntry(f"Lichter: {per} {frame.outside}", _swatch(middle, stroke=EDGE, opacity=FADED)))
     where = f"{canvas.area.naam} (dik omlijnd): {own_text}" if own_text else f"{canvas.area.naam} is dik omlijnd"
     description = f"Kaart: {title}, in {frame.label}. {where}."
+    if ind is not sel.indicator:
+        notes.append(
+            f"Gekleurd naar het aantal {sel.indicator.rate_label}: zo ziet u waar het aandeel hoog is, niet waar "
+            "veel mensen wonen. De kaart van de gemeente toont de aantallen."
+        )
     link = f"/kaart/{ind.id}?niveau={frame.level}&jaar={sel.year}"
     return StoryMap(canvas.svg(body, title, description), title, description, tuple(legend), tuple(notes), link)
 
