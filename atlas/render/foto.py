@@ -257,7 +257,7 @@ def _facilities_sentence(p: Profile, facilities: Facilities) -> str:
     near = [row for row in facilities.rows if row.distance and not row.count]
     if near:
         nearest = "; ".join(f"{row.title.lower()} op {row.distance}" for row in near[:3])
-        return f"{count}. Het dichtstbij buiten het gebied: {nearest}."
+        return f"{count}. Het dichtstbij buiten het gebied (hemelsbreed vanaf het midden): {nearest}."
     return f"{count}."
 
 
