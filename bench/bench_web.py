@@ -48,8 +48,12 @@ PAGES = {
     "profile": "/gebied/WK019310",
     "api_values": "/api/values?indicator=inwoners&niveau=buurt&jaar=2024",
     "download": "/download/inwoners.csv?niveau=buurt&jaar=2024",
+    "sheet": "/gebied/BU01931310/foto",
+    "sheet_pdf": "/gebied/BU01931310/foto.pdf",
+    "story": "/verhaal/BU01931310",
+    "compare": "/vergelijk?gebieden=BU01931310,BU01931320,WK019313",
 }
-CACHED_PAGES = ("map_buurt", "profile", "api_values", "download")
+CACHED_PAGES = ("map_buurt", "profile", "api_values", "download", "sheet_pdf")
 """The pages measured cached under load (each takes 2 x BENCH_WEB_SECONDS)."""
 UNCACHED_TARGET_P50_MS = {"map_buurt": 25.0, "map_wijk": 25.0, "map_stadsdeel": 25.0, "profile": 40.0}
 COLD_PAGE = "/kaart/groen_2_22_200"
