@@ -137,13 +137,20 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+_HASH_CHUNK = 1 << 20
+
+
 def _content_hash(folder: Path, digest_file: str | None) -> str:
     digest = hashlib.sha256()
     if digest_file is not None and (folder / digest_file).is_file():
         digest.update((folder / digest_file).read_bytes())
     else:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            with path.open("rb") as file:  # in chunks: memory stays flat however large the files
+                while chunk := file.read(_HASH_CHUNK):
+                    digest.update(chunk)
+            digest.update(b"\0")
     return digest.hexdigest()[:12]
 
 

@@ -58,12 +58,24 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Directory to write.")
 @click.option("--seed", type=int, default=2024, show_default=True, help="Random seed of the synthetic data.")
+@click.option(
+    "--gemeenten",
+    type=click.IntRange(min=1, max=342),
+    default=None,
+    help="Write a synthetic country of this many gemeenten (1 to 342) instead of the Zwolle demo.",
+)
 @_friendly
-def demo(out: Path, seed: int) -> None:
+def demo(out: Path, seed: int, gemeenten: int | None) -> None:
     """Write the synthetic demo inputs and their sources file (sources.yaml) to OUT."""
-    from atlas.demo import write_demo
+    from atlas.demo import write_country, write_demo
 
     start = time.perf_counter()
+    if gemeenten is not None:
+        per_gemeente = write_country(out, gemeenten, seed=seed)
+        click.echo(f"synthetic country of {gemeenten} gemeenten written in {time.perf_counter() - start:.1f} s;")
+        click.echo("build one gemeente with:")
+        click.echo(f"  atlas build --sources {per_gemeente[0]} --out build/{per_gemeente[0].parent.name}")
+        return
     sources = write_demo(out, seed=seed)
     click.echo(f"demo data written in {time.perf_counter() - start:.1f} s; build it with:")
     click.echo(f"  atlas build --sources {sources} --out build/demo")

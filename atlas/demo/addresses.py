@@ -51,14 +51,23 @@ def _letters(index: int) -> str:
 
 
 def address_fields(
-    points: list[np.ndarray], buurt_codes: list[str], wijk_of: list[str], woonplaats: str, seed: int
+    points: list[np.ndarray],
+    buurt_codes: list[str],
+    wijk_of: list[str],
+    woonplaats: str,
+    seed: int,
+    *,
+    first_postcode: int = FIRST_POSTCODE,
 ) -> pd.DataFrame:
-    """The BAG fields of the addresses of every buurt (``points[i]``: its addresses, x/y), in that order."""
+    """The BAG fields of the addresses of every buurt (``points[i]``: its addresses, x/y), in that order.
+
+    The first wijk's postcodes start at ``first_postcode`` (four digits); each further wijk takes the next number.
+    """
     streets_per_buurt = [max(1, round(len(p) / PER_STREET)) if len(p) else 0 for p in points]
     names = iter(_street_names(sum(streets_per_buurt)))
     digits_of: dict[str, int] = {}
     stretches: dict[str, int] = {}
-    digits_next = FIRST_POSTCODE
+    digits_next = first_postcode
 
     def postcode_for(wijk: str) -> str:
         nonlocal digits_next

@@ -106,46 +106,76 @@ def _properties(stems: list[str], keys: dict[str, str], items: dict[str, Indicat
     return rows
 
 
-def write_kwb(
-    folder: Path, values: list[IndicatorValues], traits: BuurtTraits, h: Hierarchy, reference: Reference, label: str
-) -> tuple[list[dict[str, Any]], set[str]]:
-    """Write the record files and DataProperties per year; returns their sources entries and the ids they carry."""
-    items = kwb_items(values)
-    if not items:
-        return [], set()
-    by_key = {i.indicator.cbs_key: i for i in items if i.indicator.cbs_key}
-    counts = {k: i.parts[0].values for k, i in by_key.items() if i.indicator.unit == "count"}
-    weights = traits.population.astype(np.float64)
-    arrays = {k: _level_arrays(i, counts, h, weights) for k, i in by_key.items()}
-    stems = [*REGION_KEYS, *by_key]
-    names = {
-        "gemeente": {reference.gemeente: reference.naam},
-        "wijk": dict(zip(reference.wijken.wijkcode, reference.wijken.wijknaam, strict=True)),
-        "buurt": dict(zip(reference.buurten.buurtcode, reference.buurten.buurtnaam, strict=True)),
-    }
-    entries = []
-    for y, year in enumerate(YEARS):
-        table = KWB_TABLES[year]
-        keys = _key_names(stems, year)
+class KwbRecords:
+    """The cbsodata records of one gemeente, its wijken and buurten, per year, from the demo's values."""
+
+    def __init__(self, values: list[IndicatorValues], traits: BuurtTraits, h: Hierarchy, reference: Reference):
+        items = kwb_items(values)
+        self.ids = {i.indicator.id for i in items}
+        self.by_key = {i.indicator.cbs_key: i for i in items if i.indicator.cbs_key}
+        counts = {k: i.parts[0].values for k, i in self.by_key.items() if i.indicator.unit == "count"}
+        weights = traits.population.astype(np.float64)
+        self.arrays = {k: _level_arrays(i, counts, h, weights) for k, i in self.by_key.items()}
+        self.stems = [*REGION_KEYS, *self.by_key]
+        self.hierarchy = h
+        self.naam = reference.naam
+        self.names = {
+            "gemeente": {reference.gemeente: reference.naam},
+            "wijk": dict(zip(reference.wijken.wijkcode, reference.wijken.wijknaam, strict=True)),
+            "buurt": dict(zip(reference.buurten.buurtcode, reference.buurten.buurtnaam, strict=True)),
+        }
+
+    def records(self, y: int, first_id: int = 0) -> list[dict[str, Any]]:
+        """The records of year ``YEARS[y]``, numbered (``ID``) from ``first_id``."""
+        keys = _key_names(self.stems, YEARS[y])
         records: list[dict[str, Any]] = []
         for level in CBS_LEVELS:
-            for a, code in enumerate(h.codes(level)):
+            for a, code in enumerate(self.hierarchy.codes(level)):
                 record: dict[str, Any] = {
-                    "ID": len(records),
-                    keys["WijkenEnBuurten"]: names[level].get(str(code), str(code)),
-                    keys["Gemeentenaam"]: reference.naam.ljust(40),
+                    "ID": first_id + len(records),
+                    keys["WijkenEnBuurten"]: self.names[level].get(str(code), str(code)),
+                    keys["Gemeentenaam"]: self.naam.ljust(40),
                     keys["SoortRegio"]: SOORT[level].ljust(10),
                     keys["Codering"]: str(code).ljust(10),
                     keys["IndelingswijzigingGemeenteWijkBuurt"]: "1",
                 }
-                for stem, item in by_key.items():
-                    record[keys[stem]] = _cell(arrays[stem][level][y, a], _decimals(item))
+                for stem, item in self.by_key.items():
+                    record[keys[stem]] = _cell(self.arrays[stem][level][y, a], _decimals(item))
                 records.append(record)
-        path = folder / f"kwb_{year}_{table}.json"
-        path.write_text(json.dumps(records, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        properties = _properties(stems, keys, by_key)
-        (folder / f"{table}_DataProperties.json").write_text(
-            json.dumps(properties, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
-        )
-        entries.append({"path": path.name, "format": "cbsodata", "table": table, "source": label})
-    return entries, {i.indicator.id for i in items}
+        return records
+
+    def properties(self, y: int) -> list[dict[str, Any]]:
+        """The ``DataProperties`` of year ``YEARS[y]``."""
+        return _properties(self.stems, _key_names(self.stems, YEARS[y]), self.by_key)
+
+
+def kwb_json(rows: list[dict[str, Any]]) -> str:
+    """A record or properties file's text, as the demo writes it."""
+    return json.dumps(rows, ensure_ascii=False, indent=0) + "\n"
+
+
+def kwb_paths(folder: Path, y: int) -> tuple[Path, Path]:
+    """The record file and the DataProperties file of year ``YEARS[y]`` in ``folder``."""
+    table = KWB_TABLES[YEARS[y]]
+    return folder / f"kwb_{YEARS[y]}_{table}.json", folder / f"{table}_DataProperties.json"
+
+
+def kwb_entry(path: Path, y: int, label: str) -> dict[str, Any]:
+    """The sources entry of one year's record file (``path`` as the sources file names it)."""
+    return {"path": str(path), "format": "cbsodata", "table": KWB_TABLES[YEARS[y]], "source": label}
+
+
+def write_kwb(
+    folder: Path, values: list[IndicatorValues], traits: BuurtTraits, h: Hierarchy, reference: Reference, label: str
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Write the record files and DataProperties per year; returns their sources entries and the ids they carry."""
+    kwb = KwbRecords(values, traits, h, reference)
+    if not kwb.ids:
+        return [], set()
+    entries = []
+    for y in range(len(YEARS)):
+        path, properties = kwb_paths(folder, y)
+        path.write_text(kwb_json(kwb.records(y)), encoding="utf-8")
+        properties.write_text(kwb_json(kwb.properties(y)), encoding="utf-8")
+        entries.append(kwb_entry(Path(path.name), y, label))
+    return entries, kwb.ids

@@ -145,9 +145,10 @@ def cbs_layers(
     return {"buurten": buurten, "wijken": wijken, "gemeenten": gemeenten}
 
 
-def write_wijkbuurtkaart(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    """Write the layers into one GeoPackage with reproducible bytes."""
+def write_wijkbuurtkaart(path: Path, layers: dict[str, gpd.GeoDataFrame], *, append: bool = False) -> Path:
+    """Write the layers into one GeoPackage with reproducible bytes; ``append`` adds their rows to its layers."""
     with gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP), quiet("pyogrio"):
         for name, frame in layers.items():
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=name != "buurten")
+            multi = name != "buurten"
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=multi, append=append)
     return path

@@ -18,6 +18,7 @@ vary with it. Everything depends only on the geometry, the traits and the seed: 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 import pyogrio
 import shapely
 
-from atlas.demo.addresses import address_fields
+from atlas.demo.addresses import FIRST_POSTCODE, address_fields
 from atlas.demo.canopy_raster import write_canopy_tif
 from atlas.demo.geometry import CRS, DemoGeometry
 from atlas.demo.gpkg import FIXED_TIMESTAMP, gdal_config, quiet
@@ -129,13 +130,50 @@ class _Buurt:
         self.park_r = rng.uniform(4.5, 8.5, len(self.park_trees))
 
 
-def _write_layer(path: Path, frame: gpd.GeoDataFrame) -> None:
+def write_layer(path: Path, frame: gpd.GeoDataFrame, *, append: bool = False) -> None:
+    """One GeoPackage layer named after the file, with reproducible bytes; ``append`` adds rows to it."""
     with gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP), quiet("pyogrio"):
-        pyogrio.write_dataframe(frame, path, layer=path.stem, driver="GPKG")
+        pyogrio.write_dataframe(frame, path, layer=path.stem, driver="GPKG", append=append)
 
 
-def write_groen(folder: Path, geometry: DemoGeometry, traits: BuurtTraits, seed: int) -> dict[str, Any]:
-    """Write the four groen inputs into ``folder``; returns the ``groen:`` section of the sources file."""
+@dataclass(frozen=True)
+class GroenFeatures:
+    """The groen features of one gemeente: the three vector layers and the canopy's crowns."""
+
+    addresses: gpd.GeoDataFrame
+    parks: gpd.GeoDataFrame
+    trees: gpd.GeoDataFrame
+    crowns: np.ndarray
+    """Tree crowns and woods (polygons) to rasterise."""
+    outline: Any
+    """The gemeente's outline; the canopy is nodata beyond 25 m outside it."""
+
+    def canopy_bounds(self) -> tuple[float, float, float, float]:
+        """The outline's bounds on a 10 m grid, widened by 50 m."""
+        bounds = (np.array(self.outline.bounds) / 10).round() * 10 + np.array([-50, -50, 50, 50])
+        xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+        return xmin, ymin, xmax, ymax
+
+    def write_canopy(self, path: Path, bounds: tuple[float, float, float, float] | None = None) -> Path:
+        """The 1 m canopy GeoTIFF over ``bounds`` (default :meth:`canopy_bounds`)."""
+        return write_canopy_tif(
+            path,
+            self.crowns,
+            bounds or self.canopy_bounds(),
+            RESOLUTION_M,
+            valid=shapely.buffer(self.outline, 25.0),
+        )
+
+
+def groen_features(
+    geometry: DemoGeometry,
+    traits: BuurtTraits,
+    seed: int,
+    *,
+    first_postcode: int = FIRST_POSTCODE,
+    park_prefix: str = "",
+) -> GroenFeatures:
+    """Draw the groen features of every buurt of ``geometry``; ``park_prefix`` goes before the parks' names."""
     year_index = -1  # 2024, the last demo year
     buurten = [
         _Buurt(
@@ -156,40 +194,33 @@ def write_groen(folder: Path, geometry: DemoGeometry, traits: BuurtTraits, seed:
         [str(w) for w in traits.wijk],
         str(geometry.gemeente.gemeentenaam.iloc[0]),
         seed,
+        first_postcode=first_postcode,
     )
-    _write_layer(
-        folder / ADDRESSES_FILE,
-        gpd.GeoDataFrame({"inwoners": residents, **fields}, geometry=shapely.points(np.round(addresses, 2)), crs=CRS),
-    )
-    parks = np.concatenate([b.parks for b in buurten])
-    parks = shapely.set_precision(parks, 0.01)
-    _write_layer(
-        folder / PARKS_FILE,
-        gpd.GeoDataFrame({"naam": [f"Park {i + 1}" for i in range(len(parks))]}, geometry=parks, crs=CRS),
-    )
+    parks = shapely.set_precision(np.concatenate([b.parks for b in buurten]), 0.01)
     trees = np.round(np.vstack([v for b in buurten for v in (b.street_trees, b.park_trees)]), 2)
     radius = np.concatenate([v for b in buurten for v in (b.street_r, b.park_r)])
-    _write_layer(
-        folder / TREES_FILE,
-        gpd.GeoDataFrame({"kroon_m": np.round(2 * radius, 1)}, geometry=shapely.points(trees), crs=CRS),
-    )
     woods = np.concatenate([b.woods for b in buurten])
-    crowns = np.concatenate([shapely.buffer(shapely.points(trees), radius, quad_segs=4), woods])
-    outline = geometry.gemeente.geometry.iloc[0]
-    xmin, ymin, xmax, ymax = (np.array(outline.bounds) / 10).round() * 10 + np.array([-50, -50, 50, 50])
-    write_canopy_tif(
-        folder / CANOPY_FILE,
-        crowns,
-        (float(xmin), float(ymin), float(xmax), float(ymax)),
-        RESOLUTION_M,
-        valid=shapely.buffer(outline, 25.0),
+    return GroenFeatures(
+        addresses=gpd.GeoDataFrame(
+            {"inwoners": residents, **fields}, geometry=shapely.points(np.round(addresses, 2)), crs=CRS
+        ),
+        parks=gpd.GeoDataFrame(
+            {"naam": [f"{park_prefix}Park {i + 1}" for i in range(len(parks))]}, geometry=parks, crs=CRS
+        ),
+        trees=gpd.GeoDataFrame({"kroon_m": np.round(2 * radius, 1)}, geometry=shapely.points(trees), crs=CRS),
+        crowns=np.concatenate([shapely.buffer(shapely.points(trees), radius, quad_segs=4), woods]),
+        outline=geometry.gemeente.geometry.iloc[0],
     )
+
+
+def groen_section(canopy: str, trees: str, parks: str, addresses: str) -> dict[str, Any]:
+    """The ``groen:`` section of a sources file for these input paths."""
     return {
         "year": YEAR,
-        "canopy": {"path": CANOPY_FILE},
-        "trees": {"path": TREES_FILE},
-        "parks": {"path": PARKS_FILE},
-        "addresses": {"path": ADDRESSES_FILE, "residents": "inwoners"},
+        "canopy": {"path": canopy},
+        "trees": {"path": trees},
+        "parks": {"path": parks},
+        "addresses": {"path": addresses, "residents": "inwoners"},
         "params": {
             "trees_min": 2,
             "trees_radius_m": 25,
@@ -199,3 +230,13 @@ def write_groen(folder: Path, geometry: DemoGeometry, traits: BuurtTraits, seed:
             "park_min_area_m2": 5000,
         },
     }
+
+
+def write_groen(folder: Path, geometry: DemoGeometry, traits: BuurtTraits, seed: int) -> dict[str, Any]:
+    """Write the four groen inputs into ``folder``; returns the ``groen:`` section of the sources file."""
+    features = groen_features(geometry, traits, seed)
+    write_layer(folder / ADDRESSES_FILE, features.addresses)
+    write_layer(folder / PARKS_FILE, features.parks)
+    write_layer(folder / TREES_FILE, features.trees)
+    features.write_canopy(folder / CANOPY_FILE)
+    return groen_section(CANOPY_FILE, TREES_FILE, PARKS_FILE, ADDRESSES_FILE)

@@ -60,19 +60,19 @@ def _kinds(names: pd.Series, area_km2: np.ndarray) -> np.ndarray:
     return np.where(business, "bedrijf", np.where(area_km2 > _RURAL_KM2, "landelijk", "woon"))
 
 
-def _population_2024(kind: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _population_2024(kind: np.ndarray, rng: np.random.Generator, total: int) -> np.ndarray:
     small = rng.integers(20, 151, size=len(kind))
     rural = rng.integers(300, 1800, size=len(kind))
     residential = rng.lognormal(np.log(1900.0), 0.45, size=len(kind))
     fixed = np.where(kind == "bedrijf", small, np.where(kind == "landelijk", rural, 0))
     woon = kind == "woon"
-    scale = (TOTAL_2024 - fixed.sum()) / residential[woon].sum()
+    scale = (total - fixed.sum()) / residential[woon].sum()
     return np.where(woon, np.round(residential * scale), fixed).astype(np.int64)
 
 
-def _population(kind: np.ndarray, wijk: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _population(kind: np.ndarray, wijk: np.ndarray, rng: np.random.Generator, total: int) -> np.ndarray:
     """Inhabitants per year: each wijk grows at its own pace (about 1 % a year on average)."""
-    pop_2024 = _population_2024(kind, rng)
+    pop_2024 = _population_2024(kind, rng, total)
     wijken = np.unique(wijk)
     wijk_growth = dict(zip(wijken, rng.normal(0.010, 0.007, size=len(wijken)), strict=True))
     growth = np.array([wijk_growth[w] for w in wijk]) + rng.normal(0.0, 0.003, size=len(wijk))
@@ -116,14 +116,18 @@ def _households(population: np.ndarray, kind: np.ndarray, ses: np.ndarray, rng: 
     return np.maximum(np.round(population / sizes), 1).astype(np.int64)
 
 
-def build_traits(geometry: DemoGeometry, seed: int) -> BuurtTraits:
-    """Draw every buurt's traits from ``seed``; the buurt areas come from the synthetic geometry."""
+def build_traits(geometry: DemoGeometry, seed: int, total: int = TOTAL_2024) -> BuurtTraits:
+    """Draw every buurt's traits from ``seed``; the buurt areas come from the synthetic geometry.
+
+    ``total``: the gemeente's inhabitants in 2024 (Zwolle's by default; the synthetic country gives each
+    gemeente its own).
+    """
     buurten = geometry.buurten
     rng = rng_for(seed, "traits")
     area_km2 = buurten.geometry.area.to_numpy() / 1e6
     wijk = buurten.wijkcode.to_numpy().astype(str)
     kind = _kinds(buurten.buurtnaam, area_km2)
-    population = _population(kind, wijk, rng)
+    population = _population(kind, wijk, rng, total)
     ses = _ses(wijk, kind, rng)
     green = _green(kind, population[-1] / area_km2, rng)
     age = _age(kind, ses, rng)
