@@ -353,3 +353,32 @@ def test_differing_years_are_marked(art, buurt) -> None:
     first, second = row.cells
     assert first is not None and second is not None and second.year is not None
     assert CompareRow(row.indicator, (first, replace(second, year=second.year - 1))).years_differ
+
+
+def test_similar_by_blocks_equals_the_plain_definition(monkeypatch) -> None:
+    """The blockwise matrix form gives what the rule says, computed pair by pair (gaps included), for any block."""
+    import numpy as np
+    import pandas as pd
+
+    import atlas.artifact.similar as similar
+
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(60, len(similar.CONTEXT_INDICATORS)))
+    z[rng.random(z.shape) < 0.3] = np.nan
+    codes = [f"BU{i:08d}" for i in range(60)]
+    scores = pd.DataFrame(z, index=codes, columns=list(similar.CONTEXT_INDICATORS))
+    monkeypatch.setattr(similar, "context_scores", lambda values, forecasts: scores)
+    expected = []
+    for i, code in enumerate(codes):
+        pairs = []
+        for j, other in enumerate(codes):
+            both = np.isfinite(z[i]) & np.isfinite(z[j])
+            if i != j and both.sum() >= similar.MIN_SHARED:
+                d = round(float(np.sqrt(((z[i, both] - z[j, both]) ** 2).mean())), similar.DECIMALS)
+                pairs.append((d, other, int(both.sum())))
+        for rank, (d, other, shared) in enumerate(sorted(pairs)[: similar.TOP], 1):
+            expected.append((code, rank, other, d, shared))
+    for block in (1, 7, 256):
+        monkeypatch.setattr(similar, "BLOCK", block)
+        found = similar.similar_buurten(pd.DataFrame(), {})
+        assert [tuple(r) for r in found.itertuples(index=False)] == expected, block

@@ -58,6 +58,8 @@ COLUMNS = ["code", "rank", "other", "distance", "shared"]
 """Columns of ``similar.parquet``: the buurt, the rank (1 = most similar), the other buurt, their distance (rounded to
 :data:`DECIMALS`) and the number of context indicators it rests on."""
 DECIMALS = 6
+BLOCK = 256
+"""Buurten whose distances to all others are computed at once (memory: a few BLOCK x buurten arrays)."""
 POPULATION = "inwoners"
 
 
@@ -125,17 +127,29 @@ def similar_buurten(values: pd.DataFrame, forecasts: Mapping[str, Iterable[int]]
     z = scores.to_numpy(dtype="float64")
     if not len(codes) or not z.shape[1]:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("rank", "shared") else object) for c in COLUMNS})
-    has = np.isfinite(z)
-    filled = np.where(has, z, 0.0)
-    both = has[:, None, :] & has[None, :, :]
-    shared = both.sum(axis=2)
-    squares = (np.where(both, filled[:, None, :] - filled[None, :, :], 0.0) ** 2).sum(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        distance = np.round(np.sqrt(squares / shared), DECIMALS)
-    usable = (shared >= MIN_SHARED) & ~np.eye(len(codes), dtype=bool)
+    has = np.isfinite(z).astype("float64")
+    filled = np.where(has > 0, z, 0.0)
+    squared = filled**2
     out: list[tuple[str, int, str, float, int]] = []
-    for i, code in enumerate(codes):
-        candidates = np.flatnonzero(usable[i])
-        order = candidates[np.lexsort((codes[candidates], distance[i, candidates]))][:TOP]
-        out += [(code, rank, codes[j], float(distance[i, j]), int(shared[i, j])) for rank, j in enumerate(order, 1)]
+    for start in range(0, len(codes), BLOCK):  # a block of rows at a time: memory BLOCK x buurten
+        rows = slice(start, min(start + BLOCK, len(codes)))
+        # over the indicators both have: sum (a - b)^2 = sum a^2 [b] - 2 sum a b + sum [a] b^2, as matrix products
+        shared = np.rint(has[rows] @ has.T).astype("int64")
+        squares = squared[rows] @ has.T - 2 * (filled[rows] @ filled.T) + has[rows] @ squared.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            distance = np.round(np.sqrt(np.maximum(squares, 0.0) / shared), DECIMALS)
+        usable = shared >= MIN_SHARED
+        usable[np.arange(rows.stop - rows.start), np.arange(rows.start, rows.stop)] = False  # not itself
+        distance = np.where(usable, distance, np.inf)
+        for i, code in enumerate(codes[rows]):
+            count = min(TOP, int(usable[i].sum()))
+            if not count:
+                continue
+            kth = np.partition(distance[i], count - 1)[count - 1]  # the TOP-th distance; ties at it all go in
+            candidates = np.flatnonzero(distance[i] <= kth)
+            order = candidates[np.lexsort((codes[candidates], distance[i, candidates]))][:TOP]
+            out += [
+                (str(code), rank, str(codes[j]), float(distance[i, j]), int(shared[i, j]))
+                for rank, j in enumerate(order, 1)
+            ]
     return pd.DataFrame(out, columns=COLUMNS)
