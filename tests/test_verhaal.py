@@ -22,7 +22,8 @@ from atlas.render.foto import foto
 from atlas.render.maps import choropleth_values, classify
 from atlas.render.mapview import selection_classes
 from atlas.render.selection import WEB_LEVELS, select
-from atlas.render.story import Projection, story
+from atlas.render.story import story
+from atlas.render.storycanvas import Projection
 
 from .conftest import SCREENSHOTS
 

@@ -18,10 +18,9 @@ The texts (titles, sentences, verdicts, sources) are the foto's own, so the stor
 
 from __future__ import annotations
 
-import html
 import json
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,7 +30,6 @@ from atlas.artifact import Artifact
 from atlas.artifact.compare import RATE_DECIMALS
 from atlas.artifact.layout import FACILITIES_LAYER
 from atlas.artifact.status import Status, publishable, shown_status, shown_value
-from atlas.artifact.webgeo import Bounds
 from atlas.errors import NotFound
 from atlas.layers.registry import Indicator
 from atlas.render.foto import Foto, FotoPart, foto
@@ -40,28 +38,24 @@ from atlas.render.mapview import class_legend, selection_classes
 from atlas.render.minimap import HIGHLIGHT
 from atlas.render.profile import Profile
 from atlas.render.selection import WEB_LEVELS, Selection, format_value, select
+from atlas.render.storycanvas import (
+    EDGE,
+    FADED,
+    LEVEL_NAMES,
+    PALE,
+    PARENT_FILL,
+    Canvas,
+    Frame,
+    LegendEntry,
+    Projection,
+    esc,
+    frame_of,
+    hatch,
+    label_point,
+    outline_swatch,
+    swatch,
+)
 from atlas.render.veerkracht import facilities_overlay
-
-WIDTH = 640
-"""The maps' width in SVG units; the page scales them to its column."""
-RATIO = (0.7, 1.0)
-"""The least and the most height per unit of width: a long thin wijk gets a map a reader can still see it on."""
-PAD = 0.06
-"""Room around the view's areas, as a share of the view's size."""
-EDGE = "#555555"
-FADED = 0.4
-"""The opacity of the areas outside the area's wijk (stadsdeel, gemeente) that the view also shows."""
-PALE = "#f2f2f2"
-PARENT_FILL = "#9ecae1"
-LEVEL_NAMES = {"buurt": "buurten", "wijk": "wijken", "stadsdeel": "stadsdelen"}
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    """One line of a map's legend: a swatch (a small SVG, hidden from screen readers) and its text."""
-
-    label: str
-    swatch: str
 
 
 @dataclass(frozen=True)
@@ -85,19 +79,6 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Frame:
-    """What every map of the story shows: the areas of ``level`` in ``context`` (the area's own wijk, stadsdeel or
-    gemeente) and what of their neighbours the view takes in, with the area outlined."""
-
-    level: str
-    context: frozenset[str]
-    label: str
-    """``de buurten van wijk Assendorp``."""
-    outside: str
-    """How the legend names the faded neighbours: ``buiten wijk Assendorp``; empty when there are none."""
-
-
-@dataclass(frozen=True)
 class Story:
     foto: Foto
     steps: tuple[Step, ...]
@@ -106,244 +87,6 @@ class Story:
     @property
     def profile(self) -> Profile:
         return self.foto.profile
-
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
-    if geometry.get("type") == "Polygon":
-        return list(geometry["coordinates"])
-    if geometry.get("type") == "MultiPolygon":
-        return [ring for polygon in geometry["coordinates"] for ring in polygon]
-    return []
-
-
-class Projection:
-    """Longitude and latitude to SVG units: longitude shortened by the cosine of the latitude (as the minimap does),
-    ``bounds`` widened to :data:`RATIO` and padded by :data:`PAD`."""
-
-    def __init__(self, bounds: Bounds, width: int = WIDTH) -> None:
-        min_x, min_y, max_x, max_y = bounds
-        self.k = math.cos(math.radians((min_y + max_y) / 2))
-        span_x, span_y = max((max_x - min_x) * self.k, 1e-5), max(max_y - min_y, 1e-5)
-        span_x, span_y = span_x * (1 + 2 * PAD), span_y * (1 + 2 * PAD)
-        low, high = RATIO
-        if span_y < low * span_x:
-            span_y = low * span_x
-        elif span_y > high * span_x:
-            span_x = span_y / high
-        cx, cy = (min_x + max_x) / 2 * self.k, (min_y + max_y) / 2
-        self.left, self.top = cx - span_x / 2, cy + span_y / 2
-        self.scale = width / span_x
-        self.width, self.height = width, round(span_y * self.scale)
-        self.view: Bounds = (self.left / self.k, cy - span_y / 2, (cx + span_x / 2) / self.k, self.top)
-
-    def xy(self, lon: float, lat: float) -> tuple[float, float]:
-        return round((lon * self.k - self.left) * self.scale, 1), round((self.top - lat) * self.scale, 1)
-
-    def path(self, geometry: dict[str, Any]) -> str:
-        out = []
-        for ring in _rings(geometry):
-            points: list[tuple[float, float]] = []
-            for lon, lat, *_ in ring:
-                point = self.xy(lon, lat)
-                if not points or point != points[-1]:
-                    points.append(point)
-            if len(points) >= 3:
-                out.append("M" + " ".join(f"{x:g},{y:g}" for x, y in points) + "Z")
-        return "".join(out)
-
-    def sees(self, box: Bounds) -> bool:
-        return not (box[2] < self.view[0] or box[0] > self.view[2] or box[3] < self.view[1] or box[1] > self.view[3])
-
-
-@dataclass(frozen=True)
-class Shape:
-    code: str
-    naam: str
-    d: str
-    label: tuple[float, float]
-    inside: bool
-    """In the frame's context (drawn in full and named), or a neighbour in view (faded)."""
-
-
-def _label_point(feature: dict[str, Any], box: Bounds) -> tuple[float, float]:
-    point = feature["properties"].get("label")
-    if isinstance(point, list) and len(point) == 2:
-        return float(point[0]), float(point[1])
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
-def frame_of(artifact: Artifact, p: Profile) -> Frame:
-    """The areas the story's maps show around ``p``'s area (see the module's description)."""
-    area = p.area
-    if area.level == "buurt" and p.parent is not None:
-        buurten = artifact.areas.level("buurt")
-        codes = frozenset(str(c) for c in buurten.code[buurten.parent == p.parent.code])
-        return Frame("buurt", codes, f"de buurten van wijk {p.parent.naam}", f"buiten wijk {p.parent.naam}")
-    if area.level in ("wijk", "buurt"):
-        wijken = artifact.areas.level("wijk")
-        if p.parent is not None and p.parent.level == "stadsdeel":
-            codes = frozenset(str(c) for c in wijken.code[wijken.parent == p.parent.code])
-            if len(codes) > 1:
-                return Frame(
-                    "wijk", codes, f"de wijken van stadsdeel {p.parent.naam}", f"buiten stadsdeel {p.parent.naam}"
-                )
-        return Frame("wijk", frozenset(str(c) for c in wijken.code), f"de wijken van {p.city.naam}", "")
-    if area.level == "stadsdeel" and not artifact.areas.level("stadsdeel").empty:
-        stadsdelen = artifact.areas.level("stadsdeel")
-        return Frame("stadsdeel", frozenset(str(c) for c in stadsdelen.code), f"de stadsdelen van {p.city.naam}", "")
-    wijken = artifact.areas.level("wijk")
-    return Frame("wijk", frozenset(str(c) for c in wijken.code), f"de wijken van {p.city.naam}", "")
-
-
-class Canvas:
-    """The shapes of one frame projected once, for all the story's maps."""
-
-    def __init__(self, artifact: Artifact, p: Profile, frame: Frame) -> None:
-        web = artifact.web_level(frame.level)
-        own = artifact.web_level(p.area.level)
-        boxes = [b for b in (web.bounds(frame.context), own.bounds([p.area.code])) if b]
-        if not boxes:
-            raise NotFound(f"geen grenzen voor {p.area.naam}")
-        bounds: Bounds = (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-        self.projection = Projection(bounds)
-        self.frame = frame
-        self.area = p.area
-        self.shapes: list[Shape] = []
-        for feature in web.features:
-            code = str(feature["properties"]["code"])
-            box = web.bounds_by_code.get(code)
-            if box is None or not self.projection.sees(box):
-                continue
-            self.shapes.append(
-                Shape(
-                    code,
-                    str(feature["properties"].get("naam", "")),
-                    self.projection.path(feature["geometry"]),
-                    self.projection.xy(*_label_point(feature, box)),
-                    code in frame.context,
-                )
-            )
-        target = own.select([p.area.code])
-        self.outline = self.projection.path(target[0]["geometry"]) if target else ""
-        box = own.bounds_by_code.get(p.area.code)
-        # the gemeente is the whole map: its name would sit among its wijken's as if it were one of them
-        named = target and box is not None and p.area.level != "gemeente"
-        self.label = self.projection.xy(*_label_point(target[0], box)) if named and box is not None else None
-
-    def svg(self, body: Iterable[str], title: str, description: str, *, labels: bool = True) -> str:
-        """The map: ``body`` (the filled shapes) under the area's outline and the names of the context's areas."""
-        proj = self.projection
-        parts = [
-            f'<svg class="verhaal-kaart" viewBox="0 0 {proj.width} {proj.height}" role="img" '
-            f'aria-label="{_esc(description)}" preserveAspectRatio="xMidYMid meet">',
-            f"<title>{_esc(title)}</title>",
-            *body,
-        ]
-        if self.outline:
-            parts.append(
-                f'<path class="omlijnd" d="{self.outline}" fill="none" stroke="#fff" stroke-width="7" '
-                'stroke-linejoin="round"/>'
-                f'<path class="omlijnd" data-code="{_esc(self.area.code)}" d="{self.outline}" fill="none" '
-                'stroke="#000" stroke-width="3.5" stroke-linejoin="round"/>'
-            )
-        if labels:
-            parts.extend(self._labels())
-        parts.append("</svg>")
-        return "".join(parts)
-
-    def _labels(self) -> list[str]:
-        """The names of the context's areas that do not overlap the area's own name or one another: at the font
-        sizes of a wide screen, and those that would overlap at a phone's (larger, verhaal.css) marked ``breed``."""
-        own = [(self.label, self.area.naam)] if self.label is not None else []
-        others = [(s.label, s.naam) for s in self.shapes if s.inside and s.code != self.area.code]
-        wide = _placed(own, others, LABEL_SIZES[0])
-        narrow = _placed(own, others, LABEL_SIZES[1])
-        out = []
-        width = self.projection.width
-
-        def inside(x: float, naam: str, size: int) -> float:  # a name near the edge moves in, not out of view
-            half = min(0.31 * size * len(naam) + 4, width / 2)
-            return round(min(max(x, half), width - half), 1)
-
-        for i, ((x, y), naam) in enumerate(others):
-            if i in wide:
-                extra = "" if i in narrow else " breed"
-                x = inside(x, naam, LABEL_SIZES[1][0] if i in narrow else LABEL_SIZES[0][0])
-                out.append(f'<text class="naam{extra}" x="{x}" y="{y}">{_esc(naam)}</text>')
-        for (x, y), naam in own:
-            out.append(f'<text class="naam eigen" x="{inside(x, naam, LABEL_SIZES[1][1])}" y="{y}">{_esc(naam)}</text>')
-        return out
-
-    def shape(self, shape: Shape, fill: str, *, stroke: str = EDGE, dash: str = "", extra: str = "") -> str:
-        opacity = "" if shape.inside else f' opacity="{FADED}"'
-        dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        return (
-            f'<path data-code="{_esc(shape.code)}" d="{shape.d}" fill="{fill}" stroke="{stroke}" stroke-width="1"'
-            f"{dashed}{opacity}{extra}><title>{_esc(shape.naam)}</title></path>"
-        )
-
-
-LABEL_SIZES = ((13, 17), (19, 25))
-"""The names' font sizes in map units (the other areas', the area's own) on a wide screen and on a phone, as
-verhaal.css sets them."""
-
-
-def _placed(
-    own: list[tuple[tuple[float, float], str]], others: list[tuple[tuple[float, float], str]], sizes: tuple[int, int]
-) -> set[int]:
-    """Which of ``others`` (label point, name) fit beside ``own`` and the others placed before them."""
-
-    def box(point: tuple[float, float], naam: str, size: int) -> tuple[float, float, float, float]:
-        half_w, half_h = 0.31 * size * len(naam) + 2, 0.6 * size
-        return point[0] - half_w, point[1] - half_h, point[0] + half_w, point[1] + half_h
-
-    taken = [box(point, naam, sizes[1]) for point, naam in own]
-    out = set()
-    for i, (point, naam) in enumerate(others):
-        b = box(point, naam, sizes[0])
-        if all(b[2] < t[0] or b[0] > t[2] or b[3] < t[1] or b[1] > t[3] for t in taken):
-            taken.append(b)
-            out.add(i)
-    return out
-
-
-def _hatch(pattern_id: str) -> str:
-    """The hatching of a withheld area: dark diagonal lines on its grey (the map page's grey and edge)."""
-    style = UNPUBLISHED_STYLES[Status.SUPPRESSED]
-    return (
-        f'<pattern id="{pattern_id}" width="7" height="7" patternUnits="userSpaceOnUse" '
-        f'patternTransform="rotate(45)"><rect width="7" height="7" fill="{style["fillColor"]}"/>'
-        f'<line x1="0" y1="0" x2="0" y2="7" stroke="{style["color"]}" stroke-width="2"/></pattern>'
-    )
-
-
-def _swatch(
-    fill: str, *, stroke: str = "#333", dash: str = "", defs: str = "", circle: bool = False, opacity: float = 1
-) -> str:
-    dashed = f' stroke-dasharray="{dash}"' if dash else ""
-    dashed += f' opacity="{opacity}"' if opacity != 1 else ""
-    shape = (
-        f'<circle cx="12" cy="9" r="6" fill="{fill}" stroke="{stroke}" stroke-width="1.2"/>'
-        if circle
-        else f'<rect x="1" y="1" width="26" height="16" fill="{fill}" stroke="{stroke}" stroke-width="1.2"{dashed}/>'
-    )
-    return f'<svg class="vakje" width="28" height="18" viewBox="0 0 28 18" aria-hidden="true">{defs}{shape}</svg>'
-
-
-def _outline_swatch() -> str:
-    return (
-        '<svg class="vakje" width="28" height="18" viewBox="0 0 28 18" aria-hidden="true">'
-        '<rect x="3" y="3" width="22" height="12" fill="none" stroke="#000" stroke-width="3.5"/></svg>'
-    )
 
 
 @dataclass(frozen=True)
@@ -412,30 +155,30 @@ def _location_map(artifact: Artifact, p: Profile) -> StoryMap:
         code = str(feature["properties"]["code"])
         fill = PARENT_FILL if parent is not None and code == parent.code else PALE
         body.append(
-            f'<path data-code="{_esc(code)}" d="{proj.path(feature["geometry"])}" fill="{fill}" stroke="#8c8c8c" '
-            f'stroke-width="1"><title>{_esc(feature["properties"].get("naam", ""))}</title></path>'
+            f'<path data-code="{esc(code)}" d="{proj.path(feature["geometry"])}" fill="{fill}" stroke="#8c8c8c" '
+            f'stroke-width="1"><title>{esc(feature["properties"].get("naam", ""))}</title></path>'
         )
     for feature in city.features:
         body.append(f'<path d="{proj.path(feature["geometry"])}" fill="none" stroke="#333" stroke-width="2"/>')
     fill = "none" if p.area.level == "gemeente" else HIGHLIGHT
     body.append(
-        f'<path class="omlijnd" data-code="{_esc(p.area.code)}" d="{proj.path(own[0]["geometry"])}" fill="{fill}" '
+        f'<path class="omlijnd" data-code="{esc(p.area.code)}" d="{proj.path(own[0]["geometry"])}" fill="{fill}" '
         f'fill-opacity="0.85" stroke="#000" stroke-width="2.5" stroke-linejoin="round"/>'
     )
     box = artifact.web_level(p.area.level).bounds_by_code.get(p.area.code)
     legend = []
     if p.area.level != "gemeente" and box is not None:
-        x, y = proj.xy(*_label_point(own[0], box))
+        x, y = proj.xy(*label_point(own[0], box))
         x0, y0 = proj.xy(box[0], box[3])
         x1, y1 = proj.xy(box[2], box[1])
         if max(x1 - x0, y1 - y0) < 24:  # too small to find at the gemeente's scale: a ring around it
             body.append(f'<circle cx="{x}" cy="{y}" r="16" fill="none" stroke="#000" stroke-width="3"/>')
-        body.append(f'<text class="naam eigen" x="{x}" y="{y - 20 if y > 40 else y + 30}">{_esc(p.area.naam)}</text>')
-        legend.append(LegendEntry(f"{p.area.level.capitalize()} {p.area.naam}", _swatch(HIGHLIGHT, stroke="#000")))
+        body.append(f'<text class="naam eigen" x="{x}" y="{y - 20 if y > 40 else y + 30}">{esc(p.area.naam)}</text>')
+        legend.append(LegendEntry(f"{p.area.level.capitalize()} {p.area.naam}", swatch(HIGHLIGHT, stroke="#000")))
     if parent is not None:
-        legend.append(LegendEntry(f"Wijk {parent.naam}", _swatch(PARENT_FILL, stroke="#8c8c8c")))
+        legend.append(LegendEntry(f"Wijk {parent.naam}", swatch(PARENT_FILL, stroke="#8c8c8c")))
     others = "de stadsdelen" if level == "stadsdeel" else "de wijken"
-    legend.append(LegendEntry(f"{others.capitalize()} van {p.city.naam}", _swatch(PALE, stroke="#8c8c8c")))
+    legend.append(LegendEntry(f"{others.capitalize()} van {p.city.naam}", swatch(PALE, stroke="#8c8c8c")))
     where = f" in wijk {parent.naam}" if parent is not None else ""
     title = f"Ligging van {p.area.naam}" if p.area.level != "gemeente" else f"{p.city.naam} en zijn wijken"
     description = (
@@ -445,7 +188,7 @@ def _location_map(artifact: Artifact, p: Profile) -> StoryMap:
     )
     svg = (
         f'<svg class="verhaal-kaart" viewBox="0 0 {proj.width} {proj.height}" role="img" '
-        f'aria-label="{_esc(description)}"><title>{_esc(title)}</title>{"".join(body)}</svg>'
+        f'aria-label="{esc(description)}"><title>{esc(title)}</title>{"".join(body)}</svg>'
     )
     return StoryMap(svg, title, description, tuple(legend))
 
@@ -459,7 +202,7 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
         return None
     sel, classes, rows, ind = found.selection, found.classes, found.rows, found.indicator
     pattern = f"arcering-{part.number}"
-    body = [f"<defs>{_hatch(pattern)}</defs>"]
+    body = [f"<defs>{hatch(pattern)}</defs>"]
     seen: set[Status] = set()
     own_text = ""
     for shape in canvas.shapes:
@@ -487,20 +230,20 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
     per = LEVEL_NAMES.get(frame.level, frame.level)
     unit = f" ({ind.unit_label})" if ind.unit_label else ""
     title = f"{ind.title}{unit} per {frame.level}, {year_label}"
-    legend = [LegendEntry(item.label, _swatch(item.fill)) for item in class_legend(ind, classes)]
+    legend = [LegendEntry(item.label, swatch(item.fill)) for item in class_legend(ind, classes)]
     notes = []
     for key in (Status.SUPPRESSED, Status.MISSING):
         if key in seen:
             style = UNPUBLISHED_STYLES[key]
-            defs = f"<defs>{_hatch(f'{pattern}-{key.value}')}</defs>" if key == Status.SUPPRESSED else ""
+            defs = f"<defs>{hatch(f'{pattern}-{key.value}')}</defs>" if key == Status.SUPPRESSED else ""
             fill = f"url(#{pattern}-{key.value})" if key == Status.SUPPRESSED else str(style["fillColor"])
             dash = "" if key == Status.SUPPRESSED else str(style["dashArray"])
-            legend.append(LegendEntry(key.label, _swatch(fill, stroke=str(style["color"]), dash=dash, defs=defs)))
+            legend.append(LegendEntry(key.label, swatch(fill, stroke=str(style["color"]), dash=dash, defs=defs)))
             notes.append(key.explanation)
-    legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()))
+    legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", outline_swatch()))
     if frame.outside and any(not s.inside for s in canvas.shapes):
         middle = classes.colors[len(classes.colors) // 2] if classes is not None else PALE
-        legend.append(LegendEntry(f"Lichter: {per} {frame.outside}", _swatch(middle, stroke=EDGE, opacity=FADED)))
+        legend.append(LegendEntry(f"Lichter: {per} {frame.outside}", swatch(middle, stroke=EDGE, opacity=FADED)))
     where = f"{canvas.area.naam} (dik omlijnd): {own_text}" if own_text else f"{canvas.area.naam} is dik omlijnd"
     description = f"Kaart: {title}, in {frame.label}. {where}."
     if ind is not sel.indicator:
@@ -516,7 +259,7 @@ def _plain_map(canvas: Canvas, why: str) -> StoryMap:
     body = [canvas.shape(shape, PALE, stroke="#8c8c8c") for shape in canvas.shapes]
     title = f"Ligging van {canvas.area.naam} tussen {canvas.frame.label}"
     description = f"Kaart: {canvas.area.naam} (dik omlijnd) tussen {canvas.frame.label}. {why}"
-    legend = (LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()),)
+    legend = (LegendEntry(f"{canvas.area.naam} (dik omlijnd)", outline_swatch()),)
     return StoryMap(canvas.svg(body, title, description), title, description, legend, (why,) if why else ())
 
 
@@ -559,15 +302,15 @@ def _facilities_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
         x, y = proj.xy(lon, lat)
         counts[kind] = counts.get(kind, 0) + 1
         body.append(
-            f'<circle class="voorziening" data-type="{_esc(kind)}" cx="{x}" cy="{y}" r="6.5" fill="{colors[kind]}" '
-            f'stroke="#1a1a1a" stroke-width="1.5"><title>{_esc(naam)}</title></circle>'
+            f'<circle class="voorziening" data-type="{esc(kind)}" cx="{x}" cy="{y}" r="6.5" fill="{colors[kind]}" '
+            f'stroke="#1a1a1a" stroke-width="1.5"><title>{esc(naam)}</title></circle>'
         )
     legend = [
-        LegendEntry(f"{t.title} ({counts[t.id]})", _swatch(t.color, stroke="#1a1a1a", circle=True))
+        LegendEntry(f"{t.title} ({counts[t.id]})", swatch(t.color, stroke="#1a1a1a", circle=True))
         for t in overlay.types
         if counts.get(t.id)
     ]
-    legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", _outline_swatch()))
+    legend.append(LegendEntry(f"{canvas.area.naam} (dik omlijnd)", outline_swatch()))
     total = sum(counts.values())
     kinds = ", ".join(f"{counts[t.id]} {t.title.lower()}" for t in overlay.types if counts.get(t.id))
     title = f"Voorzieningen in en rond {canvas.area.naam}"
