@@ -5,9 +5,9 @@ verdict the build stored with each value (:func:`compare_values`, columns :data:
 :func:`verdict_of`; none of them judges a difference by itself.
 
 **The rule.** An area's value is set against the gemeente's value of the same indicator and period (the
-*reference*). It is called ``hoger`` or ``lager`` only when the area's 95 % interval excludes the reference, and
-``niet_duidelijk`` when the interval holds it. The interval follows from the kind of value (the registry's
-``interval``):
+*reference*): the gemeente its code nests in, also when the build holds several gemeenten. It is called ``hoger``
+or ``lager`` only when the area's 95 % interval excludes the reference, and ``niet_duidelijk`` when the interval
+holds it. The interval follows from the kind of value (the registry's ``interval``):
 
 - ``wilson``: a survey percentage from ``n`` respondents: the Wilson score interval (good for small samples and for
   shares near 0 or 100 %).
@@ -58,7 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from atlas.artifact.status import is_published, publishable
-from atlas.codes import LEVELS
+from atlas.codes import LEVELS, gemeente_of
 from atlas.layers.registry import Indicator, Registry
 
 CONFIDENCE = 0.95
@@ -339,7 +339,9 @@ def compare_values(values: pd.DataFrame, registry: Registry) -> pd.DataFrame:
         inhabitants = _nearest(out, shown, POPULATION)
         gemeente = (out["level"] == LEVELS[-1]).to_numpy()
         denominators: dict[str, np.ndarray] = {}
-        keys = out["indicator"].astype(str) + "\x00" + out["period"].astype(str)
+        # every area is set against its own gemeente (a build may hold several): the key names the gemeente too
+        own_gemeente = out["code"].astype(str).map(gemeente_of)
+        keys = out["indicator"].astype(str) + "\x00" + out["period"].astype(str) + "\x00" + own_gemeente
         for ident, index in out.groupby(out["indicator"].astype(str), sort=False).indices.items():
             ind = registry.indicators.get(str(ident))
             if ind is None:
@@ -353,7 +355,7 @@ def compare_values(values: pd.DataFrame, registry: Registry) -> pd.DataFrame:
             if ind.unit != "count":
                 den = np.where(np.isfinite(n[rows]) & (n[rows] > 0), n[rows], den)
             own = value[rows]
-            # the gemeente's value per period (its rate for a count), set against every area of that period
+            # the gemeente's value per period (its rate for a count), set against every area of that gemeente and period
             city = pd.Series(np.where(gemeente[rows], own, np.nan), index=keys.iloc[rows].to_numpy())
             city_den = pd.Series(np.where(gemeente[rows], den, np.nan), index=city.index)
             city = city.groupby(level=0).max()

@@ -23,7 +23,7 @@ import pandas as pd
 from atlas.artifact.areas import Areas
 from atlas.artifact.layout import VALUE_COLUMNS
 from atlas.artifact.status import status_of_values
-from atlas.codes import LEVELS
+from atlas.codes import LEVELS, gemeente_of
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.pipeline.reconcile import reconcile
@@ -69,21 +69,24 @@ MIN_VALUES_FOR_A_UNIT = 5
 
 
 def rounding_error(values: pd.DataFrame) -> pd.DataFrame:
-    """Per ``indicator, period``: half the unit the given values seem rounded to (0 for exact whole numbers).
+    """Per ``indicator, period`` and ``gemeente`` (the one a ``code`` nests in; "" without codes): half the unit the
+    given values seem rounded to (0 for exact whole numbers). Each gemeente on its own, so the values of one do not
+    decide how another's are read.
 
     A unit is recognised when at least :data:`MIN_VALUES_FOR_A_UNIT` non-zero whole values are all multiples of it.
     """
     known = values[values.value.notna()]
+    known = known.assign(gemeente=known.code.astype(str).map(gemeente_of) if "code" in known.columns else "")
     out = []
-    for (ident, period), group in known.groupby(["indicator", "period"], sort=False):
+    for (ident, period, gemeente), group in known.groupby(["indicator", "period", "gemeente"], sort=False):
         v = group.value.to_numpy(dtype="float64")
         nonzero = v[v != 0]
         err = 0.0
         if nonzero.size >= MIN_VALUES_FOR_A_UNIT and np.all(np.isclose(nonzero, np.round(nonzero))):
             unit = next((u for u in ROUNDING_UNITS if np.all(np.isclose(np.mod(nonzero, u), 0))), 1.0)
             err = 0.0 if unit == 1.0 else unit / 2
-        out.append((ident, period, err))
-    return pd.DataFrame(out, columns=["indicator", "period", "err"])
+        out.append((ident, period, gemeente, err))
+    return pd.DataFrame(out, columns=["indicator", "period", "gemeente", "err"])
 
 
 def _sum(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -152,7 +155,8 @@ def _rounded_like(means: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
     units = units[units.unit > 0].assign(unit=lambda u: 2 * u.unit)
     if units.empty or means.empty:
         return means
-    unit = means.merge(units, on=["indicator", "period"], how="left")["unit"].to_numpy(dtype="float64")
+    own = means.assign(gemeente=means.parent.astype(str).map(gemeente_of))
+    unit = own.merge(units, on=["indicator", "period", "gemeente"], how="left")["unit"].to_numpy(dtype="float64")
     value = means["value"].to_numpy(dtype="float64")
     rounded = np.where(np.isfinite(unit), np.round(value / np.where(np.isfinite(unit), unit, 1.0)) * unit, value)
     return means.assign(value=rounded)
@@ -252,7 +256,9 @@ def complete_values(
         grid = _grid(registry, combos, level, layer.code)
         rows = grid.merge(given, on=keys, how="left", indicator="_given")
         rows["_given"] = rows["_given"] == "both"
-        rows = rows.merge(rounding_error(rows[rows._given]), on=["indicator", "period"], how="left")
+        rows["gemeente"] = rows.code.astype(str).map(gemeente_of)
+        rows = rows.merge(rounding_error(rows[rows._given]), on=["indicator", "period", "gemeente"], how="left")
+        rows = rows.drop(columns="gemeente")
         rows["err"] = rows.err.fillna(0.0)
         link = areas.children(level)
         if link is not None and link[0] in completed:

@@ -447,3 +447,24 @@ def build_hierarchy(
     if own:
         findings.stop_on_errors()
     return Areas(buurt=buurt, wijk=wijk, stadsdeel=stadsdeel, gemeente=gemeente_frame), notes
+
+
+def merge_areas(parts: Sequence[Areas]) -> Areas:
+    """The areas of several gemeenten, each built on its own by :func:`build_hierarchy`, as one set of levels
+    (every level sorted by code, a RangeIndex); one part is returned as it is."""
+    if len(parts) == 1:
+        return parts[0]
+    gemeenten = [code for part in parts for code in part.gemeente["code"]]
+    if len(set(gemeenten)) != len(gemeenten):
+        raise AreaError(f"a gemeente is built twice: {', '.join(sorted(gemeenten))}")
+
+    def level(name: str) -> gpd.GeoDataFrame:
+        frames = [part.level(name) for part in parts]
+        frame = pd.concat(frames, ignore_index=True).sort_values("code", kind="stable").reset_index(drop=True)
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=RD_NEW)
+        for column in ("code", "naam", "parent", "indeling"):
+            if column in frame.columns:
+                frame[column] = frame[column].astype(object)
+        return frame
+
+    return Areas(buurt=level("buurt"), wijk=level("wijk"), stadsdeel=level("stadsdeel"), gemeente=level("gemeente"))

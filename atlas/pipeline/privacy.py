@@ -16,7 +16,8 @@ The thresholds are the sources file's ``privacy`` section (:class:`~atlas.source
   - :data:`RELATIONS` between the indicators of one area: Σ ``gebruik_*`` = 1·``stapeling_personen_1`` +
     2·``_2`` + 3·``_3``.
 
-  Complements are added until no suppressed cell can be solved for exactly.
+  Complements are added until no suppressed cell can be solved for exactly. A build of several gemeenten is
+  protected one gemeente at a time (no relation links two gemeenten), so each comes out as in a build of its own.
 - Suppressed cells get ``status = suppressed`` and lose ``value``, ``n`` and anything derived from them.
 - **Rounding**: published values of ``count`` indicators are rounded to multiples of ``round_to`` (1: unchanged).
 """
@@ -24,14 +25,14 @@ The thresholds are the sources file's ``privacy`` section (:class:`~atlas.source
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.status import withhold
-from atlas.codes import LEVELS
+from atlas.codes import LEVELS, gemeente_of
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.pipeline.aggregate import APPROXIMATION, population_weights
@@ -202,9 +203,19 @@ def suppress(
     without_n = _without_n(out, registry)
     people = inhabitants_of(out, out[without_n]) if without_n.any() else None
     shown = shown_values(out, registry, policy)
-    audit = IntervalAudit(out, children, registry, policy, releases) if method == "interval" else None
-    for period, index in out[guarded].groupby("period", sort=True).groups.items():
+    # No relation reaches from one gemeente into another (there is no level above the gemeente), so each gemeente is
+    # audited on its own: its cells, its tree, its complements carried over its periods; with one gemeente this is
+    # the one audit, and a gemeente comes out the same whether the build holds others or not.
+    gemeente = out.code.astype(str).map(gemeente_of)
+    audits: dict[str, IntervalAudit] = {}
+    for key, index in out[guarded].groupby(["period", gemeente[guarded]], sort=True).groups.items():
+        period, own = (str(k) for k in cast(tuple[str, str], key))
         rows = out.loc[index]
+        audit = None
+        if method == "interval":
+            if own not in audits:
+                audits[own] = IntervalAudit(out[gemeente == own], _within(children, own), registry, policy, releases)
+            audit = audits[own]
         inhabitants = people.reindex(rows.index) if people is not None else None
         primary = primary_mask(rows, registry, policy, inhabitants)
         if not primary.any():
@@ -234,7 +245,7 @@ def suppress(
             )
     if findings is not None and without_n.any():
         _report_without_n(findings, values, without_n, primary_all, policy)
-    earlier = audit.earlier_unprotected if audit is not None else []
+    earlier = [cell for a in audits.values() for cell in a.earlier_unprotected]
     if earlier and findings is not None:
         findings.warning(
             "privacy",
@@ -242,7 +253,7 @@ def suppress(
             "together with this release (the release's areas changed?)",
             count=len(earlier),
         )
-    revised = audit.revised if audit is not None else []
+    revised = [item for a in audits.values() for item in a.revised]
     if revised and findings is not None:
         findings.warning(
             "privacy",
@@ -290,6 +301,11 @@ def suppress(
         },
     }
     return out, report
+
+
+def _within(children: dict[str, list[str]], gemeente: str) -> dict[str, list[str]]:
+    """The part of the area tree (parent -> children) inside one gemeente."""
+    return {parent: kids for parent, kids in children.items() if gemeente_of(parent) == gemeente}
 
 
 def public_report(report: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from atlas.findings import Findings
 from atlas.layers.registry import Registry, extend_registry, load_registry
 from atlas.pipeline.aggregate import complete_values
 from atlas.pipeline.groen import GroenResult, compute_groen, overlay_layers, web_overlay_layers
-from atlas.pipeline.hierarchy import build_hierarchy
+from atlas.pipeline.hierarchy import build_hierarchy, merge_areas
 from atlas.pipeline.privacy import apply_privacy, public_report
 from atlas.pipeline.prognose import apply_forecasts, forecast_periods, forecast_report, forecast_verdicts
 from atlas.pipeline.stapeling import stapeling_from_sources
@@ -127,6 +127,19 @@ def _registry_report(registry: Registry, base: Path) -> dict[str, Any]:
     return report
 
 
+def _gemeenten_report(spec: SourcesSpec, areas: Areas) -> dict[str, Any]:
+    """The manifest's gemeenten: ``gemeenten`` lists each (``code``, ``naam``) in the sources file's order;
+    ``gemeente`` is the one a single-gemeente build holds (what the web shows as "the gemeente"). With several it is
+    the first by code, the one the pages take until they learn to pick one, and ``naam`` names the whole."""
+    names = dict(zip(areas.gemeente["code"], areas.gemeente["naam"], strict=True))
+    listed = [{"code": code, "naam": str(names[code])} for code in spec.gemeenten]
+    first = str(areas.gemeente["code"].iloc[0])
+    report: dict[str, Any] = {"gemeente": {"code": first, "naam": str(names[first])}, "gemeenten": listed}
+    if spec.multiple:
+        report["naam"] = spec.naam or f"{len(listed)} gemeenten"
+    return report
+
+
 def _counts(areas: Areas, values: pd.DataFrame) -> dict[str, Any]:
     return {
         "areas": {level: len(areas.level(level)) for level in LEVELS},
@@ -202,6 +215,18 @@ def _report_inputs(
         )
 
 
+def read_hierarchy(spec: SourcesSpec, findings: Findings) -> tuple[Areas, list[str]]:
+    """The areas of every gemeente of the sources file and the notes on them: each gemeente read and built on its
+    own (its wijken and stadsdelen nest in it), then put together; ``naam`` names a gemeente only when it is the
+    one."""
+    built = []
+    for code in spec.gemeenten:
+        raw = read_areas(spec.areas, code, findings, one_of_several=spec.multiple)
+        naam = None if spec.multiple else spec.naam
+        built.append(build_hierarchy(raw, code, naam, source=spec.areas.buurt.path.name, findings=findings))
+    return merge_areas([areas for areas, _ in built]), [note for _, notes in built for note in notes]
+
+
 def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
     """Import and check every input named by the sources file; raises on the first unreadable input.
 
@@ -219,10 +244,7 @@ def prepare(sources: str | Path, registry: Registry | None = None) -> Prepared:
                 field=ident,
             )
     log.info("areas from %s", spec.areas.buurt.path.name)
-    raw_areas = read_areas(spec.areas, spec.gemeente, findings)
-    areas, notes = build_hierarchy(
-        raw_areas, spec.gemeente, spec.naam, source=spec.areas.buurt.path.name, findings=findings
-    )
+    areas, notes = read_hierarchy(spec, findings)
     log.info("%s", ", ".join(f"{len(areas.level(level))} {level}" for level in LEVELS))
     raw = read_indicators(spec.indicators, registry, findings)
     log.info("%d values read from %d indicator files", len(raw), len(spec.indicators))
@@ -310,11 +332,10 @@ def build(
     p = prepare(sources, registry)
     values, privacy = evaluate(p)
     p.findings.stop_on_errors()
-    gemeente = p.areas.gemeente.iloc[0]
     manifest: dict[str, Any] = {
         "created": created_timestamp(),
         "demo": p.spec.demo,
-        "gemeente": {"code": p.spec.gemeente, "naam": str(gemeente.naam)},
+        **_gemeenten_report(p.spec, p.areas),
         "sources_file": p.spec.path.name,
         "inputs": _inputs(p.spec),
         "registry": _registry_report(p.registry, p.spec.path.parent),

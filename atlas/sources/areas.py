@@ -414,8 +414,13 @@ def _implicit_wijk_source(buurt: AreaSource, notes: list[str]) -> AreaSource | N
 # --- entry point ----------------------------------------------------------------------------
 
 
-def read_areas(spec: AreasSpec, gemeente: str, findings: Findings | None = None) -> RawAreas:
-    """Read the buurten, wijken and stadsdelen of ``gemeente`` that ``spec`` names; doubts go to ``findings``."""
+def read_areas(
+    spec: AreasSpec, gemeente: str, findings: Findings | None = None, *, one_of_several: bool = False
+) -> RawAreas:
+    """Read the buurten, wijken and stadsdelen of ``gemeente`` that ``spec`` names; doubts go to ``findings``.
+
+    ``one_of_several``: the sources file lists more gemeenten, whose wijken the stadsdelen file may group too (only
+    this gemeente's rows are kept)."""
     gemeente = gemeente_code(gemeente)
     notes: list[str] = []
     buurt = _read_level(spec.buurt, "buurt", gemeente, notes)
@@ -423,7 +428,9 @@ def read_areas(spec: AreasSpec, gemeente: str, findings: Findings | None = None)
     wijk = _read_level(wijk_source, "wijk", gemeente, notes) if wijk_source is not None else None
     naam = _gemeente_naam_from_layer(spec.buurt.path, gemeente) if spec.buurt.format == "cbs-gpkg" else None
     naam = naam or buurt.gemeente_naam or (wijk.gemeente_naam if wijk is not None else None)
-    stadsdelen = read_stadsdelen(spec.stadsdelen, gemeente) if spec.stadsdelen is not None else None
+    stadsdelen = None
+    if spec.stadsdelen is not None:
+        stadsdelen = read_stadsdelen(spec.stadsdelen, gemeente, own_rows=one_of_several)
     return RawAreas(
         buurt=buurt.frame,
         wijk=wijk.frame if wijk is not None else None,

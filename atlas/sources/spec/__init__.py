@@ -3,8 +3,8 @@
 The file is YAML; paths in it are relative to the file itself. Every problem names the file, the entry and the
 field::
 
-    gemeente: GM0193
-    naam: Zwolle                     # optional; else taken from the boundaries
+    gemeente: GM0193                 # or several: [GM0193, GM0148]
+    naam: Zwolle                     # optional; one gemeente: its name (else from the boundaries); several: the whole
     allowed_roots: [../gedeeld]      # optional: folders besides this file's own that inputs may lie in
     registry: [extra.yaml]           # optional; registry files that add themes and indicators to layers.yaml
     areas: {...}                     # atlas.sources.spec.areas
@@ -59,7 +59,8 @@ class SourcesSpec:
     """The whole sources file, every section typed; absent optional sections are None (privacy: the defaults)."""
 
     path: Path
-    gemeente: str
+    gemeenten: tuple[str, ...]
+    """The gemeente codes the build holds (``gemeente:``, one code or a list), normalised, in the file's order."""
     areas: AreasSpec
     naam: str | None = None
     demo: bool = False
@@ -73,6 +74,23 @@ class SourcesSpec:
     registry: tuple[Path, ...] = ()
     """Extra registry files (``registry: [extra.yaml]``) whose themes and indicators are added to ``layers.yaml``."""
     indicator_options: dict[str, IndicatorOptions] = field(default_factory=dict)
+
+    @property
+    def gemeente(self) -> str:
+        """The one gemeente of a single-gemeente sources file; raises :class:`SourcesError` when it lists several
+        (code that holds one gemeente asks through here, code that holds several reads :attr:`gemeenten`)."""
+        if len(self.gemeenten) != 1:
+            raise SourcesError(
+                f"this step handles one gemeente, the file lists {len(self.gemeenten)}: {', '.join(self.gemeenten)}",
+                file=self.path,
+                field="gemeente",
+            )
+        return self.gemeenten[0]
+
+    @property
+    def multiple(self) -> bool:
+        """Whether the sources file lists more than one gemeente."""
+        return len(self.gemeenten) > 1
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -144,6 +162,28 @@ def _registry_files(top: Entry, roots: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(files)
 
 
+def _gemeenten(top: Entry) -> tuple[str, ...]:
+    """``gemeente``: one CBS gemeente code (``GM0193``) or a non-empty list of them, each once."""
+    raw = top.data.get("gemeente")
+    if isinstance(raw, list):
+        if not raw:
+            raise top.fail("gemeente", "must be a gemeente code or a non-empty list of them, e.g. [GM0193, GM0148]")
+        items = [(f"gemeente[{i}]", item) for i, item in enumerate(raw)]
+    else:
+        items = [("gemeente", top.text("gemeente", required=True))]
+    codes: list[str] = []
+    for name, item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int) or not str(item).strip():
+            raise top.fail(name, f"must be a CBS gemeente code ({CODE_HINTS['gemeente']}), got {item!r}")
+        code = str(item).strip().upper()
+        if not CODE_PATTERNS["gemeente"].match(code):
+            raise top.fail(name, f"{code!r} is not a CBS gemeente code ({CODE_HINTS['gemeente']})")
+        if code in codes:
+            raise top.fail(name, f"{code} is listed twice")
+        codes.append(code)
+    return tuple(codes)
+
+
 def load_sources(path: str | Path) -> SourcesSpec:
     """Read and check a sources file; raises :class:`SourcesError` naming file, entry and field."""
     try:
@@ -154,9 +194,7 @@ def load_sources(path: str | Path) -> SourcesSpec:
     top = Entry(file, "(top level)", data, _TOP, error=SourcesError)
     roots = _allowed_roots(top)
 
-    gemeente = (top.text("gemeente", required=True) or "").upper()
-    if not CODE_PATTERNS["gemeente"].match(gemeente):
-        raise top.fail("gemeente", f"{gemeente!r} is not a CBS gemeente code ({CODE_HINTS['gemeente']})")
+    gemeenten = _gemeenten(top)
 
     indicators_raw = top.data.get("indicators") or []
     if not isinstance(indicators_raw, list):
@@ -171,7 +209,7 @@ def load_sources(path: str | Path) -> SourcesSpec:
     groen, stapeling, voorzieningen = section("groen"), section("stapeling"), section("voorzieningen")
     return SourcesSpec(
         path=file,
-        gemeente=gemeente,
+        gemeenten=gemeenten,
         naam=top.text("naam"),
         demo=top.flag("demo", False),
         areas=parse_areas(file, top.data.get("areas"), roots=roots),
