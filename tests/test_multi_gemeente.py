@@ -188,3 +188,15 @@ def test_a_stadsdelen_file_groups_the_wijken_of_each_gemeente(country: Path, reg
     table[table.wijkcode.map(gemeente_of) != "GM9003"].to_csv(country / "alle" / "stadsdelen.csv", index=False)
     with pytest.raises(AreaError, match="no wijken of gemeente GM9003"):
         read_hierarchy(load_sources(sources), Findings())
+
+
+def test_the_web_refuses_an_artifact_of_several_gemeenten_and_serves_one(built: dict[str, Path]) -> None:
+    """Until the pages set each area against its own gemeente, a build of several is not served (a wrong comparison
+    shown with confidence is worse than none); a build of one gemeente of the same country is."""
+    from atlas.errors import ArtifactError
+    from atlas.web import create_app
+
+    with pytest.raises(ArtifactError, match="holds 3 gemeenten"):
+        create_app(built["alle"], {"TESTING": True, "ATLAS_TILES": False})
+    client = create_app(built["GM9002"], {"TESTING": True, "ATLAS_TILES": False}).test_client()
+    assert client.get("/gebied/GM9002").status_code == 200

@@ -34,6 +34,21 @@ def signature(build: Path) -> Signature:
     return real, stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
+def servable(artifact: Artifact) -> Artifact:
+    """The artifact, when the web atlas can show it. An artifact of several gemeenten is not served yet: the pages
+    still set every area against one gemeente, so they would show another gemeente's figures as the comparison
+    (issue 15; the build and its files do hold them correctly)."""
+    gemeenten = artifact.manifest.get("gemeenten") or []
+    if len(gemeenten) > 1:
+        codes = ", ".join(str(g.get("code")) for g in gemeenten[:5]) + (", …" if len(gemeenten) > 5 else "")
+        raise ArtifactError(
+            f"{artifact.path} holds {len(gemeenten)} gemeenten ({codes}); the web atlas serves one gemeente for now: "
+            "build each gemeente with its own sources file to serve it (its files, values.parquet and areas.gpkg, "
+            "can be read as they are)"
+        )
+    return artifact
+
+
 class Follower:
     """The current artifact of ``build``, opened again when ``build`` points to another version."""
 
@@ -55,7 +70,7 @@ class Follower:
             self._seen = signature(self.build)
         except OSError:
             raise ArtifactError(f"{build} is not a build artifact (no {MANIFEST_FILE}); run 'atlas build'") from None
-        self._artifact = Artifact.open(self._seen[0])
+        self._artifact = servable(Artifact.open(self._seen[0]))
         self._checked = clock()
         if on_open is not None:
             on_open(self._artifact)
@@ -85,7 +100,7 @@ class Follower:
             seen = signature(self.build)
             if seen == self._seen:
                 return
-            artifact = Artifact.open(seen[0])
+            artifact = servable(Artifact.open(seen[0]))
         except Exception as exc:  # a broken or missing new version: keep serving the one that works
             log.warning("%s: keeps serving version %s: %s", self.build, self._artifact.version, exc)
             return
