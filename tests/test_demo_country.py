@@ -182,3 +182,12 @@ def test_one_gemeente_of_the_country_builds_with_todays_build(country: Path, tmp
     canopy = buurt[buurt.indicator == "kroonbedekking"].value
     assert canopy.notna().all() and canopy.between(0, 100).all() and canopy.std() > 0
     assert set(values[values.level == "gemeente"].code) == {"GM9002"}
+
+
+def test_the_country_has_a_sources_file_of_all_its_gemeenten(country: Path) -> None:
+    """``sources.yaml`` at the top lists every gemeente, in order, and reads the national files."""
+    from atlas.sources.spec import load_sources
+
+    spec = load_sources(country / "sources.yaml")
+    assert spec.gemeenten == tuple(f"GM{9001 + i}" for i in range(N))
+    assert spec.areas.buurt.path == (country / "wijkbuurtkaart_demo.gpkg").resolve()

@@ -16,12 +16,12 @@ functions. The files, written one gemeente at a time (memory stays that of one g
   parks of the whole country;
 - ``kroonbedekking/GMxxxx.tif``: one 1 m canopy tile per gemeente cell, a Cloud-Optimized GeoTIFF, and
   ``kroonbedekking_1m.vrt``, the mosaic over them (:mod:`atlas.demo.mosaic`);
-- ``GMxxxx/sources.yaml``: a sources file per gemeente that today's ``atlas build`` builds: it reads the national
-  files above and keeps the gemeente's rows (``gemeente: GMxxxx``).
+- ``sources.yaml``: the whole country (``gemeente: [GM9001, …]``, one build of every gemeente);
+- ``GMxxxx/sources.yaml``: one gemeente (``gemeente: GMxxxx``): it reads the national files above and keeps the
+  gemeente's rows.
 
 Only the CBS records carry indicators (no Buurt-voor-Buurt, GGD, registrations, forecasts or facilities): the
-country is for tests and benchmarks of the scale, not of every importer. No top-level sources file is written:
-today's build reads one gemeente per sources file (issue 15 item 1 adds ``gemeente: [...]``).
+country is for tests and benchmarks of the scale, not of every importer.
 """
 
 from __future__ import annotations
@@ -204,25 +204,25 @@ class _KwbStreams:
             file.write("\n]\n" if self.count else "[]\n")
 
 
-def _gemeente_sources(spec: GemeenteSpec, kwb_ids: bool, seed: int) -> str:
-    """``GMxxxx/sources.yaml``: today's build of one gemeente from the national files one folder up."""
-    up = "../"
+def _sources(codes: list[str], naam: str, kwb_ids: bool, seed: int, up: str) -> str:
+    """A sources file of the gemeenten ``codes`` that reads the national files (``up``: the way to them)."""
     document: dict[str, Any] = {
         "demo": True,
-        "gemeente": spec.code,
-        "naam": spec.naam,
-        "allowed_roots": [".."],
+        "gemeente": codes[0] if len(codes) == 1 else codes,
+        "naam": naam,
+        **({"allowed_roots": [".."]} if up else {}),
         "areas": {"buurt": {"path": up + GPKG_FILE, "format": "cbs-gpkg"}},
         "indicators": [kwb_entry(Path(up + kwb_paths(Path(), y)[0].name), y, LABELS["cbs"]) for y in range(len(YEARS))]
         if kwb_ids
         else [],
         "groen": groen_section(up + CANOPY_VRT, up + TREES_FILE, up + PARKS_FILE, up + ADDRESSES_FILE),
     }
+    which = f"Gemeente {codes[0]} ({naam})" if len(codes) == 1 else f"All {len(codes)} gemeenten"
     header = (
         "# SYNTHETISCHE DEMODATA - synthetic demo data, not real figures.\n"
-        f"# Gemeente {spec.code} ({spec.naam}) of the synthetic country written by `atlas demo --gemeenten N`\n"
-        f"# (seed {seed}); every code, name, geometry and value is invented. It reads the national files one\n"
-        "# folder up and keeps this gemeente's rows. Build it with:  atlas build --sources sources.yaml --out DIR\n"
+        f"# {which} of the synthetic country written by `atlas demo --gemeenten N`\n"
+        f"# (seed {seed}); every code, name, geometry and value is invented. It reads the national files\n"
+        "# and keeps the rows of its gemeenten. Build it with:  atlas build --sources sources.yaml --out DIR\n"
     )
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
 
@@ -246,7 +246,8 @@ def _write_gemeente(folder: Path, spec: GemeenteSpec, registry: Registry, kwb: _
     features.write_canopy(tif.with_suffix(".tmp.tif"), spec.cell)
     to_cog(tif.with_suffix(".tmp.tif"), tif)
     (folder / spec.code).mkdir()
-    (folder / spec.code / SOURCES_FILE).write_text(_gemeente_sources(spec, bool(records.ids), seed), encoding="utf-8")
+    text = _sources([spec.code], spec.naam, bool(records.ids), seed, "../")
+    (folder / spec.code / SOURCES_FILE).write_text(text, encoding="utf-8")
     row, column = divmod(spec.index, COLUMNS)
     size = CELL_M // RESOLUTION_M
     return Tile(path=tif, column=column * size, row=row * size, width=size, height=size)
@@ -260,7 +261,8 @@ def country_specs(gemeenten: int, seed: int) -> Iterator[GemeenteSpec]:
 
 
 def write_country_files(folder: Path, gemeenten: int, registry: Registry, seed: int) -> list[Path]:
-    """Write the country into ``folder`` (which must exist); returns the per-gemeente sources files."""
+    """Write the country into ``folder`` (which must exist); returns the per-gemeente sources files (the sources
+    file of the whole country is ``folder/sources.yaml``)."""
     (folder / CANOPY_DIR).mkdir()
     tiles: list[Tile] = []
     sources: list[Path] = []
@@ -279,6 +281,9 @@ def write_country_files(folder: Path, gemeenten: int, registry: Registry, seed: 
         origin=ORIGIN,
         resolution=float(RESOLUTION_M),
     )
+    codes = [p.parent.name for p in sources]
+    naam = f"Synthetisch land van {gemeenten} gemeenten"
+    (folder / SOURCES_FILE).write_text(_sources(codes, naam, kwb.count > 0, seed, ""), encoding="utf-8")
     return sources
 
 
