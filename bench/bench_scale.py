@@ -5,8 +5,10 @@ Each size writes a country with ``atlas demo --gemeenten N`` (not timed; ``bench
 its top-level ``sources.yaml`` (``gemeente: [GM9001, …]``) in a fresh Python process: wall time and peak RSS
 (``ru_maxrss``, imports included). The cost per buurt and per address should stay flat as the country grows: the
 ratio from 4 to the largest size is reported, with the target (issue 15) that it stays below :data:`FLAT`. The
-extrapolation to 342 gemeenten scales the largest size's time per gemeente linearly (what it would be if the cost
-stays flat; the ratio says whether it does). Only the one-process build exists yet: the Dask scheduler (item 3)
+extrapolation to the country scales the largest size's cost linearly three ways: per gemeente (342), per buurt
+(14 500) and per address (9 million); the synthetic gemeenten are smaller than real ones (about 15 buurten against
+42 on average), so the per-buurt and per-address figures are the honest ones, and the largest of the three is held
+against the target of 5 minutes. Only the one-process build exists yet: the Dask scheduler (item 3)
 will add a column. ``BENCH_SCALE_SIZES=1,4`` picks other sizes.
 """
 
@@ -24,6 +26,8 @@ SIZES = (1, 4, 16, 64)
 FLAT = 1.5
 """Largest allowed ratio of the cost per buurt and per address between the largest size and 4 gemeenten."""
 COUNTRY = 342
+COUNTRY_BUURTEN = 14_500
+COUNTRY_ADDRESSES = 9_000_000
 TARGET_COUNTRY_S = 300.0
 """Issue 15: the extrapolation to 342 gemeenten must stay under 5 minutes on one machine like this one."""
 
@@ -85,8 +89,14 @@ def run() -> dict[str, Any]:
             result[f"n{size}"] = figures
             print(f"  {size} gemeenten: {figures}", flush=True)
     top = max(sizes)
-    result[f"extrapolated_{COUNTRY}_gemeenten_s"] = round(result[f"n{top}"]["seconds_per_gemeente"] * COUNTRY)
-    met = result[f"extrapolated_{COUNTRY}_gemeenten_s"] < TARGET_COUNTRY_S
+    largest = result[f"n{top}"]
+    country = {
+        f"by_gemeente_{COUNTRY}": round(largest["seconds_per_gemeente"] * COUNTRY),
+        f"by_buurt_{COUNTRY_BUURTEN}": round(largest["ms_per_buurt"] * COUNTRY_BUURTEN / 1000),
+        f"by_address_{COUNTRY_ADDRESSES}": round(largest["us_per_address"] * COUNTRY_ADDRESSES / 1e6),
+    }
+    result["extrapolated_country_s"] = country
+    met = max(country.values()) < TARGET_COUNTRY_S
     if 4 in sizes and top > 4:
         for key in ("ms_per_buurt", "us_per_address"):
             ratio = result[f"n{top}"][key] / result["n4"][key]
