@@ -236,6 +236,10 @@ def _pages(hostile: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
         ("/gebied/GM0193", (GEMEENTE_NAME, STADSDEEL_NAME)),
         (f"/verhaal/{hostile['buurten'][0]}", (BUURT_NAMES[0], WIJK_NAMES[0])),
         (f"/verhaal/{hostile['wijk']}", (WIJK_NAMES[0], STADSDEEL_NAME)),
+        (
+            f"/vergelijk?gebieden={hostile['buurten'][0]},{hostile['wijk']}",
+            (BUURT_NAMES[0], WIJK_NAMES[0], GEMEENTE_NAME, THEME_TITLE, INDICATOR_TITLE),
+        ),
         ("/doelen", ()),
         *[(f"/doelen/{n}", (GEMEENTE_NAME,)) for n in range(1, 7)],
         (f"/zoek?q={quote(QUERY)}", (QUERY,)),

@@ -232,7 +232,7 @@ def headline_sentence(p: Profile, row: ProfileRow, *, lead: bool = True) -> str:
     figure = f"{row.rate} per 1.000" if row.rate_label and row.rate else row.value
     sentence = f"In {where} {_phrase(row, figure)}" if lead else f"{row.indicator.title}: {figure}"
     city = _city_figure(row)
-    if city and p.area.code != p.city.code:
+    if city and p.compared:
         sentence += f"; in {p.city.naam} {city}"
         clause = VERDICT_CLAUSE.get(row.verdict, "")
         if clause:

@@ -8,8 +8,10 @@ source) cannot make the server fetch anything (a fetcher that allows no protocol
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
+from typing import Any
 
 from atlas.errors import Unavailable
 
@@ -22,11 +24,19 @@ def html_to_pdf(html: str, *, stylesheets: tuple[Path, ...] = (STYLESHEET,)) -> 
         import weasyprint
     except (ImportError, OSError) as err:  # OSError: Pango missing (Debian's libpango-1.0-0)
         raise Unavailable(f"WeasyPrint is not available: {err}") from err
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # not the CSS it skips (screen-only properties)
-    css = [weasyprint.CSS(string=path.read_text(encoding="utf-8")) for path in stylesheets]
+    css = [_stylesheet(path) for path in stylesheets]
     refuse_all = weasyprint.urls.URLFetcher(allowed_protocols=frozenset())  # every URL: "disallowed protocol"
     document = weasyprint.HTML(string=html, url_fetcher=refuse_all, base_url=None)
     pdf = document.write_pdf(stylesheets=css)
     if pdf is None:  # only when a target is given
         raise Unavailable("WeasyPrint wrote no PDF")
     return bytes(pdf)
+
+
+@functools.cache
+def _stylesheet(path: Path) -> Any:
+    """A stylesheet parsed once per process (WeasyPrint's ``CSS``); the package's files do not change under it."""
+    import weasyprint
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # not the CSS it skips (screen-only properties)
+    return weasyprint.CSS(string=path.read_text(encoding="utf-8"))

@@ -132,6 +132,11 @@ class Profile:
     """What some parts of the foto veerkracht show besides their rows: the koopkrachtindex and the age distribution
     as charts, the facilities of the area (:mod:`atlas.render.veerkracht`)."""
 
+    @property
+    def compared(self) -> bool:
+        """Whether the area is set against the gemeente (every area but the gemeente itself)."""
+        return self.area.code != self.city.code
+
 
 def find_area(artifact: Artifact, code: str) -> Area:
     level = artifact.areas.level_of(code)
