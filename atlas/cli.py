@@ -97,18 +97,40 @@ def demo(out: Path, seed: int, gemeenten: int | None) -> None:
     show_default=True,
     help="Versions kept in OUT.versions, the new one included (never the one a running server reads).",
 )
+@click.option(
+    "--scheduler",
+    type=click.Choice(["process", "dask"]),
+    default="process",
+    show_default=True,
+    help="Run the gemeenten one after another in this process, or on Dask (a local cluster, or --dask-address).",
+)
+@click.option(
+    "--dask-address",
+    metavar="tcp://HOST:PORT",
+    help="The Dask scheduler to run on (with --scheduler dask); its workers must see the same files at the same paths.",
+)
 @_friendly
-def build(sources: Path, out: Path, registry: Path | None, keep: int) -> None:
+def build(sources: Path, out: Path, registry: Path | None, keep: int, scheduler: str, dask_address: str | None) -> None:
     """Build the artifact in OUT from the sources file.
 
-    The build goes to a new folder in OUT.versions/, and OUT becomes a symlink to it in one atomic step: a failed
-    or killed build leaves OUT as it was."""
+    Each gemeente of the sources file is built on its own (in this process or on Dask, --scheduler) and the
+    artifact is written from the parts. The build goes to a new folder in OUT.versions/, and OUT becomes a symlink
+    to it in one atomic step: a failed or killed build leaves OUT as it was."""
     from atlas.findings import Finding
     from atlas.layers.registry import load_registry
     from atlas.pipeline.run import build as run_build
 
     start = time.perf_counter()
-    manifest = run_build(sources, out, registry=load_registry(registry) if registry else None, keep=keep)
+    if dask_address and scheduler != "dask":
+        raise click.UsageError("--dask-address needs --scheduler dask")
+    manifest = run_build(
+        sources,
+        out,
+        registry=load_registry(registry) if registry else None,
+        keep=keep,
+        scheduler=scheduler,
+        address=dask_address,
+    )
     _print_findings([Finding.from_dict(f) for f in manifest.get("checks", [])])
     counts = manifest["counts"]
     click.echo(

@@ -10,6 +10,7 @@ indicator or area they concern.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -112,6 +113,16 @@ class Findings:
 
     def info(self, kind: str, message: str, **where: Any) -> Finding:
         return self.add(kind, Severity.INFO, message, **where)
+
+    def extend(self, other: Findings) -> None:
+        """Add the findings of ``other`` (a part of the build) after these, leaving out any already here: parts
+        that read the same file make the same finding about it."""
+        seen = {json.dumps(f.as_dict(), sort_keys=True, default=str) for f in self._items}
+        for finding in other:
+            key = json.dumps(finding.as_dict(), sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
+                self._items.append(finding)
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self._items)

@@ -11,13 +11,16 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
@@ -118,10 +121,10 @@ def _gdal_config(**options: str) -> Iterator[None]:
         pyogrio.set_gdal_config_options(dict.fromkeys(options))
 
 
-def _write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+def _write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame], *, append: bool = False) -> None:
     with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
         for name, frame in layers.items():
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=append)
 
 
 def _columns(layer: gpd.GeoDataFrame, *, with_water: bool) -> list[str]:
@@ -149,70 +152,152 @@ def _point_tiles(root: Path, name: str, frame: gpd.GeoDataFrame) -> None:
     write_point_tiles(root, name, shapely.get_x(web), shapely.get_y(web))
 
 
+@dataclass(frozen=True)
+class PartFiles:
+    """The tables one part of a build wrote (:mod:`atlas.pipeline.partition`): ``values.parquet``, and when it
+    has them ``book.parquet`` (the address book) and ``overlay_<name>.parquet`` (GeoParquet, EPSG:28992)."""
+
+    directory: Path
+    overlays: tuple[str, ...] = ()
+    book: bool = False
+
+
+PART_VALUES = "values.parquet"
+PART_BOOK = "book.parquet"
+
+
+def part_overlay(name: str) -> str:
+    """The file name of a part's overlay layer ``name``."""
+    return f"overlay_{name}.parquet"
+
+
+def concat_parquet(files: Sequence[Path], dest: Path) -> None:
+    """The rows of ``files`` one after another in ``dest``, one file in memory at a time (each a row group).
+    The schema is the first file's; a later file whose columns differ in type is cast to it (a column that is
+    empty in one part is read as null)."""
+    schema: pa.Schema | None = None
+    writer: pq.ParquetWriter | None = None
+    try:
+        for path in files:
+            table = pq.read_table(path)
+            if schema is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(dest, schema)
+            elif not table.schema.equals(schema, check_metadata=False):
+                table = table.select(schema.names).cast(schema)
+            assert writer is not None
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _web_features(frame: gpd.GeoDataFrame) -> str:
+    """The features of :func:`_web_overlay` as the text inside a FeatureCollection's ``features`` list."""
+    text = _web_overlay(frame)
+    return text[text.index("[") + 1 : text.rindex("]")].strip()
+
+
+def _stream_overlays(tmp: Path, parts: Sequence[PartFiles], web: Sequence[str]) -> list[str]:
+    """Each overlay layer of the parts, part after part: appended to ``overlays.gpkg`` (EPSG:28992), and for the
+    layers in ``web`` written to ``web/overlay_<name>.geojson`` as one FeatureCollection and, a layer of points,
+    cut into tiles. Returns the layers written."""
+    names = list(dict.fromkeys(name for part in parts for name in part.overlays))
+    for name in names:
+        handle = (tmp / web_overlay_file(name)).open("w", encoding="utf-8") if name in web else None
+        lon: list[np.ndarray] = []
+        lat: list[np.ndarray] = []
+        points = True
+        first = True
+        written = False
+        try:
+            if handle is not None:
+                handle.write('{"type": "FeatureCollection", "features": [')
+            for part in parts:
+                if name not in part.overlays:
+                    continue
+                frame = gpd.read_parquet(part.directory / part_overlay(name))
+                with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
+                    pyogrio.write_dataframe(frame, tmp / OVERLAYS_FILE, layer=name, driver="GPKG", append=not first)
+                first = False
+                if handle is None:
+                    continue
+                columns = WEB_OVERLAY_COLUMNS.get(name, ())
+                features = _web_features(frame[[*columns, "geometry"]]) if len(frame) else ""
+                if features:
+                    handle.write((", " if written else "") + features)
+                    written = True
+                geometry = frame.geometry.values
+                points &= bool((shapely.get_type_id(geometry) == shapely.GeometryType.POINT).all())
+                if points and len(frame):
+                    web_points = frame.to_crs(WEB).geometry.values
+                    lon.append(shapely.get_x(web_points))
+                    lat.append(shapely.get_y(web_points))
+        finally:
+            if handle is not None:
+                handle.write("]}")
+                handle.close()
+        if handle is not None and points and lon:
+            write_point_tiles(tmp, name, np.concatenate(lon), np.concatenate(lat))
+    return names
+
+
+WEB_OVERLAY_COLUMNS: dict[str, tuple[str, ...]] = {"trees": (), "parks": ("area_m2",)}
+"""The overlays the map pages fetch whole and their properties (the addresses layer is for QGIS only)."""
+
+
 def write_artifact(
     out: Path,
     areas: Areas,
-    values: pd.DataFrame,
+    parts: Sequence[PartFiles],
+    context: pd.DataFrame,
     manifest: dict[str, Any],
     registry: Registry,
     *,
-    overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
-    web_overlays: Mapping[str, gpd.GeoDataFrame] | None = None,
-    addresses: pd.DataFrame | None = None,
     facilities: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> dict[str, Any]:
-    """Write the artifact as a new version of ``out``, make it current, and return the manifest as written.
+    """Write the artifact as a new version of ``out`` from the tables its parts wrote, make it current, and return
+    the manifest as written.
 
     ``out`` becomes a symlink to the new version (:mod:`atlas.atomic`); ``keep`` versions stay, the current one
-    included.
-
-    ``overlays`` go to ``overlays.gpkg`` (one layer each, EPSG:28992, for QGIS); ``web_overlays`` to
-    ``web/overlay_<name>.geojson`` (EPSG:4326, whole) and, a layer of points, to tiles under ``web/tiles/<name>/``
-    for the map pages (:mod:`atlas.artifact.tiles`); ``addresses`` (the address book) to
-    ``addresses.parquet``. ``facilities`` (the points, EPSG:28992, and the per-area summary) go to the
-    ``voorzieningen`` layer of ``overlays.gpkg``, to ``web/overlay_voorzieningen.geojson`` (type and name; whole, not
-    in tiles: a few hundred points that the map shows at every zoom) and to ``voorzieningen.parquet``. A values table
-    in which a row that may not be shown (:func:`~atlas.artifact.status.publishable`) still carries a number is
-    refused before anything is written. Every artifact also gets ``similar.parquet``, the most similar buurten of
-    each buurt by the published values of the latest measured year (:mod:`atlas.artifact.similar`; the years used
-    go to the manifest's ``similar``).
+    included. The parts' tables are streamed one part at a time, so memory holds one part's table, not the
+    country's: the values (``values.parquet``), the address book (``addresses.parquet``) and the overlay layers
+    (trees, parks, addresses) to ``overlays.gpkg`` (EPSG:28992, for QGIS), the trees and parks also to
+    ``web/overlay_<name>.geojson`` (EPSG:4326, whole) and the trees, a layer of points, to tiles under
+    ``web/tiles/trees/`` for the map pages (:mod:`atlas.artifact.tiles`). ``context`` holds the buurt values
+    :func:`~atlas.artifact.similar.similar_buurten` reads; ``similar.parquet`` gets the most similar buurten of
+    each buurt (the years used go to the manifest's ``similar``). ``facilities`` (the points, EPSG:28992, and the
+    per-area summary) go to the ``voorzieningen`` layer of ``overlays.gpkg``, to
+    ``web/overlay_voorzieningen.geojson`` (type and name; whole, not in tiles: a few hundred points that the map
+    shows at every zoom) and to ``voorzieningen.parquet``.
     """
-    leaking = check_withheld(values)
-    if leaking:
-        raise BuildError(f"{leaking} values that may not be shown still carry a number; nothing was written")
     with atomic_directory(out, keep=keep, digest_file=MANIFEST_FILE) as tmp:
         _write_gpkg(tmp / AREAS_FILE, _area_layers(areas))
-        extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
-        values[VALUE_COLUMNS + extra_columns].to_parquet(tmp / VALUES_FILE, index=False)
+        concat_parquet([part.directory / PART_VALUES for part in parts], tmp / VALUES_FILE)
         forecasts = forecast_years(manifest)
-        similar_buurten(values, forecasts).to_parquet(tmp / SIMILAR_FILE, index=False)
+        similar_buurten(context, forecasts).to_parquet(tmp / SIMILAR_FILE, index=False)
         (tmp / REGISTRY_FILE).write_bytes(registry.text or registry.path.read_bytes())
         (tmp / WEB_DIR).mkdir()
         for level in LEVELS:
             layer = web_geometry(areas.level(level))
             (tmp / web_level_file(level)).write_text(layer.to_json(drop_id=True), encoding="utf-8")
-        gpkg_layers = dict(overlays or {})
-        if facilities is not None:
-            gpkg_layers[FACILITIES_LAYER] = facilities[0]
-        if gpkg_layers:
-            _write_gpkg(tmp / OVERLAYS_FILE, gpkg_layers)
-        for name, frame in (web_overlays or {}).items():
-            (tmp / web_overlay_file(name)).write_text(_web_overlay(frame), encoding="utf-8")
-            _point_tiles(tmp, name, frame)
+        _stream_overlays(tmp, parts, list(WEB_OVERLAY_COLUMNS))
         if facilities is not None:
             points, summary = facilities
+            _write_gpkg(tmp / OVERLAYS_FILE, {FACILITIES_LAYER: points})
             web = _web_overlay(points[["type", "naam", "geometry"]])
             (tmp / web_overlay_file(FACILITIES_LAYER)).write_text(web, encoding="utf-8")
             summary.to_parquet(tmp / FACILITIES_FILE, index=False)
-        if addresses is not None:
-            addresses.to_parquet(tmp / ADDRESSES_FILE, index=False)
+        books = [part.directory / PART_BOOK for part in parts if part.book]
+        if books:
+            concat_parquet(books, tmp / ADDRESSES_FILE)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             **manifest,
             "artifact_version": ARTIFACT_VERSION,
             "similar": {
-                "indicators": context_years(values, forecasts),
+                "indicators": context_years(context, forecasts),
                 "min_shared": MIN_SHARED,
                 "min_inhabitants": MIN_INHABITANTS,
             },
@@ -222,3 +307,14 @@ def write_artifact(
             json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
         )
     return manifest
+
+
+def write_part_values(directory: Path, values: pd.DataFrame) -> None:
+    """A part's values table, refused when a row that may not be shown
+    (:func:`~atlas.artifact.status.publishable`) still carries a number: nothing of it is written."""
+    leaking = check_withheld(values)
+    if leaking:
+        raise BuildError(f"{leaking} values that may not be shown still carry a number; nothing was written")
+    directory.mkdir(parents=True, exist_ok=True)
+    extra_columns = [c for c in EXTRA_VALUE_COLUMNS if c in values.columns]
+    values[VALUE_COLUMNS + extra_columns].to_parquet(directory / PART_VALUES, index=False)

@@ -7,6 +7,7 @@ for the code, even an empty one (missing is not absent).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -14,10 +15,13 @@ import pandas as pd
 MAX_LISTED = 50
 
 
-def time_series_report(raw: pd.DataFrame) -> dict[str, Any]:
-    """Periods per indicator and the codes missing from some of an indicator's periods."""
+def time_series_report(raw: pd.DataFrame, known: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """Periods per indicator and the codes missing from some of an indicator's periods. ``known``: periods of each
+    indicator in the whole build, when ``raw`` is one part of it (a code is missing from a period any part has)."""
+    known = known or {}
     periods = {
-        str(ident): sorted(map(str, group.unique())) for ident, group in raw.groupby("indicator", sort=True).period
+        str(ident): sorted(set(map(str, group.unique())) | set(known.get(str(ident), ())))
+        for ident, group in raw.groupby("indicator", sort=True).period
     }
     gaps: list[dict[str, Any]] = []
     for ident, group in raw.groupby("indicator", sort=True):

@@ -7,7 +7,8 @@ feature number (``row``) and the column (``field``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import rasterio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
@@ -28,9 +30,36 @@ from atlas.sources.spec.groen import CanopyInput, VectorInput
 _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6  # shapely type ids
 
 
-def _read(vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
+Bounds = tuple[float, float, float, float]
+"""``xmin, ymin, xmax, ymax`` in EPSG:28992."""
+
+
+def _file_bbox(vector: VectorInput, bounds: Bounds) -> tuple[Bounds, int]:
+    """``bounds`` (EPSG:28992) in the file's own CRS, and the feature id of its first feature (GeoPackages count
+    from 1, shapefiles from 0), so a feature id gives the 1-based feature number errors name."""
+    info = pyogrio.read_info(vector.path, layer=vector.layer)
+    crs = info.get("crs")
+    box = bounds
+    if crs and not pyproj.CRS.from_user_input(crs).equals(pyproj.CRS.from_user_input(RD_NEW)):
+        box = pyproj.Transformer.from_crs(RD_NEW, crs, always_xy=True).transform_bounds(*bounds, densify_pts=21)
+    first = pyogrio.read_dataframe(
+        vector.path, layer=vector.layer, columns=[], read_geometry=False, max_features=1, fid_as_index=True
+    )
+    return box, int(first.index[0]) if len(first) else 0
+
+
+def _read(vector: VectorInput, entry: str, bounds: Bounds | None = None) -> gpd.GeoDataFrame:
+    """The file's features; with ``bounds`` (EPSG:28992) only those whose extent meets them (the file's spatial
+    index finds them), their feature numbers kept in ``attrs["rows"]`` for :func:`_rows`."""
     try:
-        frame = pyogrio.read_dataframe(vector.path, layer=vector.layer)
+        if bounds is None:
+            frame = pyogrio.read_dataframe(vector.path, layer=vector.layer)
+        else:
+            box, first = _file_bbox(vector, bounds)
+            frame = pyogrio.read_dataframe(vector.path, layer=vector.layer, bbox=box, fid_as_index=True)
+            rows = frame.index.to_numpy(dtype=np.int64) - first + 1
+            frame = frame.reset_index(drop=True)
+            frame.attrs["rows"] = rows
     except (DataSourceError, DataLayerError) as exc:
         raise SourcesError(
             f"cannot read: {exc}", file=vector.path, entry=entry, field="layer" if vector.layer else None
@@ -56,20 +85,54 @@ def to_crs(frame: gpd.GeoDataFrame, crs: Any, vector: VectorInput, entry: str) -
     return out
 
 
+def _rows(frame: pd.DataFrame) -> np.ndarray:
+    """The 1-based feature number of each row of a frame :func:`_read` returned."""
+    rows = frame.attrs.get("rows")
+    return np.asarray(rows) if rows is not None else np.arange(1, len(frame) + 1)
+
+
+@contextlib.contextmanager
+def _file_rows(frame: pd.DataFrame) -> Iterator[None]:
+    """Errors raised inside name the feature number in the file, also when only part of it was read."""
+    try:
+        yield
+    except SourcesError as exc:
+        rows = frame.attrs.get("rows")
+        if rows is None or exc.row is None:
+            raise
+        raise SourcesError(
+            exc.message, file=exc.file, entry=exc.entry, row=int(rows[exc.row - 1]), field=exc.field
+        ) from None
+
+
 def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0]) + 1
 
 
 def read_points(
-    vector: VectorInput, entry: str, crs: Any = RD_NEW, *, addresses: bool = False, text: Sequence[str] = ()
+    vector: VectorInput,
+    entry: str,
+    crs: Any = RD_NEW,
+    *,
+    addresses: bool = False,
+    text: Sequence[str] = (),
+    bounds: Bounds | None = None,
 ) -> gpd.GeoDataFrame:
     """Points (trees, addresses) as ``row`` (feature number), optional ``residents`` and geometry in ``crs``;
     with ``addresses`` also the BAG fields the file has (:func:`~atlas.sources.addresses.read_address_fields`), and
     the columns ``text`` as stripped text (empty where missing; a column the file lacks is an error naming it).
 
     Multipoints with one point are accepted; empty geometries and other types are an error naming the row.
+    ``bounds`` (EPSG:28992): only the points within (a partition of a build, :mod:`atlas.pipeline.partition`).
     """
-    frame = _read(vector, entry)
+    frame = _read(vector, entry, bounds)
+    with _file_rows(frame):
+        return _points(frame, vector, entry, crs, addresses=addresses, text=text)
+
+
+def _points(
+    frame: gpd.GeoDataFrame, vector: VectorInput, entry: str, crs: Any, *, addresses: bool, text: Sequence[str]
+) -> gpd.GeoDataFrame:
     geoms = frame.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
@@ -88,7 +151,7 @@ def read_points(
             row=row,
             field="geometry",
         )
-    out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
+    out = gpd.GeoDataFrame({"row": _rows(frame)}, geometry=geoms, crs=frame.crs)
     for column in text:
         out[column] = text_column(frame, column, vector.path, entry)
     if vector.residents is not None:
@@ -129,9 +192,17 @@ def _residents(frame: pd.DataFrame, vector: VectorInput, entry: str) -> np.ndarr
     return values
 
 
-def read_polygons(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.GeoDataFrame:
-    """Polygons (parks) as ``row`` and valid geometry in ``crs``; other geometry types are an error."""
-    frame = _read(vector, entry)
+def read_polygons(
+    vector: VectorInput, entry: str, crs: Any = RD_NEW, *, bounds: Bounds | None = None
+) -> gpd.GeoDataFrame:
+    """Polygons (parks) as ``row`` and valid geometry in ``crs``; other geometry types are an error. ``bounds``
+    (EPSG:28992): only the polygons whose extent meets them."""
+    frame = _read(vector, entry, bounds)
+    with _file_rows(frame):
+        return _polygons(frame, vector, entry, crs)
+
+
+def _polygons(frame: gpd.GeoDataFrame, vector: VectorInput, entry: str, crs: Any) -> gpd.GeoDataFrame:
     geoms = frame.geometry.values
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
@@ -145,7 +216,7 @@ def read_polygons(vector: VectorInput, entry: str, crs: Any = RD_NEW) -> gpd.Geo
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
-    out = gpd.GeoDataFrame({"row": np.arange(1, len(frame) + 1)}, geometry=geoms, crs=frame.crs)
+    out = gpd.GeoDataFrame({"row": _rows(frame)}, geometry=geoms, crs=frame.crs)
     return to_crs(out, crs, vector, entry)
 
 

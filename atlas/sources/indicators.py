@@ -222,14 +222,13 @@ def read_indicator_source(
     return frame
 
 
-def read_indicators(
-    sources: tuple[IndicatorSource, ...], registry: Registry, findings: Findings | None = None
-) -> pd.DataFrame:
-    """Read every indicator file; a value given twice (same indicator, area and period) is an error."""
-    frames = [read_indicator_source(source, registry, findings) for source in sources]
-    if not frames:
-        return empty_raw().assign(**{FORECAST_COLUMN: pd.Series(dtype=bool)})
-    values = pd.concat(frames, ignore_index=True)
+def empty_indicators() -> pd.DataFrame:
+    """An indicator table without rows, with the columns :func:`read_indicators` gives."""
+    return empty_raw().assign(**{FORECAST_COLUMN: pd.Series(dtype=bool)})
+
+
+def check_duplicates(values: pd.DataFrame) -> None:
+    """A value given twice (same indicator, area and period) is an error naming both places."""
     dup = values.duplicated(["indicator", "code", "period"], keep="first")
     if dup.any():
         again = values[dup].iloc[0]
@@ -242,4 +241,15 @@ def read_indicators(
             file=again.file,
             row=int(again.row),
         )
+
+
+def read_indicators(
+    sources: tuple[IndicatorSource, ...], registry: Registry, findings: Findings | None = None
+) -> pd.DataFrame:
+    """Read every indicator file; a value given twice (same indicator, area and period) is an error."""
+    frames = [read_indicator_source(source, registry, findings) for source in sources]
+    if not frames:
+        return empty_indicators()
+    values = pd.concat(frames, ignore_index=True)
+    check_duplicates(values)
     return values

@@ -18,6 +18,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from atlas.artifact.areas import Areas
 from atlas.codes import LEVELS
@@ -26,8 +27,8 @@ from atlas.findings import Findings
 from atlas.pipeline.addressbook import address_book
 from atlas.pipeline.groen.addresses import CRITERIA, area_shares, groen_per_address, locate
 from atlas.pipeline.groen.canopy import CanopySums, area_index, canopy_cover, canopy_sums
-from atlas.sources.groen import check_canopy, read_points, read_polygons
-from atlas.sources.spec.groen import ADDRESS_FIELDS, PARAMETERS, GroenSpec
+from atlas.sources.groen import Bounds, check_canopy, read_points, read_polygons
+from atlas.sources.spec.groen import ADDRESS_FIELDS, PARAMETERS, GroenParams, GroenSpec
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +114,36 @@ def _covered_cover(zones: gpd.GeoDataFrame, sums: CanopySums, file: str, finding
     return pd.Series(cover, index=area_index(zones), name="kroonbedekking")
 
 
-def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = None) -> GroenResult:
-    """Canopy cover and the 2-22-200 shares for every area of ``areas`` (EPSG:28992)."""
+def partition_bounds(areas: Areas, params: GroenParams) -> tuple[Bounds, Bounds]:
+    """The extent of ``areas``' buurten, and that extent widened by the farthest a tree or park may lie from an
+    address and still count: the addresses of a partition lie in the first, everything they look at in the second."""
+    xmin, ymin, xmax, ymax = (float(v) for v in areas.level(LEVELS[0]).total_bounds)
+    margin = max(params.trees_radius_m, params.park_max_distance_m) + 1.0
+    return (xmin, ymin, xmax, ymax), (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
+
+
+def _owned(frame: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The features of ``frame`` that lie in one of ``buurten`` (a polygon by a point on its surface): a partition
+    reads what lies near it, but writes only what is its own, so no tree or park is written twice."""
+    points = shapely.point_on_surface(np.asarray(frame.geometry.values, dtype=object))
+    return frame[locate(points, buurten) != ""].reset_index(drop=True)
+
+
+def compute_groen(
+    spec: GroenSpec, areas: Areas, findings: Findings | None = None, *, clip: bool = False
+) -> GroenResult:
+    """Canopy cover and the 2-22-200 shares for every area of ``areas`` (EPSG:28992).
+
+    ``clip``: ``areas`` are one partition (a gemeente) of a larger build (:mod:`atlas.pipeline.partition`): only the
+    trees and parks near its buurten and the addresses within their extent are read (:func:`partition_bounds`), and
+    only the addresses, trees and parks inside its buurten are kept; the addresses outside every buurt are counted
+    for the whole build, not here."""
     params = spec.params
     raster = check_canopy(spec.canopy)
-    trees = read_points(spec.trees, "groen.trees", RD_NEW)
-    parks = read_polygons(spec.parks, "groen.parks", RD_NEW)
-    addresses = read_points(spec.addresses, "groen.addresses", RD_NEW, addresses=True)
+    inside, near = partition_bounds(areas, params) if clip else (None, None)
+    trees = read_points(spec.trees, "groen.trees", RD_NEW, bounds=near)
+    parks = read_polygons(spec.parks, "groen.parks", RD_NEW, bounds=near)
+    addresses = read_points(spec.addresses, "groen.addresses", RD_NEW, addresses=True, bounds=inside)
     log.info("groen: %d trees, %d parks, %d addresses", len(trees), len(parks), len(addresses))
 
     # every level in one pass over the raster: the zones may overlap
@@ -137,6 +161,14 @@ def compute_groen(spec: GroenSpec, areas: Areas, findings: Findings | None = Non
         buurt = per_address["code"].to_numpy(dtype=object)  # located in the buurten already
     else:
         buurt = locate(per_address.geometry.values, areas.level(LEVELS[0]))
+    if clip:  # the addresses in the extent but not in these buurten belong to a neighbouring partition
+        own = buurt != ""
+        per_address, addresses, buurt = (
+            per_address[own].reset_index(drop=True),
+            addresses[own].reset_index(drop=True),
+            buurt[own],
+        )
+        trees, parks = _owned(trees, areas.level(LEVELS[0])), _owned(parks, areas.level(LEVELS[0]))
     area_of = _area_of(areas, buurt)
     per_address["buurt"] = buurt
     fields = [f for f in ADDRESS_FIELDS if f in addresses.columns]
