@@ -17,6 +17,7 @@ import shapely
 from atlas.artifact.writer import concat_parquet
 from atlas.demo import write_country
 from atlas.errors import SourcesError
+from atlas.pipeline import partition, run
 from atlas.pipeline.run import build, evaluate, prepare
 from atlas.pipeline.schedule import run_tasks
 from atlas.sources.groen import read_points
@@ -32,14 +33,41 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _one_per_gemeente(gemeenten, buurten):  # type: ignore[no-untyped-def]
+    return partition.group_parts(gemeenten, buurten, size=1)
+
+
 @pytest.fixture(scope="module")
 def builds(country: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The country built in one part per gemeente, in one process and on Dask, and in the default parts."""
     out = tmp_path_factory.mktemp("builds")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        build(country / "sources.yaml", out / "together")
+        mp.setattr(run, "group_parts", _one_per_gemeente)
         build(country / "sources.yaml", out / "process")
         build(country / "sources.yaml", out / "dask", scheduler="dask")
-    return {"process": out / "process", "dask": out / "dask"}
+    return {"process": out / "process", "dask": out / "dask", "together": out / "together"}
+
+
+def test_small_gemeenten_go_together_in_parts_of_about_the_same_size() -> None:
+    sizes = {"GM1": 300, "GM2": 50, "GM3": 60, "GM4": 500, "GM5": 10, "GM6": 20}
+    assert partition.group_parts(list(sizes), sizes, size=400) == [
+        ("GM1", "GM2"),
+        ("GM3",),
+        ("GM4",),
+        ("GM5", "GM6"),
+    ]
+    assert partition.group_parts(["GM1"], {}, size=400) == [("GM1",)]
+
+
+def test_how_the_gemeenten_are_grouped_does_not_change_a_value(builds: dict[str, Path]) -> None:
+    alone = pd.read_parquet(builds["process"] / "values.parquet")
+    together = pd.read_parquet(builds["together"] / "values.parquet")
+    key = ["indicator", "code", "period"]
+    pd.testing.assert_frame_equal(
+        alone.sort_values(key).reset_index(drop=True), together.sort_values(key).reset_index(drop=True)
+    )
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -198,10 +198,33 @@ def _web_features(frame: gpd.GeoDataFrame) -> str:
     return text[text.index("[") + 1 : text.rindex("]")].strip()
 
 
+BATCH_ROWS = 250_000
+"""Rows of an overlay layer gathered from several parts before they are written: each write to the GeoPackage
+costs a fixed time, and many small gemeenten would pay it many times; one batch is what memory holds."""
+
+
+def _batches(parts: Sequence[PartFiles], name: str) -> Iterator[gpd.GeoDataFrame]:
+    """The parts' layer ``name`` in order, parts joined into batches of at least :data:`BATCH_ROWS` rows (or
+    one part, when larger)."""
+    held: list[gpd.GeoDataFrame] = []
+    rows = 0
+    for part in parts:
+        if name not in part.overlays:
+            continue
+        frame = gpd.read_parquet(part.directory / part_overlay(name))
+        held.append(frame)
+        rows += len(frame)
+        if rows >= BATCH_ROWS:
+            yield pd.concat(held, ignore_index=True) if len(held) > 1 else held[0]
+            held, rows = [], 0
+    if held:
+        yield pd.concat(held, ignore_index=True) if len(held) > 1 else held[0]
+
+
 def _stream_overlays(tmp: Path, parts: Sequence[PartFiles], web: Sequence[str]) -> list[str]:
-    """Each overlay layer of the parts, part after part: appended to ``overlays.gpkg`` (EPSG:28992), and for the
-    layers in ``web`` written to ``web/overlay_<name>.geojson`` as one FeatureCollection and, a layer of points,
-    cut into tiles. Returns the layers written."""
+    """Each overlay layer of the parts, a batch of parts at a time (:func:`_batches`): appended to
+    ``overlays.gpkg`` (EPSG:28992), and for the layers in ``web`` written to ``web/overlay_<name>.geojson`` as one
+    FeatureCollection and, a layer of points, cut into tiles. Returns the layers written."""
     names = list(dict.fromkeys(name for part in parts for name in part.overlays))
     for name in names:
         handle = (tmp / web_overlay_file(name)).open("w", encoding="utf-8") if name in web else None
@@ -213,10 +236,7 @@ def _stream_overlays(tmp: Path, parts: Sequence[PartFiles], web: Sequence[str]) 
         try:
             if handle is not None:
                 handle.write('{"type": "FeatureCollection", "features": [')
-            for part in parts:
-                if name not in part.overlays:
-                    continue
-                frame = gpd.read_parquet(part.directory / part_overlay(name))
+            for frame in _batches(parts, name):
                 with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
                     pyogrio.write_dataframe(frame, tmp / OVERLAYS_FILE, layer=name, driver="GPKG", append=not first)
                 first = False

@@ -1,21 +1,23 @@
-"""One partition of a build: one gemeente, imported, completed, protected and compared, its files written.
+"""One partition of a build: a gemeente (or a few small ones) imported, completed, protected and compared, its files
+written.
 
 Everything the build computes for an area depends on its own gemeente only: the hierarchy nests in it, values add up
 to it, the rounding unit is read per gemeente, the disclosure audit's relations live inside it and every verdict
-compares with it. So a build of many gemeenten is one :func:`run_part` per gemeente (in one process or on Dask,
-:mod:`atlas.pipeline.schedule`) and one assembly (:mod:`atlas.artifact.assemble`). A part reads only its own
-rows: its buurten and wijken from the boundary file, its indicator rows from the shard the driver split off
-(:func:`split_indicators`), and, for groen, the trees and parks near it and the addresses within its extent
-(``clip``). It writes its large tables to its own directory as Parquet (the values, the address book and the
-per-address results, GeoParquet for the overlay layers) and returns the rest, which is small: its areas, findings
-and reports. Memory is bounded by the largest gemeente, not by the country.
+compares with it. So a build of many gemeenten is one :func:`run_part` per part (a gemeente, or small ones together,
+:func:`group_parts`), in one process or on Dask (:mod:`atlas.pipeline.schedule`), and one assembly
+(:func:`atlas.artifact.writer.write_artifact`). A part reads only its own rows: its buurten and wijken from the
+boundary file, its indicator rows from the shard the driver split off (:func:`split_indicators`), and, for groen,
+the trees and parks near it and the addresses within its extent (``clip``). It writes its large tables to its own
+directory as Parquet (the values, the address book and the per-address results, GeoParquet for the overlay layers)
+and returns the rest, which is small: its areas, findings and reports. Memory is bounded by the largest gemeente,
+not by the country.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +46,12 @@ class Task:
     """What one part needs; small and picklable, so a Dask worker gets it as it is."""
 
     index: int
-    gemeente: str
+    gemeenten: tuple[str, ...]
+    """The part's gemeenten (:func:`group_parts`)."""
     sources: Path
     registry: Registry
-    shard: Path
-    """The part's indicator rows (:func:`split_indicators`), a directory of Parquet files; absent when none."""
+    shards: tuple[Path, ...]
+    """Each gemeente's indicator rows (:func:`split_indicators`), a directory of Parquet files; absent when none."""
     staging: Path
     """The directory the part writes its files to (removed and made again)."""
     forecasts: Mapping[str, frozenset[str]]
@@ -64,7 +67,7 @@ class PartResult:
     """What a part returns to the driver: its areas, findings and reports; its tables are on disk."""
 
     index: int
-    gemeente: str
+    gemeenten: tuple[str, ...]
     directory: Path
     areas: Areas
     notes: list[str]
@@ -147,14 +150,38 @@ def split_indicators(spec: SourcesSpec, registry: Registry, findings: Findings, 
     )
 
 
-def read_shard(shard: Path) -> pd.DataFrame:
-    """The indicator rows of one part, in the order of the files of the sources file."""
-    files = sorted(shard.glob("*.parquet")) if shard.is_dir() else []
+def read_shards(shards: Sequence[Path]) -> pd.DataFrame:
+    """The indicator rows of one part: each gemeente's in the order of the files of the sources file."""
+    files = [f for shard in shards if shard.is_dir() for f in sorted(shard.glob("*.parquet"))]
     if not files:
         return empty_indicators()
     raw = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     check_duplicates(raw)
     return raw
+
+
+PART_BUURTEN = 400
+"""About how many buurten a part holds. A part costs a fixed time besides its size (a few hundred pandas calls);
+small gemeenten go together so they pay it once, and no part is larger than its largest gemeente or about this
+many buurten, which bounds the memory (a few hundred MB)."""
+
+
+def group_parts(
+    gemeenten: Sequence[str], buurten: Mapping[str, int], size: int = PART_BUURTEN
+) -> list[tuple[str, ...]]:
+    """The gemeenten in parts, in their order: a part is closed when adding the next gemeente would take it past
+    ``size`` buurten. The same sources file always gives the same parts (whatever runs them), so the artifact does
+    not depend on the scheduler."""
+    parts: list[list[str]] = []
+    held = 0
+    for code in gemeenten:
+        count = int(buurten.get(code, 0))
+        if not parts or (held and held + count > size):
+            parts.append([])
+            held = 0
+        parts[-1].append(code)
+        held += count
+    return [tuple(part) for part in parts]
 
 
 # --- one part ---------------------------------------------------------------------------------------------------
@@ -180,11 +207,11 @@ def run_part(task: Task) -> PartResult:
 
     spec = load_sources(task.sources)
     findings = Findings()
-    raw = read_shard(task.shard)
+    raw = read_shards(task.shards)
     p = prepare_gemeenten(
         spec,
         task.registry,
-        (task.gemeente,),
+        task.gemeenten,
         raw,
         findings,
         forecasts=task.forecasts,
@@ -199,7 +226,7 @@ def run_part(task: Task) -> PartResult:
     write_part_values(directory, values)
     result = PartResult(
         index=task.index,
-        gemeente=task.gemeente,
+        gemeenten=task.gemeenten,
         directory=directory,
         areas=p.areas,
         notes=p.notes,
@@ -224,5 +251,5 @@ def run_part(task: Task) -> PartResult:
             p.groen.book.to_parquet(directory / PART_BOOK, index=False)
             result.book = True
         result.groen = p.groen.manifest
-    log.info("part %d (%s): %d values", task.index, task.gemeente, len(values))
+    log.info("part %d (%s): %d values", task.index, ", ".join(task.gemeenten), len(values))
     return result

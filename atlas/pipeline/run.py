@@ -31,7 +31,7 @@ from atlas.pipeline.merge import (
     merge_stapeling,
     merge_unmatched,
 )
-from atlas.pipeline.partition import Task, run_part, split_indicators
+from atlas.pipeline.partition import Task, group_parts, run_part, split_indicators
 from atlas.pipeline.prepare import (
     MAX_LISTED,
     Prepared,
@@ -46,6 +46,7 @@ from atlas.pipeline.privacy import public_report
 from atlas.pipeline.prognose import forecast_periods, forecast_report
 from atlas.pipeline.schedule import run_tasks
 from atlas.pipeline.voorzieningen import compute_facilities
+from atlas.sources.areas import buurten_per_gemeente
 from atlas.sources.spec import SourcesSpec
 
 __all__ = [
@@ -162,7 +163,7 @@ def build(
 ) -> dict[str, Any]:
     """Run the whole build; returns the manifest written to ``out/manifest.json``.
 
-    The build runs one part per gemeente (:mod:`atlas.pipeline.partition`) on ``scheduler``
+    The build runs in parts of one or a few gemeenten (:mod:`atlas.pipeline.partition`) on ``scheduler``
     (:mod:`atlas.pipeline.schedule`: ``process`` or ``dask``, at ``address`` or on a local cluster) and streams
     their tables into the artifact. ``out`` becomes a symlink to the new version; ``keep`` versions stay, the
     current one included (:mod:`atlas.atomic`). Raises :class:`~atlas.errors.FindingsError` (and writes nothing)
@@ -175,21 +176,22 @@ def build(
     with tempfile.TemporaryDirectory(prefix=".atlas-parts-", dir=out.parent) as staging:
         split = split_indicators(spec, registry, findings, Path(staging) / "indicators")
         forecasts = forecast_periods(split.forecast_rows, findings)
+        groups = group_parts(spec.gemeenten, buurten_per_gemeente(spec.areas)) if spec.multiple else [spec.gemeenten]
         tasks = [
             Task(
                 index=number,
-                gemeente=code,
+                gemeenten=group,
                 sources=spec.path,
                 registry=registry,
-                shard=split.shards[code],
+                shards=tuple(split.shards[code] for code in group),
                 staging=Path(staging) / "parts" / f"{number:04d}",
                 forecasts=forecasts,
                 periods=split.periods,
                 clip=spec.multiple,
             )
-            for number, code in enumerate(spec.gemeenten)
+            for number, group in enumerate(groups)
         ]
-        parts = run_tasks(run_part, tasks, scheduler, address=address, label=lambda task: task.gemeente)
+        parts = run_tasks(run_part, tasks, scheduler, address=address, label=lambda task: "+".join(task.gemeenten))
         areas = merge_areas([part.areas for part in parts])
         for part in parts:
             findings.extend(part.findings)

@@ -33,7 +33,7 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from atlas.codes import code_column, gemeente_code, normalise_code, text
+from atlas.codes import code_column, gemeente_code, gemeente_of, normalise_code, text
 from atlas.crs import RD_NEW, crs_problem
 from atlas.errors import AreaError
 from atlas.findings import Findings
@@ -412,6 +412,20 @@ def _implicit_wijk_source(buurt: AreaSource, notes: list[str]) -> AreaSource | N
 
 
 # --- entry point ----------------------------------------------------------------------------
+
+
+def buurten_per_gemeente(spec: AreasSpec) -> dict[str, int]:
+    """How many buurten each gemeente has in the buurt file (by the gemeente its code nests in), read from the
+    code column alone: what a build needs to cut the country into parts of about equal size."""
+    source = spec.buurt
+    layer = source.layer or (_CBS_LAYERS["buurt"] if source.format == "cbs-gpkg" else None)
+    cols = _columns(source, "buurt", [str(name) for name in _info(source.path, layer)["fields"]])
+    try:
+        codes = pyogrio.read_dataframe(source.path, layer=layer, columns=[cols.code], read_geometry=False)
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise AreaError(f"cannot read boundary file (damaged or incomplete?): {exc}", file=source.path) from None
+    counts = codes[cols.code].map(normalise_code).map(gemeente_of).value_counts()
+    return {str(code): int(count) for code, count in counts.items()}
 
 
 def read_areas(
