@@ -62,6 +62,11 @@ class Comparison:
         return tuple(p.area for p in self.profiles)
 
     @property
+    def cities(self) -> tuple[Area, ...]:
+        """The gemeenten the areas are compared with (each area with its own), distinct, in the areas' order."""
+        return tuple(dict.fromkeys(p.city for p in self.profiles))
+
+    @property
     def codes(self) -> str:
         """The areas' codes as the page's parameter writes them."""
         return ",".join(a.code for a in self.areas)
@@ -80,7 +85,7 @@ def _rows_of(p: Profile) -> dict[str, ProfileRow]:
 def comparison(artifact: Artifact, codes: tuple[str, ...]) -> Comparison:
     """The areas ``codes`` side by side, each cell its own profile's row; an indicator none of them has a measured
     value for (published or withheld) is left out."""
-    profiles = tuple(profile(artifact, code) for code in codes)
+    profiles = tuple(profile(artifact.part_of_area(code), code) for code in codes)
     by_area = [_rows_of(p) for p in profiles]
     stapeling_ids = {r.indicator.id for p in profiles for r in p.stapeling}
     groups: dict[str, CompareGroup] = {}

@@ -82,7 +82,7 @@ def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndica
     level = "wijk" if "wijk" in ind.levels else "stadsdeel"
     bars = _bars(artifact, ind, level, latest_year) if latest_year else []
     city_then = city_rows[city_rows.year == latest_year].value if latest_year else pd.Series(dtype=float)
-    trend_title = f"{ind.title}: {artifact.manifest.get('gemeente', {}).get('naam', 'gemeente')} per jaar"
+    trend_title = f"{ind.title}: {artifact.gemeente_of_area(city)[1]} per jaar"
     spread_title = f"{ind.title} per {level}, {latest_year}" if latest_year else ind.title
     return GoalIndicator(
         indicator=ind,
@@ -102,5 +102,7 @@ def goal_card(artifact: Artifact, number: int) -> GoalCard:
     goal = artifact.registry.goals.get(number)
     if goal is None:
         raise NotFound(f"doelenkaart {number} bestaat niet; kies 1 tot en met {len(artifact.registry.goals)}")
-    city = str(artifact.areas.level("gemeente").code.iloc[0])
+    if artifact.gemeente is None:  # the whole of a build of several gemeenten: the card of its first
+        artifact = artifact.part(artifact.gemeenten[0][0])
+    city = artifact.gemeente[0] if artifact.gemeente else ""
     return GoalCard(goal, [_goal_indicator(artifact, ind, city) for ind in artifact.registry.goal_indicators(number)])
