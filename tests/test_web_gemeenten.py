@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyogrio
 import pytest
 from flask.testing import FlaskClient
 
 from atlas.artifact import Artifact
 from atlas.codes import gemeente_of
 from atlas.demo import write_country
+from atlas.demo.writer import GPKG_FILE, SOURCES_FILE
 from atlas.pipeline.run import build
 from atlas.render.selection import format_value
 from atlas.web import create_app
@@ -28,11 +30,21 @@ GEMEENTEN = ("GM9001", "GM9002", "GM9003")
 
 @pytest.fixture(scope="module")
 def country(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthetic country of three gemeenten, built from its top-level sources file."""
+    """The synthetic country of three gemeenten, built from its top-level sources file, with two stadsdelen in each
+    gemeente, both named alike in every gemeente (``Noord``: its first wijk, ``Zuid``: the others)."""
     land = tmp_path_factory.mktemp("land") / "land"
     write_country(land, 3)
+    wijken = sorted(pyogrio.read_dataframe(land / GPKG_FILE, layer="wijken", read_geometry=False).wijkcode)
+    first = {min(w for w in wijken if gemeente_of(w) == g) for g in GEMEENTEN}
+    table = pd.DataFrame({"wijkcode": wijken, "stadsdeel": ["Noord" if w in first else "Zuid" for w in wijken]})
+    table.to_csv(land / "stadsdelen.csv", index=False)
+    sources = (land / SOURCES_FILE).read_text(encoding="utf-8")
+    sources = sources.replace(
+        "    format: cbs-gpkg\n", "    format: cbs-gpkg\n  stadsdelen: {path: stadsdelen.csv}\n", 1
+    )
+    (land / SOURCES_FILE).write_text(sources, encoding="utf-8")
     out = tmp_path_factory.mktemp("land-build") / "build"
-    build(land / "sources.yaml", out)
+    build(land / SOURCES_FILE, out)
     return out
 
 
@@ -187,6 +199,31 @@ def test_a_bad_gemeente_is_a_400_or_a_404(client: FlaskClient, query: str, statu
             continue
         response = client.get(f"{path}?{query}")
         assert response.status_code == status, (path, query)
+
+
+def test_a_stadsdeel_lies_in_the_gemeente_of_the_map(client: FlaskClient, art: Artifact) -> None:
+    """``stadsdeel=`` zooms within the gemeente: a name is looked for in the gemeente chosen, a code chooses its
+    gemeente, and a stadsdeel of another gemeente is a 404."""
+    assert list(art.areas.level("stadsdeel").code) == [
+        "SD900101",
+        "SD900102",
+        "SD900201",
+        "SD900202",
+        "SD900301",
+        "SD900302",
+    ]
+    page = _text(client, "/kaart/inwoners?niveau=buurt&gemeente=GM9002&stadsdeel=zuid")
+    assert "stadsdeel Zuid" in page and 'value="SD900202" selected' in page
+    table = set(re.findall(r'<tr><td data-sort="[^"]*"><a href="/gebied/(BU\d{8})"', page))
+    wijken = art.areas.level("wijk")
+    zuid = set(wijken.code[wijken.parent == "SD900202"])
+    buurten = art.areas.level("buurt")
+    assert table == set(buurten.code[buurten.parent.isin(zuid)]) and table
+    by_code = _text(client, "/kaart/inwoners?niveau=wijk&stadsdeel=SD900301")
+    assert _codes(by_code) == {w for w in art.areas.level("wijk").code if w.startswith("WK9003")}
+    assert client.get("/kaart/inwoners?gemeente=GM9001&stadsdeel=SD900201").status_code == 404
+    stadsdelen = _text(client, "/kaart/inwoners?niveau=stadsdeel&gemeente=GM9003")
+    assert _codes(stadsdelen) == {"SD900301", "SD900302"}
 
 
 def test_the_gemeente_is_part_of_the_cache_key(client: FlaskClient) -> None:
