@@ -295,3 +295,19 @@ def test_the_pages_of_several_gemeenten_meet_wcag_21_aa(page, served: str) -> No
             found[path] = [f"{v['id']}: {v['help']}" for v in violations]
     assert found == {}
     assert page.console_errors == []
+
+
+def test_a_build_of_one_gemeente_takes_its_own_code_and_ignores_it(demo_build: Path) -> None:
+    """The single-gemeente atlas needs no ``gemeente=``: its own code is the same page (the same cache entry), another
+    code a 404, and its pages offer no choice of gemeente."""
+    client = create_app(demo_build, {"TESTING": True, "ATLAS_TILES": False}).test_client()
+    art = Artifact.open(demo_build)
+    own = art.areas.level("gemeente").code.iloc[0]
+    assert not art.several and art.gemeente is not None and art.gemeente[0] == own
+    assert art.part(own) is art and art.part_of_area(own) is art
+    plain = client.get("/doelen/2")
+    assert client.get(f"/doelen/2?gemeente={own.lower()}").data == plain.data
+    assert 'name="gemeente"' not in plain.get_data(as_text=True)
+    assert client.get("/doelen/2?gemeente=GM9002").status_code == 404
+    assert client.get("/kaart/inwoners?niveau=gemeente").status_code == 400
+    assert 'name="gemeente"' not in client.get("/kaart/inwoners").get_data(as_text=True)

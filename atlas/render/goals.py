@@ -82,7 +82,7 @@ def _goal_indicator(artifact: Artifact, ind: Indicator, city: str) -> GoalIndica
     level = "wijk" if "wijk" in ind.levels else "stadsdeel"
     bars = _bars(artifact, ind, level, latest_year) if latest_year else []
     city_then = city_rows[city_rows.year == latest_year].value if latest_year else pd.Series(dtype=float)
-    trend_title = f"{ind.title}: {artifact.gemeente_of_area(city)[1]} per jaar"
+    trend_title = f"{ind.title}: {artifact.manifest.get('gemeente', {}).get('naam', 'gemeente')} per jaar"
     spread_title = f"{ind.title} per {level}, {latest_year}" if latest_year else ind.title
     return GoalIndicator(
         indicator=ind,
