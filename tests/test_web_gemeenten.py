@@ -23,7 +23,7 @@ from atlas.pipeline.run import build
 from atlas.render.selection import format_value
 from atlas.web import create_app
 
-from .mappage import choropleth
+from .mappage import choropleth, page_data
 
 GEMEENTEN = ("GM9001", "GM9002", "GM9003")
 
@@ -178,6 +178,10 @@ def test_a_map_of_the_gemeenten_compares_all_three(client: FlaskClient) -> None:
     page = _text(client, "/kaart/inwoners?niveau=gemeente")
     assert _codes(page) == set(GEMEENTEN)
     assert "per gemeente" in page
+    labels = page_data(page)["labels"]  # the map of the gemeenten names them
+    assert list(labels) == ["gemeente"] and len(labels["gemeente"]["index"]) == 3
+    popups = {f["properties"]["gemeente"] for f in choropleth(page)["features"]}
+    assert popups == {""}  # each is its own figure: no "gemeente" line in the popup
 
 
 @pytest.mark.parametrize(
