@@ -124,6 +124,8 @@ def test_the_sheet_the_story_and_the_comparison_name_the_own_gemeente(client: Fl
     assert "gemeente=GM9003" in story and "van Aaldendam" in story
     both = _text(client, "/vergelijk?gebieden=BU90010101,BU90020101")
     assert "de gemeente waarin het gebied ligt (Aalden, Aaldenveen)" in both
+    naam = art.areas.name_and_parent("BU90030101")
+    assert naam is not None and f">{html.escape(naam[0])}, Aaldendam (buurt)</option>" in both  # the form's choice
 
 
 # --- the home page --------------------------------------------------------------------------------------------------

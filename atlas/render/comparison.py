@@ -228,10 +228,13 @@ CHOICE_LEVELS = (("gemeente", "Gemeente"), ("stadsdeel", "Stadsdelen"), ("wijk",
 
 def area_choices(artifact: Artifact) -> list[tuple[str, list[Area]]]:
     """Every area by level (the gemeente first, then stadsdelen, wijken and buurten, each by name): the comparison
-    form's options."""
+    form's options. In a build of several gemeenten each name says its gemeente (``Centrum, Aalden``)."""
     out = []
     for level, label in CHOICE_LEVELS:
         layer = artifact.areas.level(level).sort_values("naam")
         if len(layer):
-            out.append((label, [Area(str(c), str(n), level) for c, n in zip(layer.code, layer.naam, strict=True)]))
+            names = [str(n) for n in layer.naam]
+            if artifact.several and level != "gemeente":
+                names = [f"{n}, {artifact.gemeente_of_area(str(c))[1]}" for c, n in zip(layer.code, names, strict=True)]
+            out.append((label, [Area(str(c), n, level) for c, n in zip(layer.code, names, strict=True)]))
     return out
