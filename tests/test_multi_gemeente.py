@@ -190,13 +190,17 @@ def test_a_stadsdelen_file_groups_the_wijken_of_each_gemeente(country: Path, reg
         read_hierarchy(load_sources(sources), Findings())
 
 
-def test_the_web_refuses_an_artifact_of_several_gemeenten_and_serves_one(built: dict[str, Path]) -> None:
-    """Until the pages set each area against its own gemeente, a build of several is not served (a wrong comparison
-    shown with confidence is worse than none); a build of one gemeente of the same country is."""
-    from atlas.errors import ArtifactError
+def test_the_web_serves_an_artifact_of_several_gemeenten_each_area_against_its_own(built: dict[str, Path]) -> None:
+    """The pages set each area against the gemeente it lies in (tests/test_web_gemeenten.py has the pages); a build
+    of one gemeente of the same country is served as before."""
     from atlas.web import create_app
+    from atlas.web.follow import servable
 
-    with pytest.raises(ArtifactError, match="holds 3 gemeenten"):
-        create_app(built["alle"], {"TESTING": True, "ATLAS_TILES": False})
+    art = Artifact.open(built["alle"])
+    assert servable(art) is art
+    client = create_app(built["alle"], {"TESTING": True, "ATLAS_TILES": False}).test_client()
+    naam = dict(art.gemeenten)["GM9002"]
+    page = client.get("/gebied/WK900201").get_data(as_text=True)
+    assert f"Vergeleken met {naam}</th>" in page
     client = create_app(built["GM9002"], {"TESTING": True, "ATLAS_TILES": False}).test_client()
     assert client.get("/gebied/GM9002").status_code == 200

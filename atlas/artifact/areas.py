@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from atlas.codes import LEVELS, PREFIXES, Grouping, normalise_code
+from atlas.codes import LEVELS, PREFIXES, Grouping, gemeente_of, normalise_code
 from atlas.errors import NotFound
 
 POLE_TOLERANCE_M = 1.0
@@ -112,6 +112,27 @@ class Areas:
         if level not in ("wijk", "stadsdeel"):
             return Grouping.UNSTATED
         return self._groupings.get(normalise_code(code), Grouping.UNSTATED)
+
+    def gemeente_of(self, code: str) -> tuple[str, str]:
+        """The code and name of the gemeente area ``code`` lies in (a gemeente: itself); the one gemeente of areas of
+        one gemeente, whatever its code. Raises :class:`NotFound` for a code of no gemeente here."""
+        gemeenten = self.level("gemeente")
+        if len(gemeenten) == 1:
+            return str(gemeenten.code.iloc[0]), str(gemeenten.naam.iloc[0])
+        wanted = gemeente_of(code)
+        found = self._names.get(wanted) if wanted in self._codes["gemeente"] else None
+        if found is None:
+            raise NotFound(f"geen gemeente bij gebied {code[:40]!r}")
+        return wanted, found[0]
+
+    def within(self, gemeente: str) -> Areas:
+        """The areas of one gemeente (its code): every level's rows whose codes nest in it, with a new RangeIndex."""
+        digits = normalise_code(gemeente)[2:6]
+        layers = {}
+        for level in LEVELS:
+            frame = self.level(level)
+            layers[level] = frame[frame["code"].str[2:6] == digits].reset_index(drop=True)
+        return Areas(**layers)
 
     def codes(self) -> set[str]:
         """Every area code of every level."""

@@ -45,7 +45,7 @@ from atlas.artifact.status import has_data, published_view
 from atlas.artifact.webgeo import WebLevel
 from atlas.atomic import Hold, hold, is_version
 from atlas.codes import LEVELS
-from atlas.errors import ArtifactError
+from atlas.errors import ArtifactError, NotFound
 from atlas.layers.registry import Registry, load_registry
 
 
@@ -70,6 +70,10 @@ class Artifact:
     version: str = ""
     """Which version this is: the name of its version folder (``DIR.versions/<name>``, see :mod:`atlas.atomic`),
     or for a plain folder ``sha256-`` and the start of its manifest's hash."""
+    scope: str = ""
+    """For a part of an artifact of several gemeenten (:meth:`part`): the code of its gemeente; else empty."""
+    _whole: Artifact | None = field(default=None, repr=False)
+    _by_gemeente: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _web: dict[str, str] = field(default_factory=dict, repr=False)
     _web_levels: dict[str, WebLevel] = field(default_factory=dict, repr=False)
     _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
@@ -164,6 +168,11 @@ class Artifact:
     def facilities(self) -> pd.DataFrame | None:
         """The facilities per area and type (``voorzieningen.parquet``: code, level, type, count and the nearest one's
         naam, adres, distance in metres ``nearest_m`` and buurt), or None when the build had no facilities."""
+        if self._facilities is None and self._whole is not None:
+            whole = self._whole.facilities
+            if whole is None:
+                return None
+            self._facilities = whole[whole.code.astype(str).str[2:6] == self.scope[2:6]]
         if self._facilities is None:
             path = self.path / FACILITIES_FILE
             if not path.is_file():
@@ -220,6 +229,81 @@ class Artifact:
         years = pd.to_numeric(self.values.period.astype(str).str[:4], errors="coerce")
         return years.fillna(-1).astype(int)
 
+    # --- the gemeenten: an artifact may hold several (issue 15) ---------------------------------------------------
+
+    @property
+    def gemeenten(self) -> tuple[tuple[str, str], ...]:
+        """(code, naam) of every gemeente the build holds, in the manifest's order (the areas' for an artifact whose
+        manifest does not list them)."""
+        listed = self.manifest.get("gemeenten")
+        if isinstance(listed, list) and listed:
+            return tuple((str(g.get("code", "")), str(g.get("naam", ""))) for g in listed if isinstance(g, dict))
+        layer = self.areas.level("gemeente")
+        return tuple((str(c), str(n)) for c, n in zip(layer.code, layer.naam, strict=True))
+
+    @property
+    def several(self) -> bool:
+        """Whether the build holds more than one gemeente (also true of a :meth:`part` of such a build)."""
+        return len(self.gemeenten) > 1
+
+    @property
+    def gemeente(self) -> tuple[str, str] | None:
+        """(code, naam) of the one gemeente this artifact shows: the build's only one, or a part's; None for the
+        whole of a build of several gemeenten."""
+        if self.several and not self.scope:
+            return None
+        return self.areas.gemeente_of(self.scope)
+
+    @property
+    def title(self) -> str:
+        """What the pages call the atlas: the name of its gemeente, or of the build of several (its ``naam``)."""
+        if self.several and not self.scope:
+            return str(self.manifest.get("naam") or ", ".join(naam for _, naam in self.gemeenten))
+        gemeente = self.manifest.get("gemeente")
+        return str(gemeente.get("naam", "")) if isinstance(gemeente, dict) else ""
+
+    def gemeente_of_area(self, code: str) -> tuple[str, str]:
+        """(code, naam) of the gemeente the area ``code`` lies in: the gemeente every page compares that area with.
+        Raises :class:`~atlas.errors.NotFound` for an area of no gemeente here."""
+        return self.areas.gemeente_of(code)
+
+    def part(self, gemeente: str) -> Artifact:
+        """The areas and values of one gemeente (its code) as an artifact of its own, so that a page of that gemeente
+        shows, classifies and compares only its areas: kept with the artifact once made. An artifact of one gemeente,
+        and a part, is its own part. Raises :class:`~atlas.errors.NotFound` for a gemeente the build does not hold."""
+        if not self.several or self.scope:
+            if self.scope and gemeente != self.scope:
+                raise NotFound(f"onbekende gemeente {gemeente[:20]!r} in deze kaart van {self.scope}")
+            return self
+        if gemeente not in {code for code, _ in self.gemeenten}:
+            raise NotFound(f"onbekende gemeente {gemeente[:20]!r}")
+        return self.derived(("part", gemeente), lambda: self._part(gemeente))
+
+    def part_of_area(self, code: str) -> Artifact:
+        """The :meth:`part` of the gemeente the area ``code`` lies in."""
+        return self.part(self.gemeente_of_area(code)[0]) if self.several and not self.scope else self
+
+    def _part(self, gemeente: str) -> Artifact:
+        digits = gemeente[2:6]
+        if self._by_gemeente is None:
+            keys = self.values.code.astype(str).str[2:6]
+            self._by_gemeente = {
+                str(k): np.asarray(idx) for k, idx in self.values.groupby(keys, sort=False).indices.items()
+            }
+        found = self._by_gemeente.get(digits, np.zeros(0, dtype=int))
+        areas = self.areas.within(gemeente)
+        naam = areas.gemeente_of(gemeente)[1]
+        return Artifact(
+            path=self.path,
+            manifest={**self.manifest, "gemeente": {"code": gemeente, "naam": naam}},
+            registry=self.registry,
+            values=self.values.iloc[np.sort(found)].reset_index(drop=True),
+            areas=areas,
+            version=self.version,
+            scope=gemeente,
+            _whole=self,
+        )
+
     @property
     def is_demo(self) -> bool:
         return bool(self.manifest.get("demo"))
@@ -273,7 +357,11 @@ class Artifact:
     def web_level(self, level: str) -> WebLevel:
         """The web geometry of one level parsed, with each area's bounds (shared: do not change it)."""
         if level not in self._web_levels:
-            self._web_levels[level] = WebLevel.parse(level, self.web_geojson(level))
+            if self._whole is not None:  # a part: the whole's geometry of its own areas
+                codes = self.areas.level(level)["code"]
+                self._web_levels[level] = self._whole.web_level(level).within(codes)
+            else:
+                self._web_levels[level] = WebLevel.parse(level, self.web_geojson(level))
         return self._web_levels[level]
 
     def overlay_path(self, layer: str) -> Path | None:

@@ -85,6 +85,13 @@ class WebLevel:
             float(array[:, 3].max()),
         )
 
+    def within(self, codes: Iterable[str]) -> WebLevel:
+        """The level with only the areas ``codes`` (their features shared, in the file's order)."""
+        wanted = set(codes)
+        features = tuple(f for f in self.features if f["properties"]["code"] in wanted)
+        bounds = {code: box for code, box in self.bounds_by_code.items() if code in wanted}
+        return WebLevel(self.level, features, bounds)
+
     def select(self, codes: Iterable[str]) -> list[dict[str, Any]]:
         """The features of ``codes``, in the file's order (shared: do not change them)."""
         wanted = set(codes)

@@ -39,10 +39,16 @@ class Reference:
     rate: float | None = None
 
     @classmethod
-    def of(cls, artifact: Artifact, indicator: Indicator, year: int) -> Reference:
-        gemeente = artifact.areas.level("gemeente")
-        name = str(gemeente.naam.iloc[0]) if len(gemeente) else "de gemeente"
+    def of(cls, artifact: Artifact, indicator: Indicator, year: int, gemeente: str | None = None) -> Reference:
+        """The reference of the gemeente ``gemeente`` (a code; None: the artifact's gemeente, or its first)."""
+        if gemeente is None:
+            gemeente = (artifact.gemeente or artifact.gemeenten[0])[0] if artifact.gemeenten else ""
+        if not gemeente:
+            return cls("de gemeente", None)
+        code, name = artifact.gemeente_of_area(gemeente)
         rows = artifact.rows(indicator.id, "gemeente", year)
+        if len(rows) > 1:
+            rows = rows[rows.code.astype(str) == code]
         value = rate = None
         if len(rows):
             value = shown_value(rows.status.iloc[0], rows.value.iloc[0])

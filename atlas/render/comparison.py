@@ -62,6 +62,11 @@ class Comparison:
         return tuple(p.area for p in self.profiles)
 
     @property
+    def cities(self) -> tuple[Area, ...]:
+        """The gemeenten the areas are compared with (each area with its own), distinct, in the areas' order."""
+        return tuple(dict.fromkeys(p.city for p in self.profiles))
+
+    @property
     def codes(self) -> str:
         """The areas' codes as the page's parameter writes them."""
         return ",".join(a.code for a in self.areas)
@@ -80,7 +85,7 @@ def _rows_of(p: Profile) -> dict[str, ProfileRow]:
 def comparison(artifact: Artifact, codes: tuple[str, ...]) -> Comparison:
     """The areas ``codes`` side by side, each cell its own profile's row; an indicator none of them has a measured
     value for (published or withheld) is left out."""
-    profiles = tuple(profile(artifact, code) for code in codes)
+    profiles = tuple(profile(artifact.part_of_area(code), code) for code in codes)
     by_area = [_rows_of(p) for p in profiles]
     stapeling_ids = {r.indicator.id for p in profiles for r in p.stapeling}
     groups: dict[str, CompareGroup] = {}
@@ -223,10 +228,13 @@ CHOICE_LEVELS = (("gemeente", "Gemeente"), ("stadsdeel", "Stadsdelen"), ("wijk",
 
 def area_choices(artifact: Artifact) -> list[tuple[str, list[Area]]]:
     """Every area by level (the gemeente first, then stadsdelen, wijken and buurten, each by name): the comparison
-    form's options."""
+    form's options. In a build of several gemeenten each name says its gemeente (``Centrum, Aalden``)."""
     out = []
     for level, label in CHOICE_LEVELS:
         layer = artifact.areas.level(level).sort_values("naam")
         if len(layer):
-            out.append((label, [Area(str(c), str(n), level) for c, n in zip(layer.code, layer.naam, strict=True)]))
+            names = [str(n) for n in layer.naam]
+            if artifact.several and level != "gemeente":
+                names = [f"{n}, {artifact.gemeente_of_area(str(c))[1]}" for c, n in zip(layer.code, names, strict=True)]
+            out.append((label, [Area(str(c), n, level) for c, n in zip(layer.code, names, strict=True)]))
     return out

@@ -102,5 +102,7 @@ def goal_card(artifact: Artifact, number: int) -> GoalCard:
     goal = artifact.registry.goals.get(number)
     if goal is None:
         raise NotFound(f"doelenkaart {number} bestaat niet; kies 1 tot en met {len(artifact.registry.goals)}")
-    city = str(artifact.areas.level("gemeente").code.iloc[0])
+    if artifact.gemeente is None:  # the whole of a build of several gemeenten: the card of its first
+        artifact = artifact.part(artifact.gemeenten[0][0])
+    city = artifact.gemeente[0] if artifact.gemeente else ""
     return GoalCard(goal, [_goal_indicator(artifact, ind, city) for ind in artifact.registry.goal_indicators(number)])

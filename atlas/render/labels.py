@@ -68,11 +68,12 @@ visible. Names are text
 (``textContent``), never markup."""
 
 
-def label_sets(level: str) -> list[tuple[str, float, float]]:
-    """(level, from zoom, below zoom) of the names a map of ``level`` shows."""
+def label_sets(level: str, *, several: bool = False) -> list[tuple[str, float, float]]:
+    """(level, from zoom, below zoom) of the names a map of ``level`` shows; a map of the gemeente shows none, one of
+    ``several`` gemeenten (a build of more than one) their names."""
     if level == "buurt":
         return [("wijk", 0, BUURT_LABEL_ZOOM), ("buurt", BUURT_LABEL_ZOOM, 99)]
-    if level in ("wijk", "stadsdeel"):
+    if level in ("wijk", "stadsdeel") or (level == "gemeente" and several):
         return [(level, 0, 99)]
     return []
 
@@ -84,7 +85,8 @@ class LabelLayer(folium.map.Layer):
     def __init__(self, data: PageData, artifact: Artifact, level: str) -> None:
         super().__init__(name=LABELS_NAME, overlay=True, control=True, show=True)
         self._name = "LabelLayer"
-        sets = [(data.labels(artifact, lv), low, high) for lv, low, high in label_sets(level)]
+        found = label_sets(level, several=len(artifact.areas.level("gemeente")) > 1)
+        sets = [(data.labels(artifact, lv), low, high) for lv, low, high in found]
         entries = ", ".join(
             f"{{labels: {expr}, min: {json_script(low)}, max: {json_script(high)}}}" for expr, low, high in sets
         )
@@ -92,6 +94,6 @@ class LabelLayer(folium.map.Layer):
 
 
 def add_labels(fmap: folium.Map, artifact: Artifact, level: str) -> None:
-    """Add the labels of a map of ``level`` (none for a map of the gemeente)."""
-    if label_sets(level):
+    """Add the labels of a map of ``level`` (none for a map of the one gemeente)."""
+    if label_sets(level, several=len(artifact.areas.level("gemeente")) > 1):
         LabelLayer(PageData.of(fmap), artifact, level).add_to(fmap)

@@ -239,9 +239,7 @@ def _comparisons(artifact: Artifact, selection: Selection) -> Callable[[str], tu
 
     parent_level = levels[levels.index(selection.level) + 1] if selection.level in levels[:-1] else None
     parents = texts(parent_level) if parent_level else {}
-    gemeente = artifact.areas.level("gemeente")
-    city_code, city_name = str(gemeente.code.iloc[0]), str(gemeente.naam.iloc[0])
-    city = texts("gemeente").get(city_code, Status.MISSING.label)
+    cities = texts("gemeente")
 
     def compare(code: str) -> tuple[str, str]:
         found = artifact.areas.name_and_parent(code)
@@ -249,7 +247,10 @@ def _comparisons(artifact: Artifact, selection: Selection) -> Callable[[str], tu
         parent_text = ""
         if parent is not None and parent_level and parent_level != "gemeente" and found is not None:
             parent_text = f"{parent_level.capitalize()} {parent[0]}: {parents.get(found[1], Status.MISSING.label)}"
-        return parent_text, f"{city_name}: {city}"
+        if selection.level == "gemeente" and len(cities) > 1:  # a map of the gemeenten: each is its own figure
+            return parent_text, ""
+        city_code, city_name = artifact.gemeente_of_area(code)
+        return parent_text, f"{city_name}: {cities.get(city_code, Status.MISSING.label)}"
 
     return compare
 

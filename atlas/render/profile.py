@@ -358,8 +358,7 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
     minimap."""
     area = find_area(artifact, code)
     parent = _parent(artifact, area)
-    gemeente = artifact.areas.level("gemeente")
-    city = Area(str(gemeente.code.iloc[0]), str(gemeente.naam.iloc[0]), "gemeente")
+    city = Area(*artifact.gemeente_of_area(area.code), "gemeente")
     codes = {area.code, city.code} | ({parent.code} if parent is not None else set())
     series = _series_of(artifact.rows_of_codes(codes))
     with_data = set(artifact.available.indicator[artifact.available.level == area.level])

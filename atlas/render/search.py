@@ -50,6 +50,8 @@ class Hit:
     """What to show beside it: the wijk or stadsdeel of an area, the buurt of an address."""
     adres: str = ""
     """An address's id in the address book."""
+    gemeente: str = ""
+    """The name of the gemeente the hit lies in, when the atlas holds several (else empty)."""
 
     @property
     def url(self) -> str:
@@ -73,16 +75,25 @@ def search_areas(artifact: Artifact, query: str, limit: int = 50) -> list[Hit]:
         return []
     hits: list[tuple[int, str, Hit]] = []
     names = _parent_names(artifact)
-    for level in SEARCH_LEVELS:
+    levels = (*SEARCH_LEVELS, "gemeente") if artifact.several else SEARCH_LEVELS
+    for level in levels:
         layer = artifact.areas.level(level)
         for code, naam, parent in zip(layer.code, layer.naam, layer.parent, strict=True):
             folded = fold(str(naam))
             if wanted in folded or str(code).lower().startswith(wanted.replace(" ", "")):
                 rank = 0 if folded.startswith(wanted) else 1
-                hit = Hit(str(code), str(naam), level, names.get(str(parent), ""))
+                hit = Hit(str(code), str(naam), level, names.get(str(parent), ""), gemeente=_gemeente(artifact, code))
                 hits.append((rank, folded, hit))
-    hits.sort(key=lambda h: (h[0], SEARCH_LEVELS.index(h[2].level), h[1]))
+    hits.sort(key=lambda h: (h[0], levels.index(h[2].level), h[1]))
     return [h[2] for h in hits[:limit]]
+
+
+def _gemeente(artifact: Artifact, code: str) -> str:
+    """The name of the gemeente of area ``code`` when the atlas holds several, so a hit says where it lies; else
+    empty (and for a gemeente itself)."""
+    if not artifact.several or str(code).startswith("GM"):
+        return ""
+    return artifact.gemeente_of_area(str(code))[1]
 
 
 def _rows(artifact: Artifact, book: pd.DataFrame, column: str, value: str, *, prefix: bool = False) -> pd.DataFrame:
@@ -106,16 +117,25 @@ def _number_filter(rows: pd.DataFrame, number: str) -> pd.DataFrame:
     return rows
 
 
-def _address_hits(rows: pd.DataFrame, names: dict[str, str], limit: int) -> list[Hit]:
+def _address_hits(artifact: Artifact, rows: pd.DataFrame, names: dict[str, str], limit: int) -> list[Hit]:
     return [
-        Hit(b, f"{s} {n}", "adres", f"{postcode_label(p)} {w} · buurt {names.get(b, b)}", adres=a)
+        Hit(
+            b,
+            f"{s} {n}",
+            "adres",
+            f"{postcode_label(p)} {w} · buurt {names.get(b, b)}",
+            adres=a,
+            gemeente=_gemeente(artifact, b),
+        )
         for a, s, n, p, w, b in zip(
             rows.adres[:limit], rows.straat, rows.nummer, rows.postcode, rows.woonplaats, rows.buurt, strict=False
         )
     ]
 
 
-def _grouped(rows: pd.DataFrame, by: str, names: dict[str, str], level: str, limit: int) -> list[Hit]:
+def _grouped(
+    artifact: Artifact, rows: pd.DataFrame, by: str, names: dict[str, str], level: str, limit: int
+) -> list[Hit]:
     """One hit per street (or postcode) and buurt, with the range of numbers it has there."""
     hits = []
     for (label, place, buurt), group in rows.groupby([by, "woonplaats", "buurt"], sort=False):
@@ -130,6 +150,7 @@ def _grouped(rows: pd.DataFrame, by: str, names: dict[str, str], level: str, lim
                 f"{name}, {place}",
                 level,
                 f"buurt {names.get(str(buurt), buurt)}: {extra}{numbers} ({count})",
+                gemeente=_gemeente(artifact, str(buurt)),
             )
         )
         if len(hits) == limit:
@@ -150,8 +171,8 @@ def search(artifact: Artifact, query: str, limit: int = 50) -> list[Hit]:
             return []
         rows = _rows(artifact, book, "postcode", f"{postcode['digits']}{postcode['letters'].upper()}")
         if postcode["rest"]:
-            return _address_hits(_number_filter(rows, postcode["rest"]), names, limit)
-        return _grouped(rows.sort_values(["huisnummer", "nummer"]), "postcode", names, "postcode", limit)
+            return _address_hits(artifact, _number_filter(rows, postcode["rest"]), names, limit)
+        return _grouped(artifact, rows.sort_values(["huisnummer", "nummer"]), "postcode", names, "postcode", limit)
     street_number = _STREET_NUMBER.fullmatch(text)
     if street_number is not None and book is not None:
         street = _rows(artifact, book, "key", fold(street_number["street"]), prefix=True)
@@ -159,12 +180,17 @@ def search(artifact: Artifact, query: str, limit: int = 50) -> list[Hit]:
             street = street[street["woonplaats"].map(fold) == fold(street_number["place"])]
         rows = _number_filter(street, street_number["number"])
         if len(rows):
-            return _address_hits(rows, names, limit)
+            return _address_hits(artifact, rows, names, limit)
         if len(street):  # the street exists, the number not: show where the street's numbers are
-            return _grouped(street, "straat", names, "straat", limit)
+            return _grouped(artifact, street, "straat", names, "straat", limit)
     hits = search_areas(artifact, text, limit)
     if book is not None and len(fold(text)) >= MIN_STREET_QUERY and len(hits) < limit:
         hits += _grouped(
-            _rows(artifact, book, "key", fold(text), prefix=True), "straat", names, "straat", limit - len(hits)
+            artifact,
+            _rows(artifact, book, "key", fold(text), prefix=True),
+            "straat",
+            names,
+            "straat",
+            limit - len(hits),
         )
     return hits

@@ -252,6 +252,8 @@ def _choropleth_map(canvas: Canvas, artifact: Artifact, part: FotoPart) -> Story
             "veel mensen wonen. De kaart van de gemeente toont de aantallen."
         )
     link = f"/kaart/{ind.id}?niveau={frame.level}&jaar={sel.year}"
+    if artifact.scope:  # a part of a build of several gemeenten: the map of its gemeente
+        link += f"&gemeente={artifact.scope}"
     return StoryMap(canvas.svg(body, title, description), title, description, tuple(legend), tuple(notes), link)
 
 

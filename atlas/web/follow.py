@@ -35,17 +35,8 @@ def signature(build: Path) -> Signature:
 
 
 def servable(artifact: Artifact) -> Artifact:
-    """The artifact, when the web atlas can show it. An artifact of several gemeenten is not served yet: the pages
-    still set every area against one gemeente, so they would show another gemeente's figures as the comparison
-    (issue 15; the build and its files do hold them correctly)."""
-    gemeenten = artifact.manifest.get("gemeenten") or []
-    if len(gemeenten) > 1:
-        codes = ", ".join(str(g.get("code")) for g in gemeenten[:5]) + (", …" if len(gemeenten) > 5 else "")
-        raise ArtifactError(
-            f"{artifact.path} holds {len(gemeenten)} gemeenten ({codes}); the web atlas serves one gemeente for now: "
-            "build each gemeente with its own sources file to serve it (its files, values.parquet and areas.gpkg, "
-            "can be read as they are)"
-        )
+    """The artifact, when the web atlas can show it: every artifact :meth:`Artifact.open` opens, also one of several
+    gemeenten (its pages set each area against its own gemeente, :meth:`Artifact.part`)."""
     return artifact
 
 

@@ -42,10 +42,12 @@ from atlas.web.params import (
     CompareFormQuery,
     CompareQuery,
     GoalQuery,
+    GoalsQuery,
     MapQuery,
     Query,
     SearchQuery,
     SheetQuery,
+    map_levels,
     parsed,
 )
 
@@ -54,6 +56,15 @@ bp = Blueprint("pages", __name__)
 
 def _html(body: str) -> Response:
     return Response(body, mimetype="text/html")
+
+
+@bp.app_template_filter("in_gemeente")
+def in_gemeente(url: str, art: Artifact) -> str:
+    """``url`` (a map, a goal card) for the gemeente of ``art``, a part of a build of several (``gemeente=``);
+    unchanged for a build of one gemeente and for the whole of several."""
+    if not art.scope:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}gemeente={quote(art.scope, safe='')}"
 
 
 @bp.get("/favicon.ico")
@@ -75,7 +86,7 @@ def index(query: Query) -> Response:
     for ind in present:  # the chooser offers measured years: a map's own chooser adds the forecasts (prognose)
         found = availability(art, ind.id)
         measured = {lv: [y for y in found.by_level[lv] if not found.is_forecast(y)] for lv in found.by_level}
-        levels_of[ind.id] = {lv: measured[lv] for lv in WEB_LEVELS if measured.get(lv) and lv in ind.levels}
+        levels_of[ind.id] = {lv: measured[lv] for lv in map_levels(art) if measured.get(lv) and lv in ind.levels}
     years = sorted({y for by_level in levels_of.values() for years in by_level.values() for y in years})
     areas = [
         (level, art.areas.level(level).sort_values("naam")[["code", "naam"]].itertuples(index=False))
@@ -91,13 +102,29 @@ def index(query: Query) -> Response:
             with_data=ids,
             available={ident: json.dumps(by_level, separators=(",", ":")) for ident, by_level in levels_of.items()},
             years=years,
-            levels=[lv for lv in WEB_LEVELS if any(lv in by_level for by_level in levels_of.values())],
+            levels=[lv for lv in map_levels(art) if any(lv in by_level for by_level in levels_of.values())],
             stadsdelen=stadsdelen,
             grouping=grouping_notes(sd.grouping for sd in stadsdelen),
             areas=areas,
             pairs=ready_pairs(art),
+            gemeenten=_gemeenten(art),
+            default_map=next((i for i in present if "buurt" in levels_of[i.id]), None),
+            by_gemeente=[i for i in present if "gemeente" in levels_of[i.id]] if art.several else [],
         )
     )
+
+
+def _gemeenten(art: Artifact) -> list[tuple[str, str]]:
+    """The gemeenten a page of a build of several offers to choose from, by name; none for a build of one."""
+    return sorted(art.gemeenten, key=lambda g: (g[1].lower(), g[0])) if art.several else []
+
+
+def _map_part(art: Artifact, query: MapQuery) -> Artifact:
+    """What a map shows: of a build of several gemeenten the whole at ``niveau=gemeente``, else one gemeente's part
+    (the one asked for, or the first)."""
+    if not art.several or query.niveau == "gemeente":
+        return art
+    return art.part(query.gemeente or art.gemeenten[0][0])
 
 
 @bp.get("/kaart")
@@ -114,37 +141,55 @@ def kaart_form(query: ChooserQuery) -> WerkzeugResponse:
 def kaart(query: MapQuery) -> Response:
     if query.tegen is not None:
         return _bivariate(query, query.tegen)
-    art = artifact()
-    sel = select(art, query.indicator, query.niveau, query.jaar, levels=WEB_LEVELS)
+    whole = artifact()
+    art = _map_part(whole, query)
+    levels = map_levels(art) if art is whole else WEB_LEVELS
+    sel = select(art, query.indicator, query.niveau, query.jaar, levels=levels)
     view = map_view(
         art,
         sel,
         map_assets(),
-        stadsdeel=query.stadsdeel,
+        stadsdeel=query.stadsdeel if sel.level != "gemeente" else None,
         tiles=settings().tiles,
         tiles_attribution=settings().tiles_attribution,
     )
     years = {lv: sel.available.years(lv) for lv in sel.levels}
-    return _map_page(art, view, sel, years, bv=None, chosen_year=sel.year)
+    return _map_page(
+        whole, art, view, sel, _with_gemeenten(whole, sel.indicator.id, years), bv=None, chosen_year=sel.year
+    )
+
+
+def _with_gemeenten(whole: Artifact, indicator: str, years: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """The years per level of a map's choosers and, of a build of several gemeenten, those of the map of the
+    gemeenten."""
+    if not whole.several or indicator not in whole.registry.indicators:
+        return years
+    if "gemeente" not in whole.registry.indicator(indicator).levels:
+        return years
+    found = availability(whole, indicator).years("gemeente")
+    return {**years, "gemeente": found} if found else years
 
 
 def _bivariate(query: MapQuery, tegen: str) -> Response:
-    art = artifact()
-    pair = select_pair(art, query.indicator, tegen, query.niveau, query.jaar, levels=WEB_LEVELS)
+    whole = artifact()
+    art = _map_part(whole, query)
+    levels = map_levels(art) if art is whole else WEB_LEVELS
+    pair = select_pair(art, query.indicator, tegen, query.niveau, query.jaar, levels=levels)
     view = bivariate_view(
         art,
         pair,
         map_assets(),
-        stadsdeel=query.stadsdeel,
+        stadsdeel=query.stadsdeel if pair.x.level != "gemeente" else None,
         tiles=settings().tiles,
         tiles_attribution=settings().tiles_attribution,
     )
     years = {lv: pair.years(lv) for lv in pair.levels}
     chosen = query.jaar if query.jaar is not None else pair.x.year
-    return _map_page(art, view, pair.x, years, bv=view, chosen_year=chosen)
+    return _map_page(whole, art, view, pair.x, years, bv=view, chosen_year=chosen)
 
 
 def _map_page(
+    whole: Artifact,
     art: Artifact,
     view: MapView | BivariateView,
     sel: Selection,
@@ -153,7 +198,10 @@ def _map_page(
     bv: BivariateView | None,
     chosen_year: int,
 ) -> Response:
-    """The map page (one indicator, or two with ``bv``); ``years``: per level the years its choosers offer."""
+    """The map page (one indicator, or two with ``bv``) of ``art``, the whole artifact or the part of one gemeente
+    (:func:`_map_part`); ``years``: per level the years its choosers offer."""
+    extra = f"&tegen={quote(bv.pair.y.indicator.id, safe='')}" if bv else ""
+    place = art.gemeente if whole.several and art is not whole else None
     return _html(
         render_template(
             "kaart.html",
@@ -165,7 +213,7 @@ def _map_page(
             tegen=bv.pair.y.indicator if bv else None,
             year_text=bv.pair.year_text if bv else sel.available.year_label(sel.year),
             forecast_note=Status.PROGNOSE.explanation if sel.forecast and not bv else "",
-            extra=f"&tegen={quote(bv.pair.y.indicator.id, safe='')}" if bv else "",
+            extra=extra + (f"&gemeente={place[0]}" if place else ""),
             chosen_year=chosen_year,
             levels=tuple(years),
             level_years={lv: " ".join(map(str, ys)) for lv, ys in years.items()},
@@ -174,7 +222,9 @@ def _map_page(
             },
             options={lv: list(reversed(ys)) for lv, ys in years.items()},
             spans={lv: years_text(ys) for lv, ys in years.items()},
-            stadsdelen=stadsdeel_choices(art),
+            stadsdelen=stadsdeel_choices(art) if sel.level != "gemeente" else [],
+            gemeenten=_gemeenten(whole),
+            place=place,
         )
     )
 
@@ -183,13 +233,14 @@ def _map_page(
 @parsed(AreaQuery)
 @cached
 def gebied(query: AreaQuery) -> Response:
-    art = artifact()
+    whole = artifact()
     card = None
     if query.adres is not None:
-        card = address_card(art, query.adres)
+        card = address_card(whole, query.adres)
         if card is None or card.buurt != query.code:
             raise NotFound(f"adres {query.adres} ligt niet in {query.code[:20]!r}; zoek het via /zoek")
     mark = (card.lon, card.lat) if card is not None else None
+    art = whole.part_of_area(query.code)  # the area among the areas of its own gemeente
     p = profile(art, query.code, mark=mark)
     return _html(
         render_template(
@@ -200,7 +251,7 @@ def gebied(query: AreaQuery) -> Response:
             min_inhabitants=MIN_INHABITANTS,
             min_respondents=MIN_RESPONDENTS,
             parts=parts_table(art, p.children),
-            similar=similar_of(art, p.area),
+            similar=similar_of(whole, p.area),
         )
     )
 
@@ -223,7 +274,7 @@ def vergelijk(query: CompareQuery) -> Response:
 
 
 def _sheet(code: str, *, pdf: bool) -> str:
-    art = artifact()
+    art = artifact().part_of_area(code)
     return render_template(
         "foto.html",
         art=art,
@@ -266,18 +317,29 @@ def vergelijk_form(query: CompareFormQuery) -> WerkzeugResponse:
 @cached
 def verhaal(query: SheetQuery) -> Response:
     """The foto veerkracht as a map story: six steps, each a map with its part's figure and sentence."""
-    art = artifact()
+    art = artifact().part_of_area(query.code)
     return _html(render_template("verhaal.html", art=art, s=story(art, query.code)))
 
 
+def _goals_part(art: Artifact, gemeente: str | None) -> Artifact:
+    """The goal cards of a build of several gemeenten are those of one gemeente: the one asked for, or the first."""
+    return art.part(gemeente or art.gemeenten[0][0]) if art.several else art
+
+
 @bp.get("/doelen")
-@parsed(Query)
+@parsed(GoalsQuery)
 @cached
-def doelen(query: Query) -> Response:
-    art = artifact()
+def doelen(query: GoalsQuery) -> Response:
+    whole = artifact()
+    art = _goals_part(whole, query.gemeente)
     reg = art.registry
     return _html(
-        render_template("doelen.html", art=art, goals=[(g, reg.goal_indicators(g.number)) for g in reg.goals.values()])
+        render_template(
+            "doelen.html",
+            art=art,
+            goals=[(g, reg.goal_indicators(g.number)) for g in reg.goals.values()],
+            gemeenten=_gemeenten(whole),
+        )
     )
 
 
@@ -285,8 +347,9 @@ def doelen(query: Query) -> Response:
 @parsed(GoalQuery)
 @cached
 def doel(query: GoalQuery) -> Response:
-    art = artifact()
-    return _html(render_template("doel.html", art=art, card=goal_card(art, query.number)))
+    whole = artifact()
+    art = _goals_part(whole, query.gemeente)
+    return _html(render_template("doel.html", art=art, card=goal_card(art, query.number), gemeenten=_gemeenten(whole)))
 
 
 @bp.get("/zoek")

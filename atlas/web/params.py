@@ -7,10 +7,16 @@ The same rules on every route (README, "Parameters"):
 - an empty ``niveau=``, ``jaar=`` or ``tegen=`` is a 400 (the OpenAPI document forbids it); only the chooser form at
   ``/kaart``, whose "default" options send ``""``, and ``stadsdeel=`` ("hele gemeente") and ``q=`` read an empty
   value as absent;
-- a malformed value is a 400: a level outside the artifact's levels, a year that is not four ASCII digits;
+- a malformed value is a 400: a level outside the artifact's levels, a year that is not four ASCII digits, a
+  ``gemeente=`` that is no gemeente code (``GM`` and four digits);
 - a well-formed value the artifact does not have is a 404: an unknown indicator (also as ``tegen``) or stadsdeel, or a
-  year without figures (:func:`atlas.render.selection.select` says which combinations exist); ``tegen`` naming the
-  map's own indicator is a 400.
+  year without figures (:func:`atlas.render.selection.select` says which combinations exist), a gemeente the build
+  does not hold, a stadsdeel of another gemeente than ``gemeente=``; ``tegen`` naming the map's own indicator is a
+  400.
+
+``gemeente=`` chooses the gemeente of a map, a goal card or the list of goal cards of a build of several gemeenten
+(:meth:`atlas.artifact.Artifact.part`); for a build of one gemeente its own code is accepted and dropped, so the
+page and its cache key are the same as without it.
 
 A view gets its query from :func:`parsed`; nothing else reads ``request.args``. A query is hashable and equal
 queries render the same page, so :mod:`atlas.web.cache` keys on it.
@@ -28,7 +34,7 @@ from flask import g, request
 from werkzeug.datastructures import MultiDict
 
 from atlas.artifact import Artifact
-from atlas.codes import ANY_CODE, LEVELS
+from atlas.codes import ANY_CODE, CODE_PATTERNS, LEVELS, gemeente_of
 from atlas.errors import BadRequest, NotFound
 from atlas.render.exports import FORMATS
 from atlas.render.selection import WEB_LEVELS
@@ -105,6 +111,12 @@ def other(art: Artifact, text: str | None, main: str) -> str | None:
     return indicator(art, text)
 
 
+def map_levels(art: Artifact) -> tuple[str, ...]:
+    """The levels a map can show: buurt, wijk and stadsdeel, and of a build of several gemeenten also the gemeente
+    (a map that compares the gemeenten)."""
+    return LEVELS if art.several else WEB_LEVELS
+
+
 def stadsdeel(art: Artifact, text: str | None) -> str | None:
     """The code of a stadsdeel given by its code or its name (any case); None when absent, unknown a 404."""
     if text is None:
@@ -116,6 +128,31 @@ def stadsdeel(art: Artifact, text: str | None) -> str | None:
             return str(code)
     names = ", ".join(sorted(str(n) for n in layer.naam))
     raise NotFound(f"onbekend stadsdeel {_shown(text.strip())}; kies uit {names}")
+
+
+def gemeente(art: Artifact, text: str | None) -> str | None:
+    """The code of a gemeente of the build (any case); None when absent, and for a build of one gemeente (its own
+    code: the page is the same). Not a gemeente code is a 400, a gemeente the build does not hold a 404."""
+    if text is None:
+        return None
+    code = text.strip().upper()
+    if not (code.isascii() and CODE_PATTERNS["gemeente"].fullmatch(code)):
+        raise BadRequest(f"gemeente {_shown(text)} is geen gemeentecode zoals GM0193")
+    known = [c for c, _ in art.gemeenten]
+    if code not in known:
+        names = ", ".join(f"{c} ({n})" for c, n in art.gemeenten[:10]) + (", …" if len(known) > 10 else "")
+        raise NotFound(f"onbekende gemeente {_shown(code)}; kies uit {names}")
+    return code if art.several else None
+
+
+def gemeente_and_stadsdeel(art: Artifact, args: Args) -> tuple[str | None, str | None]:
+    """``gemeente=`` and ``stadsdeel=`` of a map: a stadsdeel named by its name is looked for in the gemeente; without
+    ``gemeente=`` a stadsdeel of a build of several gemeenten chooses its gemeente."""
+    chosen = gemeente(art, one(args, "gemeente", empty_is_absent=True))
+    sd = stadsdeel(art.part(chosen) if chosen else art, one(args, "stadsdeel", empty_is_absent=True))
+    if sd is not None and art.several and chosen is None:
+        chosen = gemeente_of(sd)
+    return chosen, sd
 
 
 @dataclass(frozen=True)
@@ -197,19 +234,24 @@ class MapQuery(Query):
     """The stadsdeel's code (the parameter may name it)."""
     tegen: str | None = None
     """The second indicator of a bivariate map."""
+    gemeente: str | None = None
+    """Of a build of several gemeenten: the gemeente whose buurten, wijken or stadsdelen the map shows (None: the
+    first); a map ``niveau=gemeente`` shows them all."""
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
         niveau = one(args, "niveau")
-        if niveau == "gemeente":
+        if niveau == "gemeente" and not art.several:
             raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
         main = indicator(art, path["indicator"])
+        chosen, sd = gemeente_and_stadsdeel(art, args)
         return cls(
             main,
-            level(niveau, WEB_LEVELS),
+            level(niveau, map_levels(art)),
             year(one(args, "jaar")),
-            stadsdeel(art, one(args, "stadsdeel", empty_is_absent=True)),
+            sd,
             other(art, one(args, "tegen"), main),
+            chosen,
         )
 
 
@@ -221,17 +263,20 @@ class ChooserQuery(Query):
     niveau: str | None = None
     jaar: int | None = None
     stadsdeel: str | None = None
+    gemeente: str | None = None
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
         name = one(args, "indicator", empty_is_absent=True)
         if name is None:
             raise BadRequest("kies een indicator")
+        chosen, sd = gemeente_and_stadsdeel(art, args)
         return cls(
             indicator(art, name),
-            level(one(args, "niveau", empty_is_absent=True), WEB_LEVELS),
+            level(one(args, "niveau", empty_is_absent=True), map_levels(art)),
             year(one(args, "jaar", empty_is_absent=True)),
-            stadsdeel(art, one(args, "stadsdeel", empty_is_absent=True)),
+            sd,
+            chosen,
         )
 
 
@@ -326,18 +371,30 @@ class SheetQuery(Query):
 
 
 @dataclass(frozen=True)
+class GoalsQuery(Query):
+    """``/doelen?gemeente=``: the list of goal cards (of one gemeente of a build of several; None: the first)."""
+
+    gemeente: str | None = None
+
+    @classmethod
+    def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
+        return cls(gemeente(art, one(args, "gemeente", empty_is_absent=True)))
+
+
+@dataclass(frozen=True)
 class GoalQuery(Query):
-    """``/doelen/<number>``: one hoofddoel's card."""
+    """``/doelen/<number>?gemeente=``: one hoofddoel's card (of one gemeente of a build of several)."""
 
     PATH: ClassVar[tuple[str, ...]] = ("number",)
     number: int
+    gemeente: str | None = None
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
         number = path["number"]
         if not (number.isascii() and number.isdigit() and len(number) <= 2):
             raise NotFound(f"doelenkaart {_shown(number)} bestaat niet")
-        return cls(int(number))
+        return cls(int(number), gemeente(art, one(args, "gemeente", empty_is_absent=True)))
 
 
 def tiled_layer(art: Artifact, text: str) -> str:
