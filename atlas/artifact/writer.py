@@ -275,6 +275,7 @@ def write_artifact(
     registry: Registry,
     *,
     facilities: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None,
+    above: Mapping[str, gpd.GeoDataFrame] | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> dict[str, Any]:
     """Write the artifact as a new version of ``out`` from the tables its parts wrote, make it current, and return
@@ -290,17 +291,19 @@ def write_artifact(
     each buurt (the years used go to the manifest's ``similar``). ``facilities`` (the points, EPSG:28992, and the
     per-area summary) go to the ``voorzieningen`` layer of ``overlays.gpkg``, to
     ``web/overlay_voorzieningen.geojson`` (type and name; whole, not in tiles: a few hundred points that the map
-    shows at every zoom) and to ``voorzieningen.parquet``.
+    shows at every zoom) and to ``voorzieningen.parquet``. ``above``: the levels above the gemeente (``regio``,
+    ``nederland``, :mod:`atlas.pipeline.above`), one more layer each in ``areas.gpkg`` and ``web/<level>.geojson``.
     """
+    above = dict(above or {})
     with atomic_directory(out, keep=keep, digest_file=MANIFEST_FILE) as tmp:
-        _write_gpkg(tmp / AREAS_FILE, _area_layers(areas))
+        _write_gpkg(tmp / AREAS_FILE, {**_area_layers(areas), **above})
         concat_parquet([part.directory / PART_VALUES for part in parts], tmp / VALUES_FILE)
         forecasts = forecast_years(manifest)
         similar_buurten(context, forecasts).to_parquet(tmp / SIMILAR_FILE, index=False)
         (tmp / REGISTRY_FILE).write_bytes(registry.text or registry.path.read_bytes())
         (tmp / WEB_DIR).mkdir()
-        for level in LEVELS:
-            layer = web_geometry(areas.level(level))
+        for level, frame in [*((level, areas.level(level)) for level in LEVELS), *above.items()]:
+            layer = web_geometry(frame)
             (tmp / web_level_file(level)).write_text(layer.to_json(drop_id=True), encoding="utf-8")
         _stream_overlays(tmp, parts, list(WEB_OVERLAY_COLUMNS))
         if facilities is not None:

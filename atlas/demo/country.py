@@ -16,7 +16,9 @@ functions. The files, written one gemeente at a time (memory stays that of one g
   parks of the whole country;
 - ``kroonbedekking/GMxxxx.tif``: one 1 m canopy tile per gemeente cell, a Cloud-Optimized GeoTIFF, and
   ``kroonbedekking_1m.vrt``, the mosaic over them (:mod:`atlas.demo.mosaic`);
-- ``sources.yaml``: the whole country (``gemeente: [GM9001, …]``, one build of every gemeente);
+- ``regios.csv``: the gemeenten in regions of :data:`REGIO_SIZE` (``RG0001``, …), like a GGD region;
+- ``sources.yaml``: the whole country (``gemeente: [GM9001, …]``, one build of every gemeente, with the regions
+  above them: ``areas.regio``); ``nederland.yaml``: the same as ``gemeente: all``, with ``nederland`` on top;
 - ``GMxxxx/sources.yaml``: one gemeente (``gemeente: GMxxxx``): it reads the national files above and keeps the
   gemeente's rows.
 
@@ -204,20 +206,41 @@ class _KwbStreams:
             file.write("\n]\n" if self.count else "[]\n")
 
 
-def _sources(codes: list[str], naam: str, kwb_ids: bool, seed: int, up: str) -> str:
-    """A sources file of the gemeenten ``codes`` that reads the national files (``up``: the way to them)."""
+REGIO_SIZE = 11
+"""Gemeenten per synthetic region (the GGD region IJsselland has 11)."""
+REGIOS_FILE = "regios.csv"
+NEDERLAND_FILE = "nederland.yaml"
+
+
+def regios_csv(codes: list[str], names: list[str]) -> str:
+    """The regio CSV of the country: every :data:`REGIO_SIZE` gemeenten in a region named after its first."""
+    lines = ["gemeentecode,regiocode,regionaam"]
+    for number, (code, _) in enumerate(zip(codes, names, strict=True)):
+        first = names[number - number % REGIO_SIZE]
+        lines.append(f"{code},RG{number // REGIO_SIZE + 1:04d},Regio {first}")
+    return "\n".join(lines) + "\n"
+
+
+def _sources(codes: list[str] | str, naam: str, kwb_ids: bool, seed: int, up: str, *, regio: bool = False) -> str:
+    """A sources file of the gemeenten ``codes`` (or ``all``) that reads the national files (``up``: the way to
+    them); with ``regio`` the regions above them."""
+    areas: dict[str, Any] = {"buurt": {"path": up + GPKG_FILE, "format": "cbs-gpkg"}}
+    if regio:
+        areas["regio"] = {"path": up + REGIOS_FILE}
     document: dict[str, Any] = {
         "demo": True,
         "gemeente": codes[0] if len(codes) == 1 else codes,
         "naam": naam,
         **({"allowed_roots": [".."]} if up else {}),
-        "areas": {"buurt": {"path": up + GPKG_FILE, "format": "cbs-gpkg"}},
+        "areas": areas,
         "indicators": [kwb_entry(Path(up + kwb_paths(Path(), y)[0].name), y, LABELS["cbs"]) for y in range(len(YEARS))]
         if kwb_ids
         else [],
         "groen": groen_section(up + CANOPY_VRT, up + TREES_FILE, up + PARKS_FILE, up + ADDRESSES_FILE),
     }
     which = f"Gemeente {codes[0]} ({naam})" if len(codes) == 1 else f"All {len(codes)} gemeenten"
+    if isinstance(codes, str):
+        which = "Every gemeente (gemeente: all, with Nederland on top)"
     header = (
         "# SYNTHETISCHE DEMODATA - synthetic demo data, not real figures.\n"
         f"# {which} of the synthetic country written by `atlas demo --gemeenten N`\n"
@@ -282,8 +305,13 @@ def write_country_files(folder: Path, gemeenten: int, registry: Registry, seed: 
         resolution=float(RESOLUTION_M),
     )
     codes = [p.parent.name for p in sources]
+    names = [gemeente_name(index) for index in range(gemeenten)]
+    (folder / REGIOS_FILE).write_text(regios_csv(codes, names), encoding="utf-8")
     naam = f"Synthetisch land van {gemeenten} gemeenten"
-    (folder / SOURCES_FILE).write_text(_sources(codes, naam, kwb.count > 0, seed, ""), encoding="utf-8")
+    text = _sources(codes, naam, kwb.count > 0, seed, "", regio=True)
+    (folder / SOURCES_FILE).write_text(text, encoding="utf-8")
+    text = _sources("all", naam, kwb.count > 0, seed, "", regio=True)
+    (folder / NEDERLAND_FILE).write_text(text, encoding="utf-8")
     return sources
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 import pyogrio
 
 from atlas.artifact.areas import Areas
@@ -47,17 +48,27 @@ def merge_series(parts: Sequence[PartResult]) -> dict[str, Any]:
     }
 
 
-def merge_counts(areas: Areas, parts: Sequence[PartResult]) -> dict[str, Any]:
+def merge_counts(areas: Areas, parts: Sequence[PartResult], above: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The manifest's counts: areas per level, values (with ``above``, the values above the gemeente) per status,
+    indicators, periods."""
     status: dict[str, int] = {}
     for part in parts:
         for key, count in part.counts["status"].items():
             status[key] = status.get(key, 0) + count
+    indicators = {i for part in parts for i in part.counts["indicators"]}
+    periods = {q for part in parts for q in part.counts["periods"]}
+    counts = {level: len(areas.level(level)) for level in LEVELS}
+    values = sum(part.counts["values"] for part in parts)
+    if above is not None:
+        for key, count in above.status.value_counts().items():
+            status[str(key)] = status.get(str(key), 0) + int(count)
+        values += len(above)
     return {
-        "areas": {level: len(areas.level(level)) for level in LEVELS},
-        "values": sum(part.counts["values"] for part in parts),
+        "areas": counts,
+        "values": values,
         "status": dict(sorted(status.items())),
-        "indicators": len({i for part in parts for i in part.counts["indicators"]}),
-        "periods": sorted({q for part in parts for q in part.counts["periods"]}),
+        "indicators": len(indicators),
+        "periods": sorted(periods),
     }
 
 

@@ -6,6 +6,7 @@ and notebooks for the whole sources file at once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from atlas.pipeline.prognose import apply_forecasts, forecast_periods, forecast_
 from atlas.pipeline.stapeling import stapeling_from_sources
 from atlas.pipeline.timeseries import time_series_report
 from atlas.pipeline.voorzieningen import FacilitiesResult, compute_facilities
-from atlas.sources.areas import read_areas
+from atlas.sources.areas import buurten_per_gemeente, read_areas
 from atlas.sources.indicators import read_indicators
 from atlas.sources.spec import SourcesSpec, load_sources
 
@@ -157,8 +158,13 @@ def read_hierarchy(
 
 def load(sources: str | Path, registry: Registry | None = None) -> tuple[SourcesSpec, Registry]:
     """The sources file and the registry extended by it; an unknown indicator in ``indicator_options`` is an
-    error."""
+    error. ``gemeente: all`` becomes every gemeente of the buurt file, by code."""
     spec = load_sources(sources)
+    if spec.every:
+        every = tuple(sorted(buurten_per_gemeente(spec.areas)))
+        if not every:
+            raise SourcesError("gemeente: all, but the buurt file has no buurten", file=spec.areas.buurt.path)
+        spec = dataclasses.replace(spec, gemeenten=every)
     registry = extend_registry(registry or load_registry(), spec.registry)
     for ident in spec.indicator_options:
         if ident not in registry.indicators:

@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 
 from atlas.artifact.areas import Areas
-from atlas.artifact.writer import file_sha256, write_artifact
+from atlas.artifact.writer import PART_VALUES, PartFiles, file_sha256, write_artifact, write_part_values
 from atlas.atomic import DEFAULT_KEEP
 from atlas.checks import describe_parameters
 from atlas.codes import LEVELS
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
+from atlas.pipeline.above import Above, level_above
 from atlas.pipeline.hierarchy import merge_areas
 from atlas.pipeline.merge import (
     merge_counts,
@@ -47,6 +48,7 @@ from atlas.pipeline.prognose import forecast_periods, forecast_report
 from atlas.pipeline.schedule import run_tasks
 from atlas.pipeline.voorzieningen import compute_facilities
 from atlas.sources.areas import buurten_per_gemeente
+from atlas.sources.regio import read_regios
 from atlas.sources.spec import SourcesSpec
 
 __all__ = [
@@ -152,6 +154,28 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> t
     return lines, p.findings
 
 
+def _above(
+    spec: SourcesSpec,
+    areas: Areas,
+    parts: list[PartFiles],
+    registry: Registry,
+    regios: pd.DataFrame | None,
+    directory: Path,
+) -> Above | None:
+    """The regio and nederland levels (:mod:`atlas.pipeline.above`) from the parts' published gemeente values; their
+    values written to ``directory`` as one more part."""
+    if regios is None and not spec.every:
+        return None
+    gemeente_values = pd.concat(
+        [pd.read_parquet(part.directory / PART_VALUES, filters=[("level", "==", "gemeente")]) for part in parts],
+        ignore_index=True,
+    )
+    above = level_above(areas, gemeente_values, registry, regios, nederland=spec.every)
+    if above is not None:
+        write_part_values(directory, above.values)
+    return above
+
+
 def build(
     sources: str | Path,
     out: str | Path,
@@ -170,6 +194,7 @@ def build(
     when the findings include an error.
     """
     spec, registry = load(sources, registry)
+    regios = read_regios(spec.areas.regio, spec.gemeenten) if spec.areas.regio is not None else None
     findings = Findings()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -206,6 +231,8 @@ def build(
         for part in parts:
             findings.extend(part.judged)
         findings.stop_on_errors()
+        files = [part.files for part in parts]
+        above = _above(spec, areas, files, registry, regios, Path(staging) / "above")
         stapeling = merge_stapeling(parts)
         manifest: dict[str, Any] = {
             "created": created_timestamp(),
@@ -214,7 +241,7 @@ def build(
             "sources_file": spec.path.name,
             "inputs": _inputs(spec),
             "registry": _registry_report(registry, spec.path.parent),
-            "counts": merge_counts(areas, parts),
+            "counts": merge_counts(areas, parts, above.values if above is not None else None),
             "checks": findings.as_manifest(),
             "notes": notes,
             "unmatched_codes": unmatched,
@@ -224,6 +251,18 @@ def build(
             "time_series": series,
             "forecasts": forecast_report(forecasts),
         }
+        if above is not None:
+            manifest["counts"]["areas"].update({level: len(layer) for level, layer in above.layers.items()})
+            manifest["above"] = {
+                "levels": list(above.layers),
+                "areas": [
+                    {"code": code, "naam": naam, "level": level, "gemeenten": list(above.members[code])}
+                    for level, layer in above.layers.items()
+                    for code, naam in zip(layer.code, layer.naam, strict=True)
+                ],
+                "rule": "computed from the published gemeente values only, when every gemeente has one",
+            }
+            files.append(PartFiles(Path(staging) / "above"))
         groen = merge_groen(parts, spec)
         if groen is not None:
             manifest["groen"] = groen
@@ -233,11 +272,12 @@ def build(
         manifest = write_artifact(
             out,
             areas,
-            [part.files for part in parts],
+            files,
             context,
             manifest,
             registry,
             facilities=(facilities.points, facilities.summary) if facilities is not None else None,
+            above=above.layers if above is not None else None,
             keep=keep,
         )
     log.info("artifact written to %s (%d values)", out, manifest["counts"]["values"])

@@ -3,7 +3,7 @@
 The file is YAML; paths in it are relative to the file itself. Every problem names the file, the entry and the
 field::
 
-    gemeente: GM0193                 # or several: [GM0193, GM0148]
+    gemeente: GM0193                 # or several: [GM0193, GM0148], or all (every gemeente of the buurt file)
     naam: Zwolle                     # optional; one gemeente: its name (else from the boundaries); several: the whole
     allowed_roots: [../gedeeld]      # optional: folders besides this file's own that inputs may lie in
     registry: [extra.yaml]           # optional; registry files that add themes and indicators to layers.yaml
@@ -60,7 +60,8 @@ class SourcesSpec:
 
     path: Path
     gemeenten: tuple[str, ...]
-    """The gemeente codes the build holds (``gemeente:``, one code or a list), normalised, in the file's order."""
+    """The gemeente codes the build holds (``gemeente:``, one code or a list), normalised, in the file's order;
+    empty for ``gemeente: all`` until the build reads them from the buurt file (:attr:`every`)."""
     areas: AreasSpec
     naam: str | None = None
     demo: bool = False
@@ -74,6 +75,8 @@ class SourcesSpec:
     registry: tuple[Path, ...] = ()
     """Extra registry files (``registry: [extra.yaml]``) whose themes and indicators are added to ``layers.yaml``."""
     indicator_options: dict[str, IndicatorOptions] = field(default_factory=dict)
+    every: bool = False
+    """``gemeente: all``: every gemeente of the buurt file (the CBS wijk- en buurtkaart), and ``nederland`` above."""
 
     @property
     def gemeente(self) -> str:
@@ -89,8 +92,8 @@ class SourcesSpec:
 
     @property
     def multiple(self) -> bool:
-        """Whether the sources file lists more than one gemeente."""
-        return len(self.gemeenten) > 1
+        """Whether the sources file lists more than one gemeente (or all of them)."""
+        return self.every or len(self.gemeenten) > 1
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -162,9 +165,16 @@ def _registry_files(top: Entry, roots: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(files)
 
 
+EVERY = "all"
+"""``gemeente: all``: every gemeente of the buurt file."""
+
+
 def _gemeenten(top: Entry) -> tuple[str, ...]:
-    """``gemeente``: one CBS gemeente code (``GM0193``) or a non-empty list of them, each once."""
+    """``gemeente``: one CBS gemeente code (``GM0193``), a non-empty list of them, each once, or ``all`` (then
+    empty: the build reads them)."""
     raw = top.data.get("gemeente")
+    if isinstance(raw, str) and raw.strip().lower() == EVERY:
+        return ()
     if isinstance(raw, list):
         if not raw:
             raise top.fail("gemeente", "must be a gemeente code or a non-empty list of them, e.g. [GM0193, GM0148]")
@@ -221,4 +231,5 @@ def load_sources(path: str | Path) -> SourcesSpec:
         allowed_roots=roots,
         indicator_options=parse_indicator_options(file, section("indicator_options")),
         registry=_registry_files(top, roots),
+        every=not gemeenten,
     )

@@ -9,6 +9,7 @@
       wijk: {path: wijken.geojson, code: wijkcode, name: wijknaam}      # optional
       #  geometry: dissolve   builds the wijk polygons from the buurten and keeps the wijk file's codes and names
       stadsdelen: {path: stadsdelen.csv}   # columns wijkcode, stadsdeel (and stadsdeelcode, status) by default
+      regio: {path: regios.csv}            # optional, several gemeenten: columns gemeentecode, regiocode, regionaam
       # or name the columns: {path: indeling.csv, wijk: wijk_code, stadsdeel: naam_stadsdeel, status: zekerheid}
 """
 
@@ -63,10 +64,22 @@ class StadsdelenSource:
 
 
 @dataclass(frozen=True)
+class RegioSource:
+    """The regio CSV (the level above the gemeente, :mod:`atlas.sources.regio`): which columns hold the gemeente
+    code, the regio's code and its name."""
+
+    path: Path
+    gemeente: str = "gemeentecode"
+    code: str = "regiocode"
+    naam: str = "regionaam"
+
+
+@dataclass(frozen=True)
 class AreasSpec:
     buurt: AreaSource
     wijk: AreaSource | None = None
     stadsdelen: StadsdelenSource | None = None
+    regio: RegioSource | None = None
 
     def input_files(self) -> list[Path]:
         files = [self.buurt.path]
@@ -74,6 +87,8 @@ class AreasSpec:
             files.append(self.wijk.path)
         if self.stadsdelen is not None:
             files.append(self.stadsdelen.path)
+        if self.regio is not None:
+            files.append(self.regio.path)
         return files
 
 
@@ -101,7 +116,7 @@ def _area(file: Path, entry: str, raw: Any, *, needs_parent: bool, roots: Sequen
 
 def parse_areas(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> AreasSpec:
     """The ``areas`` section of sources file ``file``; its paths must lie in the file's folder or ``roots``."""
-    a = Entry(file, "areas", raw, ("buurt", "wijk", "stadsdelen"), error=SourcesError, roots=roots)
+    a = Entry(file, "areas", raw, ("buurt", "wijk", "stadsdelen", "regio"), error=SourcesError, roots=roots)
     if a.data.get("buurt") is None:
         raise a.fail("buurt", "is required")
     wijk_raw = a.data.get("wijk")
@@ -115,8 +130,18 @@ def parse_areas(file: Path, raw: Any, *, roots: Sequence[Path] = ()) -> AreasSpe
             code=sd.text("code"),
             status=sd.text("status"),
         )
+    rg = a.sub("regio", ("path", "gemeente", "code", "naam"))
+    regio = None
+    if rg is not None:
+        regio = RegioSource(
+            path=rg.path(),
+            gemeente=rg.string("gemeente", "gemeentecode"),
+            code=rg.string("code", "regiocode"),
+            naam=rg.string("naam", "regionaam"),
+        )
     return AreasSpec(
         buurt=_area(file, "areas.buurt", a.data["buurt"], needs_parent=True, roots=roots),
         wijk=_area(file, "areas.wijk", wijk_raw, needs_parent=False, roots=roots) if wijk_raw is not None else None,
         stadsdelen=stadsdelen,
+        regio=regio,
     )
