@@ -174,19 +174,27 @@ def cached(server: Server, seconds: int) -> tuple[dict[str, Any], bool]:
     return out, met
 
 
-def uncached(server: Server, seconds: int) -> tuple[dict[str, Any], bool]:
-    """Every page rendered for every request, one client, against the static file of the same size (one client)."""
+def uncached(
+    server: Server,
+    seconds: int,
+    pages: dict[str, str] | None = None,
+    targets: dict[str, float] | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Every page rendered for every request, one client, against the static file of the same size (one client).
+    ``pages`` and ``targets``: other pages than the demo's (:data:`PAGES`, :data:`UNCACHED_TARGET_P50_MS`)."""
+    pages = PAGES if pages is None else pages
+    targets = UNCACHED_TARGET_P50_MS if targets is None else targets
     out: dict[str, Any] = {
         "connections": 1,
         "seconds": seconds,
-        "target_p50_ms": UNCACHED_TARGET_P50_MS,
+        "target_p50_ms": targets,
     }
     met = True
-    for name, path in PAGES.items():
+    for name, path in pages.items():
         static_url, size = server.static_copy(name, path)
         page = wrk(server.base + path, seconds, connections=1, threads=1, header=f"{UNCACHED_HEADER}: 1")
         ref = wrk(static_url, seconds, connections=1, threads=1)
-        target = UNCACHED_TARGET_P50_MS.get(name)
+        target = targets.get(name)
         ok = page["errors"] == 0 and page["p50_ms"] is not None and (target is None or page["p50_ms"] <= target)
         met &= ok
         out[name] = {

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 
 from atlas.artifact.areas import Areas
@@ -55,6 +56,13 @@ def _selection_key(key: Any) -> tuple[str, str, int]:
 
 
 T = TypeVar("T")
+
+
+def read_whole(path: Path) -> pd.DataFrame:
+    """A Parquet table in one piece. A build writes its large tables a part at a time, one row group each
+    (:func:`~atlas.artifact.writer.concat_parquet`); read as they are, every column is a chain of hundreds of
+    Arrow chunks, and taking a page's 342 rows out of 2 million then costs 25–300 ms instead of 0.3 ms."""
+    return pq.read_table(path).combine_chunks().to_pandas()
 
 
 @dataclass
@@ -106,7 +114,7 @@ class Artifact:
                 f"{ARTIFACT_VERSION}; rebuild it with this version of the atlas"
             )
         registry = load_registry(path / REGISTRY_FILE)
-        values = published_view(pd.read_parquet(path / VALUES_FILE))
+        values = published_view(read_whole(path / VALUES_FILE))
         if "verdict" not in values.columns:  # an artifact from before the comparison: judged now, the same way
             values = compare_values(values, registry)
         layers = {level: pyogrio.read_dataframe(path / AREAS_FILE, layer=level) for level in LEVELS}
@@ -322,7 +330,7 @@ class Artifact:
             path = self.path / ADDRESSES_FILE
             if not path.is_file():
                 return None
-            self._addresses = pd.read_parquet(path)
+            self._addresses = read_whole(path)
         return self._addresses
 
     def address_sorted(self, column: str) -> tuple[np.ndarray, np.ndarray]:

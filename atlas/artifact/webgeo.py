@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,9 @@ class WebLevel:
     level: str
     features: tuple[dict[str, Any], ...]
     bounds_by_code: Mapping[str, Bounds]
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What a renderer derives from the features once and keeps with them (the map page's encoded geometry,
+    :meth:`atlas.render.pagedata.PageData.level`): it lives as long as the artifact that parsed them."""
 
     def labels(self) -> list[tuple[str, str, tuple[float, float]]]:
         """(code, name, [lon, lat]) of each area's label, largest area first (so where labels collide, the larger

@@ -57,6 +57,12 @@ from atlas.layers.registry import Registry
 
 WEB_SIMPLIFY_M = 2.0
 """Tolerance (metres) of the coverage-preserving simplification of the web geometry."""
+COUNTRY_SIMPLIFY_M = 50.0
+"""The tolerance for the gemeenten (and the regios and Nederland) of a build of several gemeenten: their map shows
+the whole build, where a screen pixel is 100 m or more, and 342 gemeenten at 2 m make a map page of megabytes.
+Each gemeente's own pages draw it from its buurten and wijken, at :data:`WEB_SIMPLIFY_M`."""
+COUNTRY_PRECISION = 1e-4
+"""The grid (degrees, about 10 m) of that geometry: finer than its tolerance, coarser than a street."""
 WEB_AREA_PRECISION = 1e-5
 """Grid (degrees) the web area geometry is snapped to, five decimals: about 1 m, less than a screen pixel at street
 level and below the simplification's tolerance. Shared vertices snap to the same point, so neighbours stay seamless."""
@@ -92,16 +98,18 @@ def label_points(layer: gpd.GeoDataFrame) -> list[list[float] | None]:
     return out
 
 
-def web_geometry(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def web_geometry(
+    layer: gpd.GeoDataFrame, tolerance: float = WEB_SIMPLIFY_M, precision: float = WEB_AREA_PRECISION
+) -> gpd.GeoDataFrame:
     """EPSG:4326 geometry for the web, simplified as a coverage so neighbours keep shared edges, with each area's
     :func:`label_points` (property ``label``)."""
     out = layer[[*_columns(layer, with_water=False), "geometry"]].copy()
     if not out.empty:
         out["label"] = label_points(out)
-        simplified = shapely.coverage_simplify(out.geometry.values, WEB_SIMPLIFY_M)
+        simplified = shapely.coverage_simplify(out.geometry.values, tolerance)
         out = out.set_geometry(gpd.GeoSeries(simplified, crs=layer.crs, index=out.index))
     out = out.to_crs(WEB)
-    out["geometry"] = shapely.set_precision(out.geometry.values, WEB_AREA_PRECISION)
+    out["geometry"] = shapely.set_precision(out.geometry.values, precision)
     return out
 
 
@@ -303,7 +311,8 @@ def write_artifact(
         (tmp / REGISTRY_FILE).write_bytes(registry.text or registry.path.read_bytes())
         (tmp / WEB_DIR).mkdir()
         for level, frame in [*((level, areas.level(level)) for level in LEVELS), *above.items()]:
-            layer = web_geometry(frame)
+            broad = len(areas.level("gemeente")) > 1 and level not in LEVELS[:-1]
+            layer = web_geometry(frame, COUNTRY_SIMPLIFY_M, COUNTRY_PRECISION) if broad else web_geometry(frame)
             (tmp / web_level_file(level)).write_text(layer.to_json(drop_id=True), encoding="utf-8")
         _stream_overlays(tmp, parts, list(WEB_OVERLAY_COLUMNS))
         if facilities is not None:

@@ -118,11 +118,17 @@ def gemeente_name(index: int) -> str:
     return name if stem < len(_STEMS) else f"{name} {stem // len(_STEMS) + 1}"
 
 
-def gemeente_spec(index: int, seed: int) -> GemeenteSpec:
+WIJKEN = (2, 6)
+"""Wijken per synthetic gemeente: at least the first, fewer than the second (2–5: about 15 buurten). Real gemeenten
+have about 42 buurten on average (14 500 in 342); ``wijken=(7, 14)`` gives that, for benchmarks of a country's
+size."""
+
+
+def gemeente_spec(index: int, seed: int, wijken_range: tuple[int, int] = WIJKEN) -> GemeenteSpec:
     """Gemeente ``index`` (0-based) of the country of ``seed``; it does not depend on the country's size."""
     code = f"GM{FIRST_CODE + index:04d}"
     rng = rng_for(seed, "country", code)
-    wijken = int(rng.integers(2, 6))
+    wijken = int(rng.integers(*wijken_range))
     per_wijk = tuple(int(n) for n in rng.integers(2, 7, size=wijken))
     area = float(rng.uniform(4e6, 9e6))
     inhabitants = int(sum(per_wijk) * rng.uniform(700, 1900))
@@ -160,7 +166,8 @@ def synthetic_reference(spec: GemeenteSpec) -> Reference:
     start = 0
     for w, count in enumerate(spec.buurten_per_wijk, start=1):
         wijkcode = f"WK{spec.digits}{w:02d}"
-        wijknaam = f"{spec.naam}-{_QUARTERS[(w - 1) % len(_QUARTERS)]}"
+        lap, quarter = divmod(w - 1, len(_QUARTERS))
+        wijknaam = f"{spec.naam}-{_QUARTERS[quarter]}" + (f" {lap + 1}" if lap else "")
         for b, p in enumerate(order[start : start + count], start=1):
             word = _BUURT_WORDS[int(rng.integers(len(_BUURT_WORDS)))]
             naam = f"{word}{_BUURT_SUFFIXES[(b - 1) % len(_BUURT_SUFFIXES)]}"
@@ -221,7 +228,9 @@ def regios_csv(codes: list[str], names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sources(codes: list[str] | str, naam: str, kwb_ids: bool, seed: int, up: str, *, regio: bool = False) -> str:
+def _sources(
+    codes: list[str] | str, naam: str, kwb_ids: bool, seed: int, up: str, *, regio: bool = False, groen: bool = True
+) -> str:
     """A sources file of the gemeenten ``codes`` (or ``all``) that reads the national files (``up``: the way to
     them); with ``regio`` the regions above them."""
     areas: dict[str, Any] = {"buurt": {"path": up + GPKG_FILE, "format": "cbs-gpkg"}}
@@ -236,7 +245,11 @@ def _sources(codes: list[str] | str, naam: str, kwb_ids: bool, seed: int, up: st
         "indicators": [kwb_entry(Path(up + kwb_paths(Path(), y)[0].name), y, LABELS["cbs"]) for y in range(len(YEARS))]
         if kwb_ids
         else [],
-        "groen": groen_section(up + CANOPY_VRT, up + TREES_FILE, up + PARKS_FILE, up + ADDRESSES_FILE),
+        **(
+            {"groen": groen_section(up + CANOPY_VRT, up + TREES_FILE, up + PARKS_FILE, up + ADDRESSES_FILE)}
+            if groen
+            else {}
+        ),
     }
     which = f"Gemeente {codes[0]} ({naam})" if len(codes) == 1 else f"All {len(codes)} gemeenten"
     if isinstance(codes, str):
@@ -250,8 +263,10 @@ def _sources(codes: list[str] | str, naam: str, kwb_ids: bool, seed: int, up: st
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
 
 
-def _write_gemeente(folder: Path, spec: GemeenteSpec, registry: Registry, kwb: _KwbStreams, seed: int) -> Tile:
-    """Append one gemeente to the national files, write its canopy tile and its sources file."""
+def _write_gemeente(
+    folder: Path, spec: GemeenteSpec, registry: Registry, kwb: _KwbStreams, seed: int, *, groen: bool = True
+) -> Tile | None:
+    """Append one gemeente to the national files, write its canopy tile (``groen``) and its sources file."""
     reference = synthetic_reference(spec)
     geometry = build_geometry(reference, spec.area_m2)
     hierarchy = Hierarchy.from_reference(reference)
@@ -259,6 +274,11 @@ def _write_gemeente(folder: Path, spec: GemeenteSpec, registry: Registry, kwb: _
     write_wijkbuurtkaart(folder / GPKG_FILE, cbs_layers(geometry, traits, hierarchy, spec.seed), append=spec.index > 0)
     records = KwbRecords(generate_values(registry, traits, hierarchy, spec.seed), traits, hierarchy, reference)
     kwb.add(records)
+    if not groen:
+        (folder / spec.code).mkdir()
+        text = _sources([spec.code], spec.naam, bool(records.ids), seed, "../", groen=False)
+        (folder / spec.code / SOURCES_FILE).write_text(text, encoding="utf-8")
+        return None
     features = groen_features(
         geometry, traits, spec.seed, first_postcode=spec.first_postcode, park_prefix=f"{spec.naam} "
     )
@@ -276,52 +296,74 @@ def _write_gemeente(folder: Path, spec: GemeenteSpec, registry: Registry, kwb: _
     return Tile(path=tif, column=column * size, row=row * size, width=size, height=size)
 
 
-def country_specs(gemeenten: int, seed: int) -> Iterator[GemeenteSpec]:
+def country_specs(gemeenten: int, seed: int, wijken: tuple[int, int] = WIJKEN) -> Iterator[GemeenteSpec]:
     """The specs of the first ``gemeenten`` gemeenten (1 to :data:`MAX_GEMEENTEN`)."""
     if not 1 <= gemeenten <= MAX_GEMEENTEN:
         raise ValueError(f"gemeenten must be 1 to {MAX_GEMEENTEN}, not {gemeenten}")
-    return (gemeente_spec(i, seed) for i in range(gemeenten))
+    return (gemeente_spec(i, seed, wijken) for i in range(gemeenten))
 
 
-def write_country_files(folder: Path, gemeenten: int, registry: Registry, seed: int) -> list[Path]:
+def write_country_files(
+    folder: Path,
+    gemeenten: int,
+    registry: Registry,
+    seed: int,
+    *,
+    wijken: tuple[int, int] = WIJKEN,
+    groen: bool = True,
+) -> list[Path]:
     """Write the country into ``folder`` (which must exist); returns the per-gemeente sources files (the sources
-    file of the whole country is ``folder/sources.yaml``)."""
-    (folder / CANOPY_DIR).mkdir()
+    file of the whole country is ``folder/sources.yaml``). Without ``groen`` no addresses, trees, parks or canopy
+    (a country for the web's benchmarks, written in a fraction of the time)."""
     tiles: list[Tile] = []
     sources: list[Path] = []
+    if groen:
+        (folder / CANOPY_DIR).mkdir()
     with ExitStack() as stack:
         kwb = _KwbStreams(folder, stack)
-        for spec in country_specs(gemeenten, seed):
-            tiles.append(_write_gemeente(folder, spec, registry, kwb, seed))
+        for spec in country_specs(gemeenten, seed, wijken):
+            tile = _write_gemeente(folder, spec, registry, kwb, seed, groen=groen)
+            if tile is not None:
+                tiles.append(tile)
             sources.append(folder / spec.code / SOURCES_FILE)
         kwb.close()
     size = CELL_M // RESOLUTION_M
-    write_vrt(
-        folder / CANOPY_VRT,
-        tiles,
-        width=min(gemeenten, COLUMNS) * size,
-        height=-(-gemeenten // COLUMNS) * size,
-        origin=ORIGIN,
-        resolution=float(RESOLUTION_M),
-    )
+    if groen:
+        write_vrt(
+            folder / CANOPY_VRT,
+            tiles,
+            width=min(gemeenten, COLUMNS) * size,
+            height=-(-gemeenten // COLUMNS) * size,
+            origin=ORIGIN,
+            resolution=float(RESOLUTION_M),
+        )
     codes = [p.parent.name for p in sources]
     names = [gemeente_name(index) for index in range(gemeenten)]
     (folder / REGIOS_FILE).write_text(regios_csv(codes, names), encoding="utf-8")
     naam = f"Synthetisch land van {gemeenten} gemeenten"
-    text = _sources(codes, naam, kwb.count > 0, seed, "", regio=True)
+    text = _sources(codes, naam, kwb.count > 0, seed, "", regio=True, groen=groen)
     (folder / SOURCES_FILE).write_text(text, encoding="utf-8")
-    text = _sources("all", naam, kwb.count > 0, seed, "", regio=True)
+    text = _sources("all", naam, kwb.count > 0, seed, "", regio=True, groen=groen)
     (folder / NEDERLAND_FILE).write_text(text, encoding="utf-8")
     return sources
 
 
-def write_country(out: Path, gemeenten: int, *, registry: Registry | None = None, seed: int = 2024) -> list[Path]:
-    """Write a synthetic country of ``gemeenten`` gemeenten into ``out`` (atomically, like :func:`write_demo`).
+def write_country(
+    out: Path,
+    gemeenten: int,
+    *,
+    registry: Registry | None = None,
+    seed: int = 2024,
+    wijken: tuple[int, int] = WIJKEN,
+    groen: bool = True,
+) -> list[Path]:
+    """Write a synthetic country of ``gemeenten`` gemeenten into ``out`` (atomically, like :func:`write_demo`);
+    ``wijken`` and ``groen`` as :func:`write_country_files`.
 
     Returns the sources file of every gemeente (``out/GMxxxx/sources.yaml``).
     """
     registry = registry if registry is not None else load_registry()
     target = Path(out).absolute()
     with atomic_directory(target, keep=1) as staging:
-        sources = write_country_files(staging, gemeenten, registry, seed)
+        sources = write_country_files(staging, gemeenten, registry, seed, wijken=wijken, groen=groen)
     return [target / p.relative_to(staging) for p in sources]

@@ -17,6 +17,9 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from atlas.artifact import Artifact
 
+ENCODED = "page_geometry"
+"""The key of a level's encoded geometry in :attr:`atlas.artifact.webgeo.WebLevel.derived`."""
+
 
 class PageData(MacroElement):
     """The data of one map as one JavaScript variable (:attr:`variable`), then the statements that layers add
@@ -26,6 +29,7 @@ class PageData(MacroElement):
         super().__init__()
         self._name = "PageData"
         self.data: dict[str, dict[str, Any]] = {"geometry": {}, "labels": {}, "layers": {}}
+        self._encoded: dict[str, str] = {}
         self.scripts: dict[str, str] = {}
 
     @classmethod
@@ -43,14 +47,20 @@ class PageData(MacroElement):
         return self.get_name()
 
     def level(self, artifact: Artifact, level: str) -> str:
-        """Put the web geometry and names of ``level`` in the data once; the JavaScript expression that reads it."""
+        """Put the web geometry and names of ``level`` in the data once; the JavaScript expression that reads it.
+        Its JSON is encoded once per artifact and kept with the parsed geometry (:attr:`WebLevel.derived`): the
+        geometry of 342 gemeenten takes 8 ms to encode, as much as the rest of the page."""
         if level not in self.data["geometry"]:
-            features = artifact.web_level(level).features
-            self.data["geometry"][level] = {
-                "code": [f["properties"]["code"] for f in features],
-                "naam": [f["properties"].get("naam", "") for f in features],
-                "geometry": [f["geometry"] for f in features],
-            }
+            web = artifact.web_level(level)
+            if ENCODED not in web.derived:
+                shapes = {
+                    "code": [f["properties"]["code"] for f in web.features],
+                    "naam": [f["properties"].get("naam", "") for f in web.features],
+                    "geometry": [f["geometry"] for f in web.features],
+                }
+                web.derived[ENCODED] = (shapes, json_script(shapes))
+            self.data["geometry"][level] = web.derived[ENCODED][0]
+            self._encoded[level] = web.derived[ENCODED][1]
         return f"{self.variable}.geometry[{json_script(level)}]"
 
     def labels(self, artifact: Artifact, level: str) -> str:
@@ -81,7 +91,14 @@ class PageData(MacroElement):
         self.scripts.setdefault(key, statement)
 
     def script(self) -> str:
-        return "".join([f"var {self.variable} = {json_script(self.data)};\n", *self.scripts.values()])
+        """The data as one variable (the geometry from its encoded JSON, the same text :func:`json_script` gives
+        for the whole), then the layers' statements."""
+        geometry = ",".join(f"{json_script(level)}:{text}" for level, text in self._encoded.items())
+        rest = ",".join(
+            f"{json_script(key)}:{json_script(value)}" for key, value in self.data.items() if key != "geometry"
+        )
+        data = f"{{{json_script('geometry')}:{{{geometry}}},{rest}}}"
+        return "".join([f"var {self.variable} = {data};\n", *self.scripts.values()])
 
 
 def pack_column(texts: list[str]) -> list[str] | dict[str, list[Any]]:
