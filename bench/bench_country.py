@@ -11,7 +11,6 @@ wijk maps are those of one gemeente (``gemeente=``). The build's time and the ar
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.bench_web import Server, _free_port, _serve, _wait, uncached
+from bench.bench_web import serving, uncached
 
 GEMEENTEN = 342
 WIJKEN = (7, 14)
@@ -58,20 +57,10 @@ def run() -> dict[str, Any]:
         result["artifact_mb"] = round(
             sum(p.stat().st_size for p in (root / "build").resolve().rglob("*") if p.is_file()) / 1e6
         )
-        static = root / "static"
-        static.mkdir()
-        port = _free_port()
-        server = Server(f"http://127.0.0.1:{port}", static)
-        process = mp.get_context("spawn").Process(target=_serve, args=(str(root / "build"), str(static), port))
-        process.start()
-        try:
-            _wait(server.base + "/favicon.ico", timeout=120)
+        with serving(root / "build", root / "static") as server:
             start = time.perf_counter()
             urllib.request.urlopen(server.base + PAGES["map_buurt"]).read()
             result["cold_first_ms"] = round((time.perf_counter() - start) * 1000, 1)
             result["uncached"], met = uncached(server, seconds, PAGES, TARGETS)
             result["targets_met"] = met
-        finally:
-            process.terminate()
-            process.join()
     return result

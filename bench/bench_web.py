@@ -24,6 +24,7 @@ serve`` warms that away in the background). Ratios are against the static file m
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import re
@@ -33,6 +34,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,23 @@ def _serve(build: str, static: str, port: int) -> None:
 
     raise_file_limit()
     waitress.serve(app, host="127.0.0.1", port=port, _quiet=True, **waitress_options(threads=8))
+
+
+@contextlib.contextmanager
+def serving(build: Path, static: Path, timeout: float = 120) -> Iterator[Server]:
+    """The artifact ``build`` served by waitress in a child process (``static``: the folder of the static files
+    measured beside the pages), until the block ends."""
+    static.mkdir(exist_ok=True)
+    port = _free_port()
+    server = Server(f"http://127.0.0.1:{port}", static)
+    process = mp.get_context("spawn").Process(target=_serve, args=(str(build), str(static), port))
+    process.start()
+    try:
+        _wait(server.base + "/favicon.ico", timeout)
+        yield server
+    finally:
+        process.terminate()
+        process.join(10)
 
 
 def _free_port() -> int:
@@ -231,14 +250,7 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         build(write_demo(root / "bron"), root / "build")
-        static = root / "static"
-        static.mkdir()
-        port = _free_port()
-        server = Server(f"http://127.0.0.1:{port}", static)
-        process = mp.get_context("spawn").Process(target=_serve, args=(str(root / "build"), str(static), port))
-        process.start()
-        try:
-            _wait(server.base + "/favicon.ico")
+        with serving(root / "build", root / "static") as server:
             start = time.perf_counter()
             urllib.request.urlopen(server.base + COLD_PAGE).read()
             result["cold_first_ms"] = {"url": COLD_PAGE, "ms": round((time.perf_counter() - start) * 1000, 1)}
@@ -246,7 +258,4 @@ def run() -> dict[str, Any]:
             result["cached"], cached_met = cached(server, seconds)
             result["idle"], idle_met = idle(server)
             result["targets_met"] = uncached_met and cached_met and idle_met
-        finally:
-            process.terminate()
-            process.join(10)
     return result
