@@ -88,9 +88,12 @@ def index(query: Query) -> Response:
         measured = {lv: [y for y in found.by_level[lv] if not found.is_forecast(y)] for lv in found.by_level}
         levels_of[ind.id] = {lv: measured[lv] for lv in map_levels(art) if measured.get(lv) and lv in ind.levels}
     years = sorted({y for by_level in levels_of.values() for years in by_level.values() for y in years})
+    # the names the search box suggests: every area of one gemeente; of several, the gemeenten (a country's 17 000
+    # areas would make a home page of a megabyte; the search finds the rest)
+    suggested = ("gemeente",) if art.several else ("stadsdeel", "wijk", "buurt")
     areas = [
         (level, art.areas.level(level).sort_values("naam")[["code", "naam"]].itertuples(index=False))
-        for level in ("stadsdeel", "wijk", "buurt")
+        for level in suggested
     ]
     stadsdelen = stadsdeel_choices(art)
     return _html(
