@@ -119,6 +119,15 @@ def mark_forecasts(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def total_status(parts: pd.DataFrame) -> Status:
+    """The status of a value computed from published parts (a regio from its gemeenten,
+    :mod:`atlas.pipeline.above`): a forecast when one of them is, else published. Parts that may not be shown give
+    no total at all; the caller leaves them out first (:func:`publishable`)."""
+    if not publishable(parts).all():
+        raise ValueError("a total is only made of published parts")
+    return Status.PROGNOSE if is_forecast(parts).any() else Status.PUBLISHED
+
+
 def pair_status(first: Status, second: Status) -> Status:
     """The status of a pair of shown statuses (a bivariate map's area): published when both are (a forecast when
     either is), withheld when either is withheld, else missing."""

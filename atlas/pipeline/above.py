@@ -31,7 +31,7 @@ import shapely
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.layout import VALUE_COLUMNS
-from atlas.artifact.status import Status, publishable
+from atlas.artifact.status import publishable, total_status
 from atlas.layers.registry import Registry
 from atlas.pipeline.aggregate import population_weights
 from atlas.sources.regio import NEDERLAND
@@ -138,7 +138,7 @@ def above_values(gemeente_values: pd.DataFrame, found: dict[str, Group], registr
                 if not np.isfinite(value):
                     continue
                 value = round(value, decimals)
-            status = Status.PROGNOSE if (group.status == Status.PROGNOSE.value).any() else Status.PUBLISHED
+            status = total_status(group)
             rows.append(
                 {
                     "indicator": str(indicator),
