@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,30 @@ from atlas.atomic import Hold, hold, is_version
 from atlas.codes import LEVELS
 from atlas.errors import ArtifactError, NotFound
 from atlas.layers.registry import Registry, load_registry
+
+ABOVE_CODE = re.compile(r"[A-Z]{2}[0-9]{2,4}")
+"""The code of an area above the gemeente: two capital letters and 2 to 4 digits (a regio, as
+:data:`atlas.sources.regio.REGIO_CODE` has it, or Nederland ``NL01``)."""
+ABOVE_LEVELS = ("regio", "nederland")
+"""The levels above the gemeente a build of several gemeenten may hold (``manifest.above``, issue 15): not in
+:data:`atlas.codes.LEVELS`, and not in :class:`~atlas.artifact.areas.Areas`."""
+
+
+@dataclass(frozen=True)
+class AboveArea:
+    """An area above the gemeente (a regio, or Nederland) as the manifest lists it."""
+
+    code: str
+    naam: str
+    level: str
+    """``regio`` or ``nederland``."""
+    gemeenten: tuple[str, ...]
+    """The codes of its gemeenten, in the manifest's order."""
+
+    @property
+    def label(self) -> str:
+        """How a page names its level: ``regio`` or ``Nederland``."""
+        return "Nederland" if self.level == "nederland" else self.level
 
 
 def _selection_key(key: Any) -> tuple[str, str, int]:
@@ -96,6 +121,7 @@ class Artifact:
     _facilities: pd.DataFrame | None = field(default=None, repr=False)
     _facilities_by_code: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _similar: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)
+    _above: dict[str, AboveArea] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: str | Path) -> Artifact:
@@ -270,6 +296,80 @@ class Artifact:
         gemeente = self.manifest.get("gemeente")
         return str(gemeente.get("naam", "")) if isinstance(gemeente, dict) else ""
 
+    @property
+    def whole(self) -> Artifact:
+        """The whole artifact this is a :meth:`part` (or :meth:`region`) of; itself when it is no part."""
+        return self._whole if self._whole is not None else self
+
+    @property
+    def above(self) -> dict[str, AboveArea]:
+        """Code -> :class:`AboveArea` of every area above the gemeente the build holds (``manifest.above``: its
+        regio's and Nederland ``NL01``), regio's first; empty for a build without them."""
+        if self._above is None:
+            listed = self.manifest.get("above")
+            areas = listed.get("areas") if isinstance(listed, dict) else None
+            found: dict[str, AboveArea] = {}
+            for item in areas if isinstance(areas, list) else []:
+                if not isinstance(item, dict) or str(item.get("level", "")) not in ABOVE_LEVELS:
+                    continue
+                members = item.get("gemeenten")
+                found[str(item.get("code", ""))] = AboveArea(
+                    code=str(item.get("code", "")),
+                    naam=str(item.get("naam", "")),
+                    level=str(item.get("level")),
+                    gemeenten=tuple(str(g) for g in members) if isinstance(members, list) else (),
+                )
+            order = {level: i for i, level in enumerate(ABOVE_LEVELS)}
+            self._above = dict(sorted(found.items(), key=lambda kv: (order[kv[1].level], kv[0])))
+        return self._above
+
+    def above_of(self, gemeente: str) -> tuple[AboveArea, ...]:
+        """The areas above the gemeente ``gemeente`` (its code) holding it: its regio, then Nederland."""
+        return tuple(area for area in self.above.values() if gemeente in area.gemeenten)
+
+    def region(self, code: str) -> Artifact:
+        """The gemeenten of the regio ``code`` (their gemeente-level areas and values) as an artifact of its own, for
+        the map of the gemeenten of one regio; kept with the artifact once made. Raises
+        :class:`~atlas.errors.NotFound` for a code that is no regio of the build."""
+        whole = self.whole
+        found = whole.above.get(code)
+        if found is None or found.level != "regio":
+            raise NotFound(f"onbekende regio {code[:20]!r}")
+        return whole.derived(("region", code), lambda: whole._region(found))
+
+    def _region(self, area: AboveArea) -> Artifact:
+        members = set(area.gemeenten)
+        keep = (self.values.level.astype(str) == "gemeente") & self.values.code.astype(str).isin(members)
+        layers = {}
+        for level in LEVELS:  # only the gemeenten: the map of a regio is a map of its gemeenten
+            frame = self.areas.level(level)
+            layers[level] = (frame[frame["code"].isin(members)] if level == "gemeente" else frame.iloc[:0]).reset_index(
+                drop=True
+            )
+        listed = [{"code": c, "naam": n} for c, n in self.gemeenten if c in members]
+        return Artifact(
+            path=self.path,
+            manifest={**self.manifest, "gemeenten": listed},
+            registry=self.registry,
+            values=self.values[keep.to_numpy()].reset_index(drop=True),
+            areas=Areas(**layers),
+            version=self.version,
+            _whole=self,
+        )
+
+    def above_layer(self, level: str) -> Any:
+        """The areas of one level above the gemeente (``regio``, ``nederland``) from ``areas.gpkg``: ``code, naam,
+        parent, geometry`` (EPSG:28992); read when first asked for, None when the build has no such layer."""
+        if level not in ABOVE_LEVELS:
+            return None
+
+        def read() -> Any:
+            if not any(area.level == level for area in self.whole.above.values()):
+                return None
+            return pyogrio.read_dataframe(self.path / AREAS_FILE, layer=level)
+
+        return self.whole.derived(("above_layer", level), read)
+
     def gemeente_of_area(self, code: str) -> tuple[str, str]:
         """(code, naam) of the gemeente the area ``code`` lies in: the gemeente every page compares that area with.
         Raises :class:`~atlas.errors.NotFound` for an area of no gemeente here."""
@@ -295,8 +395,10 @@ class Artifact:
         digits = gemeente[2:6]
         if self._by_gemeente is None:
             keys = self.values.code.astype(str).str[2:6]
+            below = ~self.values.level.astype(str).isin(ABOVE_LEVELS).to_numpy()  # RG0193 is not in GM0193
             self._by_gemeente = {
-                str(k): np.asarray(idx) for k, idx in self.values.groupby(keys, sort=False).indices.items()
+                str(k): np.asarray(idx)[below[np.asarray(idx)]]
+                for k, idx in self.values.groupby(keys, sort=False).indices.items()
             }
         found = self._by_gemeente.get(digits, np.zeros(0, dtype=int))
         areas = self.areas.within(gemeente)

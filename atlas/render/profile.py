@@ -12,6 +12,7 @@ import pandas as pd
 
 from atlas.artifact import Artifact
 from atlas.artifact.compare import RATE_DECIMALS, Verdict, judgement, verdict_of
+from atlas.artifact.reader import AboveArea
 from atlas.artifact.status import Status, has_data, publishable, shown_status, shown_value
 from atlas.codes import Grouping
 from atlas.errors import NotFound
@@ -88,6 +89,9 @@ class ProfileRow:
     """``per 1.000 inwoners`` or ``per 1.000 huishoudens`` (empty without a rate)."""
     forecast: tuple[ForecastPoint, ...] = ()
     """The forecast years after :attr:`year` (``prognose``), shown beside the value and dashed in :attr:`spark`."""
+    above: tuple[str, ...] = ()
+    """Of a gemeente: the published values of :attr:`Profile.above` (its regio, Nederland) in :attr:`year`, as plain
+    values (nothing is compared with them); ``""`` where one has none."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,9 @@ class Profile:
     parts: VeerkrachtParts = field(default_factory=VeerkrachtParts)
     """What some parts of the foto veerkracht show besides their rows: the koopkrachtindex and the age distribution
     as charts, the facilities of the area (:mod:`atlas.render.veerkracht`)."""
+    above: tuple[AboveArea, ...] = ()
+    """Of a gemeente in a build with levels above it: its regio and Nederland, whose values its rows show beside its
+    own (:attr:`ProfileRow.above`)."""
 
     @property
     def compared(self) -> bool:
@@ -262,6 +269,7 @@ def _row(
     parent: Area | None,
     city: Area,
     forecast_years: frozenset[int] = frozenset(),
+    above: tuple[str, ...] = (),
 ) -> ProfileRow:
     """The latest measured year with data for this area (an empty row, without year, when it has none); forecast
     years (``forecast_years``) after it continue the row (:attr:`ProfileRow.forecast`), never replace it."""
@@ -320,6 +328,7 @@ def _row(
         city_rate=rate_at(city.code) if ind.rate_label and area.code != city.code else "",
         rate_label=ind.rate_label,
         forecast=_forecast(ind, later, year),
+        above=tuple(format_value(at(code), ind) for code in above),
     )
 
 
@@ -360,7 +369,11 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
     parent = _parent(artifact, area)
     city = Area(*artifact.gemeente_of_area(area.code), "gemeente")
     codes = {area.code, city.code} | ({parent.code} if parent is not None else set())
-    series = _series_of(artifact.rows_of_codes(codes))
+    above = artifact.whole.above_of(area.code) if area.level == "gemeente" else ()
+    rows = artifact.rows_of_codes(codes)
+    if above:  # the rows of its regio and Nederland are the whole artifact's, not a gemeente's part's
+        rows = pd.concat([rows, artifact.whole.rows_of_codes({a.code for a in above})])
+    series = _series_of(rows)
     with_data = set(artifact.available.indicator[artifact.available.level == area.level])
     forecasts = artifact.forecasts
     groups: dict[str, ProfileGroup] = {}
@@ -368,7 +381,7 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
     for ind in artifact.registry:
         if area.level not in ind.levels or ind.id not in with_data:
             continue
-        row = _row(ind, series, area, parent, city, forecasts.get(ind.id, frozenset()))
+        row = _row(ind, series, area, parent, city, forecasts.get(ind.id, frozenset()), tuple(a.code for a in above))
         if ind.id.startswith(STAPELING_PREFIXES):
             stapeling.append(row)
             continue
@@ -399,4 +412,5 @@ def profile(artifact: Artifact, code: str, *, mark: tuple[float, float] | None =
         grouping=artifact.areas.grouping(wijk) if area.level != "gemeente" else Grouping.UNSTATED,
         stadsdeel_grouping=artifact.areas.grouping(stadsdeel.code) if stadsdeel is not None else Grouping.UNSTATED,
         parts=parts,
+        above=above,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, send_file
 
 from atlas.artifact.compare import COLUMNS as COMPARE_COLUMNS
+from atlas.artifact.reader import ABOVE_LEVELS
 from atlas.artifact.status import shown_status, shown_value
 from atlas.codes import LEVELS
 from atlas.errors import NotFound
@@ -84,10 +85,56 @@ def areas(query: AreasQuery) -> Response:
 @parsed(ValuesQuery)
 @cached
 def values(query: ValuesQuery) -> Response:
+    if query.code is not None:
+        return _area_values(query, query.code)
     sel = select(artifact(), query.indicator, query.niveau, query.jaar)
-    extra = [c for c in COMPARE_COLUMNS if c in sel.values.columns]
+    return jsonify(
+        {
+            "indicator": sel.indicator.id,
+            "niveau": sel.level,
+            "jaar": sel.year,
+            "levels": list(LEVELS),
+            "values": _value_rows(sel.values, sel.year),
+        }
+    )
+
+
+def _area_values(query: ValuesQuery, code: str) -> Response:
+    """The rows of one indicator of the area ``code``: every year, or ``jaar``; an area above the gemeente too."""
+    art = artifact()
+    ind = art.registry.indicator(query.indicator)
+    above = art.above.get(code)
+    level = above.level if above is not None else art.areas.level_of(code)
+    naam = above.naam if above is not None else (art.areas.name_and_parent(code) or ("", ""))[0]
+    if query.niveau is not None and query.niveau != level:
+        raise NotFound(f"{code} is een {level}, geen {query.niveau}")
+    rows = art.rows_of_codes({code})
+    rows = rows[rows.indicator.astype(str) == ind.id]
+    years = rows.period.astype(str).str[:4]
+    if query.jaar is not None:
+        rows = rows[(years == str(query.jaar)).to_numpy()]
+    if rows.empty:
+        when = f" in {query.jaar}" if query.jaar is not None else ""
+        raise NotFound(f"geen cijfers voor {ind.title} in {naam or code}{when}")
+    rows = rows.sort_values("period").assign(naam=naam)
+    latest = int(str(rows.period.iloc[-1])[:4])
+    return jsonify(
+        {
+            "indicator": ind.id,
+            "niveau": level,
+            "jaar": query.jaar if query.jaar is not None else latest,
+            "code": code,
+            "levels": list(LEVELS) + [lv for lv in ABOVE_LEVELS if any(a.level == lv for a in art.above.values())],
+            "values": _value_rows(rows, latest),
+        }
+    )
+
+
+def _value_rows(frame: Any, year: int) -> list[dict[str, Any]]:
+    """The rows of the API's ``values``: unpublished values are null."""
+    extra = [c for c in COMPARE_COLUMNS if c in frame.columns]
     rows = []
-    for r in sel.values.to_dict("records"):
+    for r in frame.to_dict("records"):
         value = shown_value(r.get("status"), r.get("value"))
         published = value is not None
         row: dict[str, Any] = {
@@ -96,7 +143,7 @@ def values(query: ValuesQuery) -> Response:
             "value": value,
             "n": _number(r.get("n")) if published else None,
             "status": str(shown_status(r.get("status"), r.get("value"))),
-            "period": r["period"] if isinstance(r.get("period"), str) else str(sel.year),
+            "period": r["period"] if isinstance(r.get("period"), str) else str(year),
             "source": r["source"] if isinstance(r.get("source"), str) else None,
         }
         for column in extra:
@@ -106,15 +153,7 @@ def values(query: ValuesQuery) -> Response:
             else:
                 row[column] = _number(raw) if published else None
         rows.append(row)
-    return jsonify(
-        {
-            "indicator": sel.indicator.id,
-            "niveau": sel.level,
-            "jaar": sel.year,
-            "levels": list(LEVELS),
-            "values": rows,
-        }
-    )
+    return rows
 
 
 @bp.get("/overlays/<layer>")

@@ -10,12 +10,16 @@ from typing import Any
 
 from atlas.artifact import Artifact, Status
 from atlas.artifact.compare import MIN_INHABITANTS, MIN_RESPONDENTS, Verdict
+from atlas.artifact.reader import ABOVE_LEVELS
 from atlas.codes import LEVELS, Grouping
 from atlas.layers.registry import INTERVALS
 
 ERROR = {"$ref": "#/components/responses/Error"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 YEAR_PATTERN = "^[0-9]{4}$"
+CODE_PATTERN = "^(BU[0-9]{8}|WK[0-9]{6}|SD[0-9]{6}|GM[0-9]{4}|[A-Z]{2}[0-9]{2,4})$"
+"""An area's code: a buurt, wijk, stadsdeel or gemeente, or an area above the gemeente (a regio such as RG0001,
+Nederland NL01): what :func:`atlas.web.params.area_code` accepts."""
 """A year: four ASCII digits (what :data:`atlas.web.params.YEAR` accepts)."""
 
 
@@ -145,12 +149,26 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
             },
             "/api/values": {
                 "get": {
-                    "summary": "Cijfers van één indicator per gebied, voor één niveau en jaar",
+                    "summary": "Cijfers van één indicator per gebied, voor één niveau en jaar; of van één gebied "
+                    "(code), ook een regio of Nederland",
                     "operationId": "values",
                     "parameters": [
                         _param("indicator", "Id van de indicator", {"type": "string", "enum": ids}, required=True),
                         niveau_values,
                         jaar,
+                        _param(
+                            "code",
+                            "Code van één gebied: dan de cijfers van dat gebied van alle jaren (of van 'jaar'). Ook "
+                            + (
+                                "een gebied boven de gemeente: "
+                                + ", ".join(f"{a.code} ({a.naam})" for a in list(artifact.above.values())[:5])
+                                + (", …" if len(artifact.above) > 5 else "")
+                                if artifact.above
+                                else "een regio of Nederland (NL01), als deze atlas ze heeft (deze heeft ze niet)"
+                            )
+                            + ". Een code die de atlas niet heeft geeft 404",
+                            {"type": "string", "pattern": CODE_PATTERN},
+                        ),
                     ],
                     "responses": {
                         "200": {
@@ -383,8 +401,9 @@ def openapi_document(artifact: Artifact) -> dict[str, Any]:
                     "required": ["indicator", "niveau", "jaar", "values"],
                     "properties": {
                         "indicator": {"type": "string"},
-                        "niveau": {"type": "string", "enum": list(LEVELS)},
+                        "niveau": {"type": "string", "enum": [*LEVELS, *ABOVE_LEVELS]},
                         "jaar": {"type": "integer"},
+                        "code": {"type": "string", "description": "Het gebied waarnaar gevraagd is (bij 'code')"},
                         "levels": {"type": "array", "items": {"type": "string"}},
                         "values": {"type": "array", "items": {"$ref": "#/components/schemas/Value"}},
                     },

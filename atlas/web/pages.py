@@ -13,6 +13,7 @@ from atlas.artifact import Artifact
 from atlas.artifact.compare import MIN_INHABITANTS, MIN_RESPONDENTS
 from atlas.artifact.status import Status
 from atlas.errors import NotFound
+from atlas.render.above import above_profile, above_values, find_above
 from atlas.render.address import address_card
 from atlas.render.bivariate import ready_pairs, select_pair
 from atlas.render.bivarview import BivariateView, bivariate_view
@@ -27,6 +28,7 @@ from atlas.render.selection import (
     WEB_LEVELS,
     Selection,
     availability,
+    format_value,
     indicators_with_data,
     select,
     years_text,
@@ -113,6 +115,7 @@ def index(query: Query) -> Response:
             gemeenten=_gemeenten(art),
             default_map=next((i for i in present if "buurt" in levels_of[i.id]), None),
             by_gemeente=[i for i in present if "gemeente" in levels_of[i.id]] if art.several else [],
+            above=list(art.above.values()) if art.several else [],
         )
     )
 
@@ -123,8 +126,10 @@ def _gemeenten(art: Artifact) -> list[tuple[str, str]]:
 
 
 def _map_part(art: Artifact, query: MapQuery) -> Artifact:
-    """What a map shows: of a build of several gemeenten the whole at ``niveau=gemeente``, else one gemeente's part
-    (the one asked for, or the first)."""
+    """What a map shows: of a build of several gemeenten the whole at ``niveau=gemeente`` (only the gemeenten of the
+    regio asked for), else one gemeente's part (the one asked for, or the first)."""
+    if query.regio is not None:
+        return art.region(query.regio)
     if not art.several or query.niveau == "gemeente":
         return art
     return art.part(query.gemeente or art.gemeenten[0][0])
@@ -146,7 +151,7 @@ def kaart(query: MapQuery) -> Response:
         return _bivariate(query, query.tegen)
     whole = artifact()
     art = _map_part(whole, query)
-    levels = map_levels(art) if art is whole else WEB_LEVELS
+    levels = map_levels(whole) if art is whole or query.regio else WEB_LEVELS
     sel = select(art, query.indicator, query.niveau, query.jaar, levels=levels)
     view = map_view(
         art,
@@ -158,7 +163,14 @@ def kaart(query: MapQuery) -> Response:
     )
     years = {lv: sel.available.years(lv) for lv in sel.levels}
     return _map_page(
-        whole, art, view, sel, _with_gemeenten(whole, sel.indicator.id, years), bv=None, chosen_year=sel.year
+        whole,
+        art,
+        view,
+        sel,
+        _with_gemeenten(whole, sel.indicator.id, years),
+        bv=None,
+        chosen_year=sel.year,
+        regio=query.regio,
     )
 
 
@@ -176,7 +188,7 @@ def _with_gemeenten(whole: Artifact, indicator: str, years: dict[str, tuple[int,
 def _bivariate(query: MapQuery, tegen: str) -> Response:
     whole = artifact()
     art = _map_part(whole, query)
-    levels = map_levels(art) if art is whole else WEB_LEVELS
+    levels = map_levels(whole) if art is whole or query.regio else WEB_LEVELS
     pair = select_pair(art, query.indicator, tegen, query.niveau, query.jaar, levels=levels)
     view = bivariate_view(
         art,
@@ -188,7 +200,7 @@ def _bivariate(query: MapQuery, tegen: str) -> Response:
     )
     years = {lv: pair.years(lv) for lv in pair.levels}
     chosen = query.jaar if query.jaar is not None else pair.x.year
-    return _map_page(whole, art, view, pair.x, years, bv=view, chosen_year=chosen)
+    return _map_page(whole, art, view, pair.x, years, bv=view, chosen_year=chosen, regio=query.regio)
 
 
 def _map_page(
@@ -200,11 +212,17 @@ def _map_page(
     *,
     bv: BivariateView | None,
     chosen_year: int,
+    regio: str | None = None,
 ) -> Response:
-    """The map page (one indicator, or two with ``bv``) of ``art``, the whole artifact or the part of one gemeente
-    (:func:`_map_part`); ``years``: per level the years its choosers offer."""
+    """The map page (one indicator, or two with ``bv``) of ``art``, the whole artifact, the part of one gemeente or
+    the gemeenten of ``regio`` (:func:`_map_part`); ``years``: per level the years its choosers offer."""
     extra = f"&tegen={quote(bv.pair.y.indicator.id, safe='')}" if bv else ""
-    place = art.gemeente if whole.several and art is not whole else None
+    place = art.gemeente if whole.several and art is not whole and regio is None else None
+    above = (
+        [(a, format_value(v, sel.indicator)) for a, v in above_values(whole, sel.indicator.id, sel.year)]
+        if sel.level == "gemeente" and whole.above
+        else []
+    )
     return _html(
         render_template(
             "kaart.html",
@@ -228,6 +246,9 @@ def _map_page(
             stadsdelen=stadsdeel_choices(art) if sel.level != "gemeente" else [],
             gemeenten=_gemeenten(whole),
             place=place,
+            regio=whole.above[regio] if regio else None,
+            regios=[a for a in whole.above.values() if a.level == "regio"] if sel.level == "gemeente" else [],
+            above=above,
         )
     )
 
@@ -237,6 +258,10 @@ def _map_page(
 @cached
 def gebied(query: AreaQuery) -> Response:
     whole = artifact()
+    if find_above(whole, query.code) is not None:  # a regio, or Nederland: its own page
+        if query.adres is not None:
+            raise NotFound(f"adres {query.adres} ligt niet in één buurt van {query.code[:20]!r}; zoek het via /zoek")
+        return _html(render_template("boven.html", art=whole, a=above_profile(whole, query.code)))
     card = None
     if query.adres is not None:
         card = address_card(whole, query.adres)

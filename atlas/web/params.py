@@ -34,6 +34,7 @@ from flask import g, request
 from werkzeug.datastructures import MultiDict
 
 from atlas.artifact import Artifact
+from atlas.artifact.reader import ABOVE_CODE
 from atlas.codes import ANY_CODE, CODE_PATTERNS, LEVELS, gemeente_of
 from atlas.errors import BadRequest, NotFound
 from atlas.render.exports import FORMATS
@@ -145,6 +146,32 @@ def gemeente(art: Artifact, text: str | None) -> str | None:
     return code if art.several else None
 
 
+def regio(art: Artifact, text: str | None) -> str | None:
+    """The code of a regio of the build (any case; ``regio=`` of the map of the gemeenten); None when absent. Not a
+    regio code (two capital letters and 2 to 4 digits, such as RG0001) is a 400; a code that is no regio of the build
+    (Nederland ``NL01`` included) a 404."""
+    if text is None:
+        return None
+    code = text.strip().upper()
+    if not (code.isascii() and ABOVE_CODE.fullmatch(code)):
+        raise BadRequest(f"regio {_shown(text)} is geen regiocode zoals RG0001 of GG3406")
+    found = art.above.get(code)
+    if found is None or found.level != "regio":
+        regios = [f"{a.code} ({a.naam})" for a in art.above.values() if a.level == "regio"]
+        choice = f"; kies uit {', '.join(regios[:10])}" if regios else "; deze atlas heeft geen regio's"
+        raise NotFound(f"onbekende regio {_shown(code)}{choice}")
+    return code
+
+
+def map_regio(art: Artifact, args: Args, niveau: str | None) -> tuple[str | None, str | None]:
+    """``niveau=`` and ``regio=`` of a map: a regio chooses the map of its gemeenten (``niveau=gemeente`` when no level
+    is given); a map of buurten, wijken or stadsdelen is of one gemeente, so there it is checked and dropped."""
+    chosen = regio(art, one(args, "regio", empty_is_absent=True))
+    if chosen is not None and niveau is None:
+        return "gemeente", chosen
+    return niveau, chosen if niveau == "gemeente" else None
+
+
 def gemeente_and_stadsdeel(art: Artifact, args: Args) -> tuple[str | None, str | None]:
     """``gemeente=`` and ``stadsdeel=`` of a map: a stadsdeel named by its name is looked for in the gemeente; without
     ``gemeente=`` a stadsdeel of a build of several gemeenten chooses its gemeente."""
@@ -188,17 +215,38 @@ class AreasQuery(Query):
         return cls(level(one(args, "niveau")) or "buurt")
 
 
+def area_code(art: Artifact, text: str | None) -> str | None:
+    """The code of an area of the artifact, exactly as the API document's pattern has it: a buurt, wijk, stadsdeel
+    or gemeente, or an area above the gemeente the build holds (a regio such as RG0001, Nederland NL01); None when
+    absent. Not an area code is a 400, a well-formed code the artifact does not have a 404."""
+    if text is None:
+        return None
+    code = text
+    if not code.isascii() or not (ANY_CODE.fullmatch(code) or ABOVE_CODE.fullmatch(code)):
+        raise BadRequest(f"{_shown(text)} is geen gebiedscode zoals BU01930101, WK019301, GM0193 of RG0001")
+    if art.areas.level_of(code) is None and code not in art.above:
+        raise NotFound(f"onbekend gebied {_shown(code)}")
+    return code
+
+
 @dataclass(frozen=True)
 class ValuesQuery(Query):
-    """``/api/values?indicator=&niveau=&jaar=``: one indicator's values; level and year default to the latest."""
+    """``/api/values?indicator=&niveau=&jaar=&code=``: one indicator's values; level and year default to the latest.
+    With ``code``: that area's values of every year (or of ``jaar``), also of an area above the gemeente."""
 
     indicator: str
     niveau: str | None = None
     jaar: int | None = None
+    code: str | None = None
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
-        return cls(indicator(art, one(args, "indicator")), level(one(args, "niveau")), year(one(args, "jaar")))
+        return cls(
+            indicator(art, one(args, "indicator")),
+            level(one(args, "niveau")),
+            year(one(args, "jaar")),
+            area_code(art, one(args, "code")),
+        )
 
 
 @dataclass(frozen=True)
@@ -237,6 +285,8 @@ class MapQuery(Query):
     gemeente: str | None = None
     """Of a build of several gemeenten: the gemeente whose buurten, wijken or stadsdelen the map shows (None: the
     first); a map ``niveau=gemeente`` shows them all."""
+    regio: str | None = None
+    """Of a map ``niveau=gemeente``: only the gemeenten of this regio (its code; :func:`map_regio`)."""
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
@@ -244,6 +294,7 @@ class MapQuery(Query):
         if niveau == "gemeente" and not art.several:
             raise BadRequest("een kaart toont buurten, wijken of stadsdelen; kies niveau buurt, wijk of stadsdeel")
         main = indicator(art, path["indicator"])
+        niveau, chosen_regio = map_regio(art, args, niveau)
         chosen, sd = gemeente_and_stadsdeel(art, args)
         return cls(
             main,
@@ -252,6 +303,7 @@ class MapQuery(Query):
             sd,
             other(art, one(args, "tegen"), main),
             chosen,
+            chosen_regio,
         )
 
 
@@ -264,19 +316,22 @@ class ChooserQuery(Query):
     jaar: int | None = None
     stadsdeel: str | None = None
     gemeente: str | None = None
+    regio: str | None = None
 
     @classmethod
     def parse(cls, args: Args, art: Artifact, path: Mapping[str, str]) -> Self:
         name = one(args, "indicator", empty_is_absent=True)
         if name is None:
             raise BadRequest("kies een indicator")
+        niveau, chosen_regio = map_regio(art, args, one(args, "niveau", empty_is_absent=True))
         chosen, sd = gemeente_and_stadsdeel(art, args)
         return cls(
             indicator(art, name),
-            level(one(args, "niveau", empty_is_absent=True), map_levels(art)),
+            level(niveau, map_levels(art)),
             year(one(args, "jaar", empty_is_absent=True)),
             sd,
             chosen,
+            chosen_regio,
         )
 
 
