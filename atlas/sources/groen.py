@@ -30,7 +30,7 @@ _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6  # shapely type ids
 
 def _read(vector: VectorInput, entry: str) -> gpd.GeoDataFrame:
     try:
-        frame = pyogrio.read_dataframe(vector.path, layer=vector.layer)
+        frame = pyogrio.read_dataframe(vector.path, layer=vector.layer, use_arrow=True)
     except (DataSourceError, DataLayerError) as exc:
         raise SourcesError(
             f"cannot read: {exc}", file=vector.path, entry=entry, field="layer" if vector.layer else None
@@ -70,13 +70,15 @@ def read_points(
     Multipoints with one point are accepted; empty geometries and other types are an error naming the row.
     """
     frame = _read(vector, entry)
-    geoms = frame.geometry.values
+    geoms = np.asarray(frame.geometry.values)  # a plain array: shapely's functions skip pandas' dispatch
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         raise SourcesError("has no point", file=vector.path, entry=entry, row=_first_bad(missing), field="geometry")
     types = shapely.get_type_id(geoms)
     single = (types == 4) & (shapely.get_num_geometries(geoms) == 1)
-    geoms = np.where(single, shapely.get_geometry(geoms, 0), geoms)
+    if single.any():  # only those: taking the first part of every point would copy them all
+        geoms = geoms.copy()
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
     bad = shapely.get_type_id(geoms) != _POINT
     if bad.any():
         row = _first_bad(bad)
