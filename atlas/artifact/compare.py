@@ -306,7 +306,7 @@ def _nearest(values: pd.DataFrame, shown: np.ndarray, indicator: str) -> np.ndar
         return np.full(len(values), np.nan)
     rows = values[own]
     table = rows.pivot_table(index="code", columns="period", values="value", aggfunc="first")
-    periods = sorted(set(values["period"].astype(str)) | set(table.columns.astype(str)))
+    periods = sorted(set(values["period"].astype(str).unique()) | set(table.columns.astype(str)))
     table.columns = table.columns.astype(str)
     filled = table.reindex(columns=periods).ffill(axis=1).bfill(axis=1)
     stacked = filled.stack()

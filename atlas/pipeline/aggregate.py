@@ -52,7 +52,7 @@ def population_weights(children: pd.DataFrame) -> pd.DataFrame:
     if pop.empty:
         return pd.DataFrame(columns=["code", "period", "weight"])
     table = pop.pivot_table(index="code", columns="period", values="value", aggfunc="first")
-    periods = sorted(set(children.period) | set(table.columns))
+    periods = sorted(set(children.period.unique()) | set(table.columns))  # distinct first: no loop over every row
     table = table.reindex(columns=periods)
     order = sorted(periods)
     # nearest year: look back first, then forward
