@@ -51,12 +51,12 @@ def address_book(
     if "straat" not in per_address.columns or "postcode" not in per_address.columns:
         return None
     frame = per_address[per_address["buurt"] != ""]
-    labels = _number_labels(frame)
-    # address_id (postcode-number), a column at a time
-    ids = (frame.postcode.astype(str) + "-" + labels).to_numpy(dtype=object)
-    numbers = labels.to_numpy(dtype=object)
-    complete = (frame.postcode.to_numpy() != "") & (numbers != "") & (frame.straat.to_numpy() != "")
-    repeated = pd.Series(ids).duplicated().to_numpy() & complete
+    # the text columns stay pandas' Arrow strings throughout: a round trip through Python objects cost more than
+    # the work on them
+    numbers = _number_labels(frame)
+    ids = frame.postcode.astype(str) + "-" + numbers  # address_id (postcode-number), a column at a time
+    complete = ((frame.postcode != "") & (numbers != "") & (frame.straat != "")).to_numpy()
+    repeated = ids.duplicated().to_numpy() & complete
     if findings is not None and (~complete).any():
         findings.warning(
             "dropped_rows",
@@ -67,7 +67,7 @@ def address_book(
             count=int((~complete).sum()),
         )
     if findings is not None and repeated.any():
-        first = ids[repeated][0]
+        first = ids[repeated].iloc[0]
         findings.warning(
             "dropped_rows",
             f"{int(repeated.sum())} addresses repeat the postcode and number of another (e.g. {first}): the address "
@@ -85,13 +85,13 @@ def address_book(
     )
     book = pd.DataFrame(
         {
-            "adres": ids,
-            "straat": frame.straat.astype(str).to_numpy(),
-            "nummer": numbers,
+            "adres": ids.array,
+            "straat": frame.straat.astype(str).array,
+            "nummer": numbers.array,
             "huisnummer": frame.huisnummer.astype("Int64").to_numpy(),
-            "postcode": frame.postcode.astype(str).to_numpy(),
-            "woonplaats": frame.woonplaats.astype(str).to_numpy(),
-            "buurt": frame.buurt.astype(str).to_numpy(),
+            "postcode": frame.postcode.astype(str).array,
+            "woonplaats": frame.woonplaats.astype(str).array,
+            "buurt": frame.buurt.astype(str).array,
             "lon": np.round(lon, COORDINATE_DECIMALS),
             "lat": np.round(lat, COORDINATE_DECIMALS),
             "trees": frame.trees.to_numpy(),
