@@ -123,11 +123,31 @@ def _write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     """Each layer through Arrow (whole columns; the feature-by-feature path took twice as long for the addresses),
     with SQLite's own fsyncs off: the artifact is a staging folder that :func:`~atlas.atomic.atomic_directory`
     fsyncs as a whole before it becomes current, and a file cut short is never shown. Both leave the file's bytes
-    as they were; an empty layer goes the old way, as Arrow would commit it in more steps (a different change
-    counter in the file's header, nothing else)."""
+    as they were. GDAL commits each Arrow batch on its own, and the number of commits is written in the file's
+    header: so that the file does not depend on how a column happens to be chunked in memory (a column read
+    through Arrow, or put together from parts), every Arrow-backed column is written as one chunk, and an empty
+    layer goes the feature-by-feature way (through Arrow it takes more commits)."""
+
+    def one_chunk(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        chunked = {
+            column: frame[column].array.__arrow_array__()
+            for column in frame.columns
+            if isinstance(frame[column].array, pd.arrays.ArrowExtensionArray)
+        }
+        return frame.assign(
+            **{
+                column: frame[column].dtype.__from_arrow__(array.combine_chunks())
+                for column, array in chunked.items()
+                if array.num_chunks > 1
+            }
+        )
+
     with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE, OGR_SQLITE_SYNCHRONOUS="OFF"):
         for name, frame in layers.items():
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", use_arrow=not frame.empty)
+            if frame.empty:
+                pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+            else:
+                pyogrio.write_dataframe(one_chunk(frame), path, layer=name, driver="GPKG", use_arrow=True)
 
 
 def _columns(layer: gpd.GeoDataFrame, *, with_water: bool) -> list[str]:
