@@ -23,7 +23,7 @@ import pandas as pd
 from atlas.artifact.areas import Areas
 from atlas.artifact.layout import VALUE_COLUMNS
 from atlas.artifact.status import status_of_values
-from atlas.codes import LEVELS, gemeente_of
+from atlas.codes import LEVELS, gemeenten_of
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.pipeline.reconcile import reconcile
@@ -66,13 +66,6 @@ ROUNDING_UNITS = (1000.0, 100.0, 10.0, 5.0)
 """Units a source may round its counts to (CBS rounds wijk counts to 5)."""
 MIN_VALUES_FOR_A_UNIT = 5
 """A rounding unit is only read from at least this many non-zero values (one total of 1 000 is not rounded)."""
-
-
-def gemeenten_of(codes: pd.Series) -> pd.Series:
-    """``codes.map(gemeente_of)`` (:func:`~atlas.codes.gemeente_of`), computed once per distinct code: a values
-    table repeats each code for every indicator and year, so a Python call per row cost more than the rest."""
-    keys, distinct = pd.factorize(codes, use_na_sentinel=False)
-    return pd.Series(np.array([gemeente_of(code) for code in distinct], dtype=object)[keys], index=codes.index)
 
 
 def rounding_error(values: pd.DataFrame) -> pd.DataFrame:
