@@ -50,13 +50,38 @@ def _geometries(geometry: np.ndarray) -> list[str]:
     return out
 
 
+_BARE_POINT = '{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": '
+
+
+def _bare_points(geometry: np.ndarray) -> str | None:
+    """The features of a layer of plain 2D points without properties (the trees), or None for any other layer.
+
+    :mod:`json` writes all coordinate pairs in one call (in C; the same float text as ``repr``) and the text of a
+    feature goes between the pairs: the layer with by far the most features costs no Python per point."""
+    if not len(geometry):
+        return None
+    plain = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+    plain &= (shapely.get_type_id(geometry) == _POINT) & ~shapely.has_z(geometry)
+    if not plain.all():
+        return None
+    coords = shapely.get_coordinates(geometry)
+    if not np.isfinite(coords).all():
+        return None
+    pairs = json.dumps(coords.tolist())[1:-1]  # "[x, y], [x, y], ..."
+    return _BARE_POINT + pairs.replace("], [", "]}}, " + _BARE_POINT + "[") + "}}"
+
+
 def feature_collection(frame: gpd.GeoDataFrame) -> str:
     """``frame.to_json(drop_id=True)`` for a layer in EPSG:4326 (no ``crs`` member); other layers are handed to
     geopandas itself, which adds one."""
     if frame.crs is not None and not frame.crs.equals("epsg:4326"):
         return frame.to_json(drop_id=True)
+    geometry = np.asarray(frame.geometry.values)
+    bare = _bare_points(geometry) if len(frame.columns) == 1 else None
+    if bare is not None:
+        return f'{{"type": "FeatureCollection", "features": [{bare}]}}'
     properties = _properties(frame)
-    geometries = _geometries(np.asarray(frame.geometry.values))
+    geometries = _geometries(geometry)
     features = ", ".join(
         f'{{"type": "Feature", "properties": {p}, "geometry": {g}}}'
         for p, g in zip(properties, geometries, strict=True)
