@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from atlas.errors import AreaError
@@ -67,6 +68,13 @@ def level_of_code(code: str) -> str | None:
 def gemeente_of(code: str) -> str:
     """The gemeente a code of any level nests in: ``BU01930101``, ``WK019301``, ``SD019301`` -> ``GM0193``."""
     return f"GM{normalise_code(code)[2:6]}"
+
+
+def gemeenten_of(codes: pd.Series) -> pd.Series:
+    """``codes.map(gemeente_of)`` (:func:`gemeente_of`), computed once per distinct code: a values
+    table repeats each code for every indicator and year, so a Python call per row cost more than the rest."""
+    keys, distinct = pd.factorize(codes, use_na_sentinel=False)
+    return pd.Series(np.array([gemeente_of(code) for code in distinct], dtype=object)[keys], index=codes.index)
 
 
 def wijk_of(buurt: str) -> str:

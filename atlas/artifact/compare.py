@@ -58,7 +58,7 @@ import pandas as pd
 from scipy import stats
 
 from atlas.artifact.status import is_published, publishable
-from atlas.codes import LEVELS, gemeente_of
+from atlas.codes import LEVELS, gemeenten_of
 from atlas.layers.registry import Indicator, Registry
 
 CONFIDENCE = 0.95
@@ -306,7 +306,7 @@ def _nearest(values: pd.DataFrame, shown: np.ndarray, indicator: str) -> np.ndar
         return np.full(len(values), np.nan)
     rows = values[own]
     table = rows.pivot_table(index="code", columns="period", values="value", aggfunc="first")
-    periods = sorted(set(values["period"].astype(str)) | set(table.columns.astype(str)))
+    periods = sorted(set(values["period"].astype(str).unique()) | set(table.columns.astype(str)))
     table.columns = table.columns.astype(str)
     filled = table.reindex(columns=periods).ffill(axis=1).bfill(axis=1)
     stacked = filled.stack()
@@ -340,7 +340,7 @@ def compare_values(values: pd.DataFrame, registry: Registry) -> pd.DataFrame:
         gemeente = (out["level"] == LEVELS[-1]).to_numpy()
         denominators: dict[str, np.ndarray] = {}
         # every area is set against its own gemeente (a build may hold several): the key names the gemeente too
-        own_gemeente = out["code"].astype(str).map(gemeente_of)
+        own_gemeente = gemeenten_of(out["code"].astype(str))
         keys = out["indicator"].astype(str) + "\x00" + out["period"].astype(str) + "\x00" + own_gemeente
         for ident, index in out.groupby(out["indicator"].astype(str), sort=False).indices.items():
             ind = registry.indicators.get(str(ident))

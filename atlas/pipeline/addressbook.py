@@ -12,13 +12,33 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 
-from atlas.artifact.addresses import address_id, fold, number_label
+from atlas.artifact.addresses import fold
 from atlas.crs import WEB
 from atlas.findings import Findings
 
 COORDINATE_DECIMALS = 6
 """Degrees rounded to about 10 cm."""
+
+
+def _number_labels(frame: pd.DataFrame) -> pd.Series:
+    """:func:`~atlas.artifact.addresses.number_label` of every row, as whole columns: a national build has
+    millions of addresses, and a Python call per address (iterating Arrow-backed strings) cost more than the
+    rest of the book. '' where the house number is missing."""
+    letter = frame.huisletter.astype(str)
+    extra = frame.toevoeging.astype(str)
+    label = frame.huisnummer.astype("string") + letter + ("-" + extra).where(extra != "", "")
+    return label.fillna("").astype(str)
+
+
+def _folded(streets: pd.Series) -> list[str]:
+    """:func:`~atlas.artifact.addresses.fold` of every street name, computed once per distinct name (a street has
+    many addresses)."""
+    codes, names = pd.factorize(streets, use_na_sentinel=False)
+    folded = np.array([fold(name) for name in names], dtype=object)
+    return folded[codes].tolist()
 
 
 def address_book(
@@ -31,16 +51,12 @@ def address_book(
     if "straat" not in per_address.columns or "postcode" not in per_address.columns:
         return None
     frame = per_address[per_address["buurt"] != ""]
-    numbers = np.array(
-        [
-            number_label(n, letter, extra)
-            for n, letter, extra in zip(frame.huisnummer, frame.huisletter, frame.toevoeging, strict=True)
-        ],
-        dtype=object,
-    )
-    ids = np.array([address_id(p, n) for p, n in zip(frame.postcode, numbers, strict=True)], dtype=object)
-    complete = (frame.postcode.to_numpy() != "") & (numbers != "") & (frame.straat.to_numpy() != "")
-    repeated = pd.Series(ids).duplicated().to_numpy() & complete
+    # the text columns stay pandas' Arrow strings throughout: a round trip through Python objects cost more than
+    # the work on them
+    numbers = _number_labels(frame)
+    ids = frame.postcode.astype(str) + "-" + numbers  # address_id (postcode-number), a column at a time
+    complete = ((frame.postcode != "") & (numbers != "") & (frame.straat != "")).to_numpy()
+    repeated = ids.duplicated().to_numpy() & complete
     if findings is not None and (~complete).any():
         findings.warning(
             "dropped_rows",
@@ -51,7 +67,7 @@ def address_book(
             count=int((~complete).sum()),
         )
     if findings is not None and repeated.any():
-        first = ids[repeated][0]
+        first = ids[repeated].iloc[0]
         findings.warning(
             "dropped_rows",
             f"{int(repeated.sum())} addresses repeat the postcode and number of another (e.g. {first}): the address "
@@ -62,24 +78,28 @@ def address_book(
         )
     keep = complete & ~repeated
     frame, numbers, ids = frame[keep], numbers[keep], ids[keep]
-    xy = frame.to_crs(WEB).geometry
+    # the points' coordinates only: reprojecting the geometries themselves would build millions of new points
+    geometry = frame.geometry.values
+    lon, lat = Transformer.from_crs(frame.crs, WEB, always_xy=True).transform(
+        shapely.get_x(geometry), shapely.get_y(geometry)
+    )
     book = pd.DataFrame(
         {
-            "adres": ids,
-            "straat": frame.straat.astype(str).to_numpy(),
-            "nummer": numbers,
+            "adres": ids.array,
+            "straat": frame.straat.astype(str).array,
+            "nummer": numbers.array,
             "huisnummer": frame.huisnummer.astype("Int64").to_numpy(),
-            "postcode": frame.postcode.astype(str).to_numpy(),
-            "woonplaats": frame.woonplaats.astype(str).to_numpy(),
-            "buurt": frame.buurt.astype(str).to_numpy(),
-            "lon": xy.x.round(COORDINATE_DECIMALS).to_numpy(),
-            "lat": xy.y.round(COORDINATE_DECIMALS).to_numpy(),
+            "postcode": frame.postcode.astype(str).array,
+            "woonplaats": frame.woonplaats.astype(str).array,
+            "buurt": frame.buurt.astype(str).array,
+            "lon": np.round(lon, COORDINATE_DECIMALS),
+            "lat": np.round(lat, COORDINATE_DECIMALS),
             "trees": frame.trees.to_numpy(),
             "canopy_pct": frame.canopy_pct.round(1).to_numpy(),
             "park_m": frame.park_m.replace(np.inf, np.nan).round(0).to_numpy(),
             **{c: frame[c].to_numpy() for c in ("trees_ok", "canopy_ok", "canopy_known", "park_ok", "all_ok")},
         }
     )
-    book["key"] = [fold(s) for s in book.straat]
+    book["key"] = _folded(book.straat)
     book = book.sort_values(["key", "huisnummer", "nummer"], kind="stable").reset_index(drop=True)
     return book

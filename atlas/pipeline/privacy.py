@@ -32,7 +32,7 @@ import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.status import withhold
-from atlas.codes import LEVELS, gemeente_of
+from atlas.codes import LEVELS, gemeente_of, gemeenten_of
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
 from atlas.pipeline.aggregate import APPROXIMATION, population_weights
@@ -206,7 +206,7 @@ def suppress(
     # No relation reaches from one gemeente into another (there is no level above the gemeente), so each gemeente is
     # audited on its own: its cells, its tree, its complements carried over its periods; with one gemeente this is
     # the one audit, and a gemeente comes out the same whether the build holds others or not.
-    gemeente = out.code.astype(str).map(gemeente_of)
+    gemeente = gemeenten_of(out.code.astype(str))
     audits: dict[str, IntervalAudit] = {}
     for key, index in out[guarded].groupby(["period", gemeente[guarded]], sort=True).groups.items():
         period, own = (str(k) for k in cast(tuple[str, str], key))

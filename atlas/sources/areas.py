@@ -20,11 +20,12 @@ checked when the hierarchy is built (:mod:`atlas.pipeline.hierarchy`).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -118,10 +119,69 @@ def _water(value: Any, *, file: Path, row: int, column: str) -> bool:
 
 # --- opening files --------------------------------------------------------------------------
 
+_SIDE_FILES = (".dbf", ".shx", ".prj", ".cpg")
+"""The files beside a shapefile that hold its attributes, CRS and encoding."""
+_T = TypeVar("_T")
+
+
+def _version(path: Path) -> tuple[tuple[str, int, int, int, int], ...] | None:
+    """What tells one version of a file from another: resolved path, inode, size and change and modification
+    times (ns) of the file and, for a shapefile, of its side files. None when the file cannot be looked at
+    (nothing is cached then)."""
+    files = [path, *(path.with_suffix(s) for s in _SIDE_FILES)] if path.suffix.lower() == ".shp" else [path]
+    try:
+        stats = [(str(f.resolve()), f.stat()) for f in files if f is path or f.exists()]
+    except OSError:
+        return None
+    return tuple((name, stat.st_ino, stat.st_size, stat.st_ctime_ns, stat.st_mtime_ns) for name, stat in stats)
+
+
+def _per_file_version(read: Callable[..., _T]) -> Callable[..., _T]:
+    """``read(path, *args)``, read once per version of the file (:func:`_version`) and argument list.
+
+    A sources file of several gemeenten names one national boundary file; every gemeente used to open it again,
+    list its layers and read its whole attribute table to keep its own rows: a cost per gemeente that grew with
+    the country. What is read here is shared: the callers never change it."""
+    cached = functools.lru_cache(maxsize=16)(lambda version, path, *args: read(path, *args))
+
+    @functools.wraps(read)
+    def reader(path: Path, *args: Any) -> _T:
+        version = _version(path)
+        return read(path, *args) if version is None else cached(version, path, *args)
+
+    return reader
+
+
+@_per_file_version
+def _layer_names(path: Path) -> tuple[str, ...]:
+    return tuple(str(name) for name in pyogrio.list_layers(path)[:, 0])
+
+
+@_per_file_version
+def _read_info(path: Path, layer: str | None) -> dict[str, Any]:
+    info: dict[str, Any] = pyogrio.read_info(path, layer=layer)
+    return info
+
+
+@_per_file_version
+def _read_table(path: Path, layer: str | None, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    """The attribute table (no geometry), indexed by feature id, with the 1-based feature number in ``_ROW``."""
+    rows: pd.DataFrame = pyogrio.read_dataframe(
+        path, layer=layer, columns=None if columns is None else list(columns), read_geometry=False, fid_as_index=True
+    )
+    rows.insert(0, _ROW, np.arange(1, len(rows) + 1))
+    return rows
+
+
+@_per_file_version
+def _gemeente_codes(path: Path, layer: str | None, columns: tuple[str, ...] | None, column: str) -> pd.Series:
+    """Column ``column`` of :func:`_read_table` as normalised gemeente codes."""
+    return _read_table(path, layer, columns)[column].map(normalise_code)
+
 
 def _layers(path: Path) -> list[str]:
     try:
-        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+        return list(_layer_names(path))
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise AreaError(f"cannot open boundary file: {exc}", file=path) from None
 
@@ -133,7 +193,7 @@ def _info(path: Path, layer: str | None) -> dict[str, Any]:
     if layer is not None and layer not in layers:
         raise AreaError(f"layer {layer!r} not found; the file has layers: {', '.join(layers)}", file=path)
     try:
-        info: dict[str, Any] = pyogrio.read_info(path, layer=layer)
+        info = _read_info(path, layer)
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise AreaError(f"cannot read boundary file: {exc}", file=path) from None
     if info.get("crs") is None:
@@ -217,17 +277,14 @@ class _Read:
 
 def _read_rows(path: Path, layer: str | None, cols: _Columns, gemeente: str, level: str) -> pd.DataFrame:
     """The attribute rows of ``gemeente`` (no geometry yet) with their 1-based feature number."""
-    columns = list(dict.fromkeys(name for name in astuple(cols) if name is not None))
+    columns = tuple(dict.fromkeys(name for name in astuple(cols) if name is not None))
     try:
-        rows: pd.DataFrame = pyogrio.read_dataframe(
-            path, layer=layer, columns=columns, read_geometry=False, fid_as_index=True
-        )
+        rows = _read_table(path, layer, columns)
+        codes = None if cols.gemeente is None else _gemeente_codes(path, layer, columns, cols.gemeente)
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise AreaError(f"cannot read boundary file (damaged or incomplete?): {exc}", file=path) from None
-    rows.insert(0, _ROW, np.arange(1, len(rows) + 1))
-    if cols.gemeente is None:
-        return rows
-    codes = rows[cols.gemeente].map(normalise_code)
+    if codes is None:
+        return rows.copy()
     kept = rows[codes == gemeente]
     if kept.empty:
         found = sorted(set(codes) - {""})
@@ -393,12 +450,14 @@ def _gemeente_naam_from_layer(path: Path, gemeente: str) -> str | None:
     """The name in the ``gemeenten`` layer of a CBS GeoPackage, when it has one."""
     if _CBS_LAYERS["gemeente"] not in _layers(path):
         return None
-    table = pyogrio.read_dataframe(path, layer=_CBS_LAYERS["gemeente"], read_geometry=False)
+    layer = _CBS_LAYERS["gemeente"]
+    table = _read_table(path, layer, None).drop(columns=_ROW).reset_index(drop=True)
     code_col = _find([str(c) for c in table.columns], "gemeentecode")
     name_col = _find([str(c) for c in table.columns], "gemeentenaam")
     if code_col is None or name_col is None:
         return None
-    return _first_name(table.loc[table[code_col].map(normalise_code) == gemeente, name_col])
+    codes = _gemeente_codes(path, layer, None, code_col).to_numpy()
+    return _first_name(table.loc[codes == gemeente, name_col])
 
 
 def _implicit_wijk_source(buurt: AreaSource, notes: list[str]) -> AreaSource | None:

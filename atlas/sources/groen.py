@@ -53,10 +53,10 @@ def _read(vector: VectorInput, entry: str, bounds: Bounds | None = None) -> gpd.
     index finds them), their feature numbers kept in ``attrs["rows"]`` for :func:`_rows`."""
     try:
         if bounds is None:
-            frame = pyogrio.read_dataframe(vector.path, layer=vector.layer)
+            frame = pyogrio.read_dataframe(vector.path, layer=vector.layer, use_arrow=True)
         else:
             box, first = _file_bbox(vector, bounds)
-            frame = pyogrio.read_dataframe(vector.path, layer=vector.layer, bbox=box, fid_as_index=True)
+            frame = pyogrio.read_dataframe(vector.path, layer=vector.layer, bbox=box, fid_as_index=True, use_arrow=True)
             rows = frame.index.to_numpy(dtype=np.int64) - first + 1
             frame = frame.reset_index(drop=True)
             frame.attrs["rows"] = rows
@@ -133,13 +133,15 @@ def read_points(
 def _points(
     frame: gpd.GeoDataFrame, vector: VectorInput, entry: str, crs: Any, *, addresses: bool, text: Sequence[str]
 ) -> gpd.GeoDataFrame:
-    geoms = frame.geometry.values
+    geoms = np.asarray(frame.geometry.values)  # a plain array: shapely's functions skip pandas' dispatch
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         raise SourcesError("has no point", file=vector.path, entry=entry, row=_first_bad(missing), field="geometry")
     types = shapely.get_type_id(geoms)
     single = (types == 4) & (shapely.get_num_geometries(geoms) == 1)
-    geoms = np.where(single, shapely.get_geometry(geoms, 0), geoms)
+    if single.any():  # only those: taking the first part of every point would copy them all
+        geoms = geoms.copy()
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
     bad = shapely.get_type_id(geoms) != _POINT
     if bad.any():
         row = _first_bad(bad)

@@ -465,6 +465,10 @@ def read_cbsodata(source: IndicatorSource, registry: Registry, findings: Finding
     rows: list[dict[str, Any]] = []
     regions: list[str] = []
     unusable: list[str] = []
+    # what is the same for every record, worked out once per measure (a national table has millions of cells)
+    factors = [unit_factor(kwb.unit(m.key)) for m in measures]
+    sources = [source.source or m.indicator.source for m in measures]
+    file = path.name
     for number, record in enumerate(records, start=1):
         code = _code(record, code_keys)
         if not code:
@@ -475,9 +479,9 @@ def read_cbsodata(source: IndicatorSource, registry: Registry, findings: Finding
                 cells = ", ".join(f"{k} {record.get(k)!r}" for k in code_keys) or "no Codering or WijkenEnBuurten"
                 unusable.append(f"row {number}: {cells}")
             continue
-        for m in measures:
+        for m, factor, cited in zip(measures, factors, sources, strict=True):
             value = parse_cell(record.get(m.key), file=path, row=number, key=m.key)
-            value *= unit_factor(kwb.unit(m.key))
+            value *= factor
             n = math.nan
             if m.denominator:
                 denominator = parse_cell(record.get(m.denominator), file=path, row=number, key=m.denominator)
@@ -490,8 +494,8 @@ def read_cbsodata(source: IndicatorSource, registry: Registry, findings: Finding
                     "period": period,
                     "value": value,
                     "n": n,
-                    "source": source.source or m.indicator.source,
-                    "file": path.name,
+                    "source": cited,
+                    "file": file,
                     "row": number,
                 }
             )

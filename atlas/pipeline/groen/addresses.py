@@ -241,26 +241,31 @@ def area_shares(per_address: pd.DataFrame, area_of: dict[str, np.ndarray]) -> pd
         inside = codes != ""
         if not inside.any():
             continue
-        base = pd.DataFrame({"code": codes[inside], "residents": residents[inside]})
-        for indicator, column in CRITERIA.items():
+        # one group-by per level for every criterion (the group-by's own sums, so the same numbers as one each)
+        base = {"code": codes[inside], "residents": residents[inside]}
+        for i, column in enumerate(CRITERIA.values()):
             ok = per_address[column].to_numpy(dtype=bool)[inside]
             known = canopy_known[inside] if column in CANOPY_CRITERIA else np.ones(len(ok), dtype=bool)
-            grouped = base.assign(
-                met=np.where(ok & known, base.residents, 0.0), counted=np.where(known, base.residents, 0.0)
-            ).groupby("code", sort=True)
-            table = grouped.agg(
-                met=("met", "sum"), n=("counted", "sum"), total=("residents", "sum"), addresses=("residents", "size")
-            )
-            table = table[table.total > 0]
-            enough = (table.n > 0) & (table.n >= MIN_COVERAGE * table.total)
+            base[f"met_{i}"] = np.where(ok & known, base["residents"], 0.0)
+            base[f"counted_{i}"] = np.where(known, base["residents"], 0.0)
+        sums = {f"{kind}_{i}": (f"{kind}_{i}", "sum") for i in range(len(CRITERIA)) for kind in ("met", "counted")}
+        table = (
+            pd.DataFrame(base)
+            .groupby("code", sort=True)
+            .agg(total=("residents", "sum"), addresses=("residents", "size"), **sums)
+        )
+        table = table[table.total > 0]
+        for i, indicator in enumerate(CRITERIA):
+            met, n = table[f"met_{i}"], table[f"counted_{i}"]
+            enough = (n > 0) & (n >= MIN_COVERAGE * table.total)
             frames.append(
                 pd.DataFrame(
                     {
                         "indicator": indicator,
                         "code": table.index.astype(str),
                         "level": level,
-                        "value": np.where(enough, 100.0 * table.met / table.n.where(table.n > 0), np.nan),
-                        "n": np.where(enough, table.n, np.nan),
+                        "value": np.where(enough, 100.0 * met / n.where(n > 0), np.nan),
+                        "n": np.where(enough, n, np.nan),
                         "addresses": table.addresses.to_numpy(),
                     }
                 )
