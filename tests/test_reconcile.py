@@ -144,3 +144,17 @@ def test_the_pages_of_the_indicator_and_the_area_state_the_warning(tmp_path):
         assert "De waarde van de bron wijkt af van de som" in page and "the source gives 2 100" in page, url
     assert "Kanttekeningen" not in client.get("/gebied/BU01930101").data.decode()
     assert "Kanttekeningen" not in client.get("/kaart/vrijwilligerswerk?niveau=wijk").data.decode()
+
+
+def test_a_share_of_0_or_100_per_buurt_is_not_taken_for_a_rounded_amount(demo_build):
+    """The 22 % canopy criterion holds for a whole buurt or for none of it, so every buurt reads 0 % or 100 %; those
+    are not amounts rounded to hundreds, and the stadsdelen and the gemeente, which groen computes from the same
+    addresses, agree with their parts: no sum_mismatch for any groen share."""
+    import json
+
+    manifest = json.loads((demo_build / "manifest.json").read_text(encoding="utf-8"))
+    mismatches = [c for c in manifest["checks"] if c["kind"] == "sum_mismatch"]
+    assert not [c for c in mismatches if str(c.get("indicator", "")).startswith("groen_")], mismatches
+    values = pd.read_parquet(demo_build / "values.parquet")
+    shares = values[(values.indicator == "groen_22kroon") & (values.level == "buurt") & values.value.notna()]
+    assert set(shares.value.round(6)) <= {0.0, 100.0} and (shares.value == 100).sum() >= 5

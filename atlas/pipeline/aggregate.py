@@ -169,10 +169,18 @@ def _population_mean(rows: pd.DataFrame, children: pd.DataFrame, keys: list[str]
     return out.drop(columns=["wv", "wc", "wt"]).reset_index().assign(method="")
 
 
-def _rounded_like(means: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
-    """Means rounded to the unit their parts are rounded to (:func:`rounding_error`: CBS gives incomes in hundreds of
-    euro), so a stadsdeel the atlas computes reads "€ 41.700" beside its wijken's "€ 35.200", not "€ 41.676": a mean
-    is no more precise than what it averages."""
+AMOUNTS = ("euro", "count")
+"""Registry units of amounts a source rounds (CBS: incomes in hundreds of euro). A percentage is not: buurten that
+are each 0 % or 100 % (the 22 % canopy criterion holds for a whole buurt or for none of it) are not "rounded to
+100", and their wijk's mean of 19.7 % must not become 0 %."""
+
+
+def _rounded_like(means: pd.DataFrame, parts: pd.DataFrame, amounts: set[str]) -> pd.DataFrame:
+    """Means of amounts (``amounts``: indicator ids with a unit of :data:`AMOUNTS`) rounded to the unit their parts
+    are rounded to (:func:`rounding_error`: CBS gives incomes in hundreds of euro), so a stadsdeel the atlas computes
+    reads "€ 41.700" beside its wijken's "€ 35.200", not "€ 41.676": a mean is no more precise than what it
+    averages."""
+    parts = parts[parts.indicator.isin(list(amounts))]
     units = rounding_error(parts).rename(columns={"err": "unit"})
     units = units[units.unit > 0].assign(unit=lambda u: 2 * u.unit)
     if units.empty or means.empty:
@@ -216,7 +224,8 @@ def _aggregate(
             derived.append(approx.assign(method=APPROXIMATION))
     p = rows[rows.rule == "population_weighted_mean"]
     if not p.empty:
-        derived.append(_rounded_like(_population_mean(p, children, keys), p))
+        amounts = {i.id for i in registry if i.unit in AMOUNTS}
+        derived.append(_rounded_like(_population_mean(p, children, keys), p, amounts))
 
     columns = ["indicator", "period", "code", "value", "n", "source", "tolerance", "method"]
     derived = [d for d in derived if not d.empty]
