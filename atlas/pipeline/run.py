@@ -139,6 +139,11 @@ def validate_sources(sources: str | Path, registry: Registry | None = None) -> t
         "areas: " + ", ".join(f"{len(p.areas.level(level))} {level}" for level in LEVELS),
         f"values: {len(p.raw)} from {len(p.spec.indicators)} files",
     ]
+    if p.spec.areas.regio is not None:
+        regios = read_regios(p.spec.areas.regio, p.spec.gemeenten)
+        lines.append(
+            f"regio: {regios.code.nunique()} regio's of {len(regios)} gemeenten ({p.spec.areas.regio.path.name})"
+        )
     lines += describe_parameters("privacy.", p.spec.privacy)
     if p.groen is not None and p.spec.groen is not None:
         counts = p.groen.manifest["counts"]
