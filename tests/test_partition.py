@@ -109,17 +109,22 @@ def test_nothing_is_counted_twice_or_lost_at_the_borders(builds: dict[str, Path]
     }
     assert counts["addresses"] + counts["addresses_outside_buurten"] == every["addresses"]
     overlays = builds["process"] / "overlays.gpkg"
-    for layer in ("trees", "parks", "addresses"):
+    for layer in ("trees", "parks"):
         rows = pyogrio.read_dataframe(overlays, layer=layer, read_geometry=False)
-        if layer != "addresses":
-            assert rows["row"].is_unique, f"a feature of {layer} is written by two parts"
+        assert rows["row"].is_unique, f"a feature of {layer} is written by two parts"
     trees = pyogrio.read_dataframe(overlays, layer="trees")
     assert len(trees) == counts["trees"] <= every["trees"]
     book = pd.read_parquet(builds["process"] / "addresses.parquet")
     assert len(book) == counts["addresses_searchable"]
-    # every address counted lies in a buurt of its part: the per-address layer's buurt is never empty
-    addresses = pyogrio.read_dataframe(overlays, layer="addresses", read_geometry=False)
+    # the per-address layer of several gemeenten: partitioned GeoParquet, one file per part, every address in a
+    # buurt of its part
+    assert "addresses" not in {name for name, _ in pyogrio.list_layers(overlays)}
+    files = sorted((builds["process"] / "overlays_addresses").glob("*.parquet"))
+    assert [f.name for f in files] == [f"{n:04d}.parquet" for n in range(GEMEENTEN)]
+    addresses = pd.concat([gpd.read_parquet(f) for f in files], ignore_index=True)
+    assert addresses.crs.to_epsg() == 28992
     assert (addresses["buurt"] != "").all() and len(addresses) == counts["addresses"]
+    assert set(addresses["buurt"].str[2:6]) == {f"{9000 + n}" for n in range(1, GEMEENTEN + 1)}
 
 
 def test_a_part_reads_only_the_points_near_it_and_names_rows_as_the_file_does(country: Path) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,6 +236,35 @@ def _web_features(frame: gpd.GeoDataFrame) -> str:
     return text[text.index("[") + 1 : text.rindex("]")].strip()
 
 
+def part_web_features(name: str) -> str:
+    """The file name of a part's web features of overlay ``name`` (:func:`write_part_overlays`)."""
+    return f"web_{name}.txt"
+
+
+def part_web_points(name: str) -> str:
+    """The file name of a part's points of overlay ``name`` in degrees (:func:`write_part_overlays`)."""
+    return f"points_{name}.npy"
+
+
+def write_part_overlays(directory: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[str, ...]:
+    """A part's overlay layers, ready to be joined: each as GeoParquet (EPSG:28992), and the layers the map pages
+    fetch (:data:`WEB_OVERLAY_COLUMNS`) also as their GeoJSON features and, a layer of points, their positions in
+    degrees (for the tiles). The part does the work (in parallel with the others, on Dask); the artifact writer
+    only joins text and arrays."""
+    for name, frame in layers.items():
+        frame.to_parquet(directory / part_overlay(name), index=False)
+        if name not in WEB_OVERLAY_COLUMNS:
+            continue
+        columns = WEB_OVERLAY_COLUMNS[name]
+        features = _web_features(frame[[*columns, "geometry"]]) if len(frame) else ""
+        (directory / part_web_features(name)).write_text(features, encoding="utf-8")
+        geometry = np.asarray(frame.geometry.values)
+        if len(frame) and (shapely.get_type_id(geometry) == shapely.GeometryType.POINT).all():
+            web = np.asarray(frame.to_crs(WEB).geometry.values)
+            np.save(directory / part_web_points(name), np.column_stack([shapely.get_x(web), shapely.get_y(web)]))
+    return tuple(layers)
+
+
 BATCH_ROWS = 250_000
 """Rows of an overlay layer gathered from several parts before they are written: each write to the GeoPackage
 costs a fixed time, and many small gemeenten would pay it many times; one batch is what memory holds."""
@@ -258,44 +288,59 @@ def _batches(parts: Sequence[PartFiles], name: str) -> Iterator[gpd.GeoDataFrame
         yield pd.concat(held, ignore_index=True) if len(held) > 1 else held[0]
 
 
-def _stream_overlays(tmp: Path, parts: Sequence[PartFiles], web: Sequence[str]) -> list[str]:
-    """Each overlay layer of the parts, a batch of parts at a time (:func:`_batches`): appended to
-    ``overlays.gpkg`` (EPSG:28992), and for the layers in ``web`` written to ``web/overlay_<name>.geojson`` as one
-    FeatureCollection and, a layer of points, cut into tiles. Returns the layers written."""
+def _web_overlay_file(tmp: Path, parts: Sequence[PartFiles], name: str) -> None:
+    """``web/overlay_<name>.geojson`` from the parts' features, and the tiles of a layer of points from their
+    positions."""
+    with (tmp / web_overlay_file(name)).open("w", encoding="utf-8") as handle:
+        handle.write('{"type": "FeatureCollection", "features": [')
+        written = False
+        for part in parts:
+            path = part.directory / part_web_features(name)
+            features = path.read_text(encoding="utf-8") if name in part.overlays and path.exists() else ""
+            if features:
+                handle.write((", " if written else "") + features)
+                written = True
+        handle.write("]}")
+    found = [part.directory / part_web_points(name) for part in parts if name in part.overlays]
+    if not found or not all(path.exists() for path in found):
+        return  # not a layer of points (or empty)
+    points = np.concatenate([np.load(path) for path in found])
+    write_point_tiles(tmp, name, points[:, 0], points[:, 1])
+
+
+def _stream_overlays(
+    tmp: Path, parts: Sequence[PartFiles], web: Sequence[str], partitioned: Sequence[str] = ()
+) -> list[str]:
+    """Each overlay layer of the parts: appended to ``overlays.gpkg`` (EPSG:28992) a batch of parts at a time
+    (:func:`_batches`), or, for the layers in ``partitioned``, each part's GeoParquet file moved to
+    ``overlays_<name>/<part>.parquet`` as it is; for the layers in ``web`` also ``web/overlay_<name>.geojson`` and
+    the tiles of a layer of points (:func:`_web_overlay_file`). Returns the layers written."""
     names = list(dict.fromkeys(name for part in parts for name in part.overlays))
     for name in names:
-        handle = (tmp / web_overlay_file(name)).open("w", encoding="utf-8") if name in web else None
-        lon: list[np.ndarray] = []
-        lat: list[np.ndarray] = []
-        points = True
-        first = True
-        written = False
-        try:
-            if handle is not None:
-                handle.write('{"type": "FeatureCollection", "features": [')
-            for frame in _batches(parts, name):
-                _write_gpkg(tmp / OVERLAYS_FILE, {name: frame}, append=not first)
-                first = False
-                if handle is None:
-                    continue
-                columns = WEB_OVERLAY_COLUMNS.get(name, ())
-                features = _web_features(frame[[*columns, "geometry"]]) if len(frame) else ""
-                if features:
-                    handle.write((", " if written else "") + features)
-                    written = True
-                geometry = frame.geometry.values
-                points &= bool((shapely.get_type_id(geometry) == shapely.GeometryType.POINT).all())
-                if points and len(frame):
-                    web_points = frame.to_crs(WEB).geometry.values
-                    lon.append(shapely.get_x(web_points))
-                    lat.append(shapely.get_y(web_points))
-        finally:
-            if handle is not None:
-                handle.write("]}")
-                handle.close()
-        if handle is not None and points and lon:
-            write_point_tiles(tmp, name, np.concatenate(lon), np.concatenate(lat))
+        if name in partitioned:
+            folder = tmp / partitioned_overlay(name)
+            folder.mkdir()
+            for number, part in enumerate(parts):
+                if name in part.overlays:
+                    shutil.move(part.directory / part_overlay(name), folder / f"{number:04d}.parquet")
+        else:
+            for first, frame in enumerate(_batches(parts, name)):
+                _write_gpkg(tmp / OVERLAYS_FILE, {name: frame}, append=first > 0)
+        if name in web:
+            _web_overlay_file(tmp, parts, name)
     return names
+
+
+def partitioned_overlay(name: str) -> str:
+    """The folder of an overlay layer written as partitioned GeoParquet (one file per part)."""
+    return f"overlays_{name}"
+
+
+PARTITIONED_OVERLAYS = ("addresses",)
+"""The overlay layers a build of several gemeenten writes as partitioned GeoParquet (``overlays_addresses/``, one
+file per part, EPSG:28992; QGIS and GDAL read GeoParquet) instead of as a layer of ``overlays.gpkg``: the per-address
+results of a country are 9 million rows, which one GeoPackage would take a minute to write, one writer at a time;
+each part writes its own file as it goes."""
 
 
 WEB_OVERLAY_COLUMNS: dict[str, tuple[str, ...]] = {"trees": (), "parks": ("area_m2",)}
@@ -312,6 +357,7 @@ def write_artifact(
     *,
     facilities: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None,
     above: Mapping[str, gpd.GeoDataFrame] | None = None,
+    partitioned: bool = False,
     keep: int = DEFAULT_KEEP,
 ) -> dict[str, Any]:
     """Write the artifact as a new version of ``out`` from the tables its parts wrote, make it current, and return
@@ -329,6 +375,8 @@ def write_artifact(
     ``web/overlay_voorzieningen.geojson`` (type and name; whole, not in tiles: a few hundred points that the map
     shows at every zoom) and to ``voorzieningen.parquet``. ``above``: the levels above the gemeente (``regio``,
     ``nederland``, :mod:`atlas.pipeline.above`), one more layer each in ``areas.gpkg`` and ``web/<level>.geojson``.
+    ``partitioned``: a build of several gemeenten, whose per-address layer is partitioned GeoParquet
+    (:data:`PARTITIONED_OVERLAYS`).
     """
     above = dict(above or {})
     with atomic_directory(out, keep=keep, digest_file=MANIFEST_FILE) as tmp:
@@ -342,7 +390,7 @@ def write_artifact(
             broad = len(areas.level("gemeente")) > 1 and level not in LEVELS[:-1]
             layer = web_geometry(frame, COUNTRY_SIMPLIFY_M, COUNTRY_PRECISION) if broad else web_geometry(frame)
             (tmp / web_level_file(level)).write_text(layer.to_json(drop_id=True), encoding="utf-8")
-        _stream_overlays(tmp, parts, list(WEB_OVERLAY_COLUMNS))
+        _stream_overlays(tmp, parts, list(WEB_OVERLAY_COLUMNS), PARTITIONED_OVERLAYS if partitioned else ())
         if facilities is not None:
             points, summary = facilities
             _write_gpkg(tmp / OVERLAYS_FILE, {FACILITIES_LAYER: points})

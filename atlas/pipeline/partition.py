@@ -26,7 +26,7 @@ import pandas as pd
 
 from atlas.artifact.areas import Areas
 from atlas.artifact.similar import CONTEXT_INDICATORS
-from atlas.artifact.writer import PART_BOOK, PartFiles, part_overlay, write_part_values
+from atlas.artifact.writer import PART_BOOK, PartFiles, write_part_overlays, write_part_values
 from atlas.codes import gemeente_of
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
@@ -243,10 +243,7 @@ def run_part(task: Task) -> PartResult:
     if p.groen is not None:
         from atlas.pipeline.groen import overlay_layers
 
-        layers = overlay_layers(p.groen)
-        for name, frame in layers.items():
-            frame.to_parquet(directory / part_overlay(name), index=False)
-        result.overlays = tuple(layers)
+        result.overlays = write_part_overlays(directory, overlay_layers(p.groen))
         if p.groen.book is not None:
             p.groen.book.to_parquet(directory / PART_BOOK, index=False)
             result.book = True

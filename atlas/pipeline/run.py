@@ -283,6 +283,7 @@ def build(
             registry,
             facilities=(facilities.points, facilities.summary) if facilities is not None else None,
             above=above.layers if above is not None else None,
+            partitioned=spec.multiple,
             keep=keep,
         )
     log.info("artifact written to %s (%d values)", out, manifest["counts"]["values"])
