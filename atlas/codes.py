@@ -65,6 +65,17 @@ def level_of_code(code: str) -> str | None:
     return level if level is not None and CODE_PATTERNS[level].match(normal) else None
 
 
+SYNTHETIC_GEMEENTEN = range(9001, 10000)
+"""The numbers of the synthetic country's gemeenten (``atlas demo --gemeenten N``: ``GM9001``, …): no real gemeente
+has one, so a build of only these holds invented names too."""
+
+
+def is_synthetic_gemeente(code: str) -> bool:
+    """Whether ``code`` is a gemeente of the synthetic country (:data:`SYNTHETIC_GEMEENTEN`)."""
+    digits = normalise_code(code)[2:6]
+    return digits.isdigit() and int(digits) in SYNTHETIC_GEMEENTEN
+
+
 def gemeente_of(code: str) -> str:
     """The gemeente a code of any level nests in: ``BU01930101``, ``WK019301``, ``SD019301`` -> ``GM0193``."""
     return f"GM{normalise_code(code)[2:6]}"

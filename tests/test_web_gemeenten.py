@@ -317,3 +317,14 @@ def test_a_build_of_one_gemeente_takes_its_own_code_and_ignores_it(demo_build: P
     assert client.get("/doelen/2?gemeente=GM9002").status_code == 404
     assert client.get("/kaart/inwoners?niveau=gemeente").status_code == 400
     assert 'name="gemeente"' not in client.get("/kaart/inwoners").get_data(as_text=True)
+
+
+def test_the_demo_notice_says_the_synthetic_country_s_names_are_invented(client: FlaskClient, demo_build) -> None:
+    """The Zwolle demo has Zwolle's real names and invented figures; the synthetic country invents its names too,
+    and the notice must not say they are real."""
+    from atlas.web import create_app
+
+    assert "De namen, getallen en grenzen zijn allemaal verzonnen." in _text(client, "/")
+    assert "De namen van buurten en wijken zijn echt" not in _text(client, "/")
+    zwolle = create_app(demo_build).test_client().get("/").get_data(as_text=True)
+    assert "De namen van buurten en wijken zijn echt" in zwolle

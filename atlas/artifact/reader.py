@@ -46,7 +46,7 @@ from atlas.artifact.layout import (
 from atlas.artifact.status import has_data, published_view
 from atlas.artifact.webgeo import WebLevel
 from atlas.atomic import Hold, hold, is_version
-from atlas.codes import LEVELS
+from atlas.codes import LEVELS, is_synthetic_gemeente
 from atlas.errors import ArtifactError, NotFound
 from atlas.layers.registry import Registry, load_registry
 
@@ -417,6 +417,13 @@ class Artifact:
     @property
     def is_demo(self) -> bool:
         return bool(self.manifest.get("demo"))
+
+    @property
+    def invented_names(self) -> bool:
+        """A demo of the synthetic country (:data:`atlas.codes.SYNTHETIC_GEMEENTEN`), whose names are made up too
+        (the Zwolle demo has Zwolle's real names)."""
+        codes = [str(g.get("code", "")) for g in self.manifest.get("gemeenten") or [self.manifest.get("gemeente", {})]]
+        return self.is_demo and bool(codes) and all(is_synthetic_gemeente(code) for code in codes)
 
     def web_geojson(self, level: str) -> str:
         """The simplified EPSG:4326 GeoJSON of one level, as written by the build."""

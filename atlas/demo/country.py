@@ -41,6 +41,7 @@ import pandas as pd
 import yaml
 
 from atlas.atomic import atomic_directory
+from atlas.codes import SYNTHETIC_GEMEENTEN
 from atlas.demo.cbs import KwbRecords, kwb_entry, kwb_json, kwb_paths
 from atlas.demo.files import LABELS
 from atlas.demo.geometry import build_geometry
@@ -56,7 +57,7 @@ from atlas.layers.registry import Registry, load_registry
 
 MAX_GEMEENTEN = 342
 """The number of gemeenten of the Netherlands (2024); the synthetic country has at most as many."""
-FIRST_CODE = 9001
+FIRST_CODE = SYNTHETIC_GEMEENTEN.start
 """The digits of the first synthetic gemeente: 9001–9342 are no real CBS gemeente codes."""
 COLUMNS = 19
 """Gemeenten per row of the grid (19 × 18 = 342)."""
