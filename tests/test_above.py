@@ -76,10 +76,19 @@ def test_a_regio_mean_is_weighted_by_the_published_inwoners(nederland: Path, val
     assert len(regio), "the country has population-weighted indicators at the regio"
     gemeenten = values[(values.level == "gemeente") & values.code.isin(["GM9012", "GM9013"])]
     weights = population_weights(gemeenten).set_index(["code", "period"]).weight
+    every = values[values.level == "gemeente"]
     for row in regio.itertuples():
         parts = gemeenten[(gemeenten.indicator == row.indicator) & (gemeenten.period == row.period)]
         w = np.array([weights[(c, row.period)] for c in parts.code])
-        expected = round(float(np.dot(parts.value, w) / w.sum()), registry.indicators[row.indicator].decimals)
+        mean = float(np.dot(parts.value, w) / w.sum())
+        expected = round(mean, registry.indicators[row.indicator].decimals)
+        same = every[(every.indicator == row.indicator) & (every.period == row.period)].value.dropna()
+        unit = next(
+            (u for u in (1000, 100, 10, 5) if np.isclose(same / u, np.round(same / u), rtol=0, atol=1e-6).all()), None
+        )
+        if registry.indicators[row.indicator].unit == "euro" and unit and (same != 0).sum() >= 5:
+            expected = round(mean / unit) * unit  # an amount the gemeenten give rounded: no more precise
+            assert np.isclose(row.value / unit, round(row.value / unit))
         assert row.value == pytest.approx(expected)
 
 

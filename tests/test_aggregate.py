@@ -167,3 +167,16 @@ def test_properties(small_registry, counts, shares, resp, seed):
     wijk_total = _value(a, "inwoners", "WK019310").value
     for code in BUURTEN[:2]:
         assert _value(a, "inwoners", code).value <= wijk_total  # a buurt never exceeds its wijk
+
+
+def test_a_rounding_unit_is_read_through_the_float_noise_of_scaled_numbers():
+    """CBS gives incomes in thousands with one decimal; read as 32.3 * 1000 they are 32299.999999999996, whose
+    remainder by 100 is 99.99...: still hundreds."""
+    from atlas.pipeline.aggregate import rounding_error
+
+    noisy = [32.3 * 1000, 32.7 * 1000, 31.0 * 1000, 32.1 * 1000, 34.3 * 1000]
+    assert 32.3 * 1000 % 100 > 99  # the noise this test is about
+    rows = pd.DataFrame({"indicator": "x", "period": "2024", "code": "WK019310", "value": noisy})
+    assert rounding_error(rows).err.tolist() == [50.0]
+    rows["value"] = [30501.0, 33200.0, 31000.0, 32100.0, 34300.0]  # one value not in hundreds: exact numbers
+    assert rounding_error(rows).err.tolist() == [0.0]

@@ -11,7 +11,8 @@ protect. A value is given only when every gemeente of the regio has a published 
 
 - ``sum``: the sum of the gemeenten's published values (already rounded by the privacy policy);
 - ``population_weighted_mean``: weighted by the gemeenten's published ``inwoners`` (the nearest year with a count,
-  as below the gemeente), rounded to the indicator's decimals;
+  as below the gemeente), rounded to the indicator's decimals, or an amount (euro) to the unit the gemeenten's
+  values are rounded to (CBS: hundreds of euro; a mean is no more precise than what it averages);
 - ``respondent_weighted_mean``: weighted by the published respondent counts ``n``, which add up;
 - ``none``: not given.
 
@@ -33,7 +34,7 @@ from atlas.artifact.areas import Areas
 from atlas.artifact.layout import VALUE_COLUMNS
 from atlas.artifact.status import publishable, total_status
 from atlas.layers.registry import Registry
-from atlas.pipeline.aggregate import population_weights
+from atlas.pipeline.aggregate import AMOUNTS, population_weights, rounding_error
 from atlas.sources.regio import NEDERLAND
 
 ABOVE_LEVELS = ("regio", "nederland")
@@ -115,6 +116,13 @@ def above_values(gemeente_values: pd.DataFrame, found: dict[str, Group], registr
     rows = []
     rules = {i.id: (i.aggregate, i.decimals) for i in registry if "gemeente" in i.levels and i.aggregate in RULES}
     shown = shown[shown.indicator.isin(list(rules))]
+    amounts = {i.id for i in registry if i.unit in AMOUNTS}
+    rounded = rounding_error(shown[shown.indicator.isin(list(amounts))][["indicator", "period", "value"]])
+    unit_of = {
+        (str(i), str(q)): 2 * float(e)
+        for i, q, e in zip(rounded.indicator, rounded.period, rounded.err, strict=True)
+        if e
+    }
     shown = shown.merge(weights, on=["code", "period"], how="left")
     for code, info in found.items():
         members = list(info.gemeenten)
@@ -128,16 +136,13 @@ def above_values(gemeente_values: pd.DataFrame, found: dict[str, Group], registr
                 value = float(group.value.sum())
                 if group.n.notna().all():
                     n = float(group.n.sum())
-            elif rule == "population_weighted_mean":
-                value, _ = _mean(group, "inwoners")
-                if not np.isfinite(value):
-                    continue
-                value = round(value, decimals)
             else:
-                value, n = _mean(group, "n")
+                value, weight = _mean(group, "inwoners" if rule == "population_weighted_mean" else "n")
                 if not np.isfinite(value):
                     continue
-                value = round(value, decimals)
+                unit = unit_of.get((str(indicator), str(period)))
+                value = round(value / unit) * unit if unit else round(value, decimals)
+                n = weight if rule == "respondent_weighted_mean" else np.nan
             status = total_status(group)
             rows.append(
                 {

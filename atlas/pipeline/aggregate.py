@@ -68,6 +68,14 @@ MIN_VALUES_FOR_A_UNIT = 5
 """A rounding unit is only read from at least this many non-zero values (one total of 1 000 is not rounded)."""
 
 
+def _multiple(values: np.ndarray, unit: float) -> np.ndarray:
+    """Whether each value is a whole multiple of ``unit``, up to the float noise of a scaled number: 33.2 thousand
+    euro read as 32.7 * 1000 is 32700.000000000004, and 32.3 * 1000 is 32299.999999999996, whose remainder by 100
+    is 99.99…, not 0 (so the remainder is not the test; the quotient's distance to a whole number is)."""
+    quotient = values / unit
+    return np.isclose(quotient, np.round(quotient), rtol=0.0, atol=1e-6)
+
+
 def rounding_error(values: pd.DataFrame) -> pd.DataFrame:
     """Per ``indicator, period`` and ``gemeente`` (the one a ``code`` nests in; "" without codes): half the unit the
     given values seem rounded to (0 for exact whole numbers). Each gemeente on its own, so the values of one do not
@@ -88,7 +96,7 @@ def rounding_error(values: pd.DataFrame) -> pd.DataFrame:
         tests = {
             "count": ~zero,
             "whole": zero | np.isclose(v, np.round(v)),
-            **{f"multiple_{i}": zero | np.isclose(np.mod(v, u), 0) for i, u in enumerate(ROUNDING_UNITS)},
+            **{f"multiple_{i}": zero | _multiple(v, u) for i, u in enumerate(ROUNDING_UNITS)},
         }
     frame = pd.DataFrame({"indicator": known.indicator.to_numpy(), "period": known.period.to_numpy()})
     frame = frame.assign(gemeente=gemeente, **tests)
