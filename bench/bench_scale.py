@@ -1,5 +1,5 @@
-"""Building many gemeenten in one process (issue 15, item 5): build time and peak memory for 1, 4, 16 and 64
-synthetic gemeenten, per buurt and per address.
+"""Building many gemeenten (issue 15, item 5): build time and peak memory for 1, 4, 16, 64 and 128 synthetic
+gemeenten, per buurt and per address, in one process and on Dask.
 
 Each size writes a country with ``atlas demo --gemeenten N`` (not timed; ``bench demo`` measures that) and builds
 its top-level ``sources.yaml`` (``gemeente: [GM9001, …]``) in a fresh Python process: wall time and peak RSS
@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-SIZES = (1, 4, 16, 64)
+SIZES = (1, 4, 16, 64, 128)
 SCHEDULERS = ("process", "dask")
 FLAT = 1.5
 """Largest allowed ratio of the cost per buurt and per address between the largest size and 4 gemeenten."""
