@@ -180,3 +180,14 @@ def test_parquet_parts_are_joined_one_after_another(tmp_path: Path) -> None:
     joined = pd.read_parquet(tmp_path / "all.parquet")
     assert joined.code.tolist() == ["BU1", "BU2", "BU3"]
     assert joined.value.tolist()[0] == 1.0 and joined.value.tolist()[2] == 3.0
+
+
+def test_a_dask_scheduler_that_cannot_be_reached_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atlas.errors import BuildError
+    from atlas.pipeline import schedule
+
+    monkeypatch.setattr(schedule, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(BuildError, match=re.escape("cannot use the Dask scheduler at 'tcp://127.0.0.1:1'")):
+        run_tasks(_fails, [0], "dask", address="tcp://127.0.0.1:1")
+    with pytest.raises(BuildError, match="missing port number"):
+        run_tasks(_fails, [0], "dask", address="no address")

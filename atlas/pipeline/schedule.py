@@ -16,10 +16,15 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from atlas.errors import BuildError
+
 log = logging.getLogger(__name__)
 
 SCHEDULERS = ("process", "dask")
 """The values of ``atlas build --scheduler``."""
+
+CONNECT_TIMEOUT = "10s"
+"""How long a build waits for the Dask scheduler at ``--dask-address`` before it gives up with an error."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,7 +66,10 @@ def _on_dask(
 
     with contextlib.ExitStack() as stack:
         if address:
-            client = stack.enter_context(Client(address))
+            try:
+                client = stack.enter_context(Client(address, timeout=CONNECT_TIMEOUT))
+            except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+                raise BuildError(f"cannot use the Dask scheduler at {address!r}: {exc}") from None
         else:
             cluster = stack.enter_context(
                 LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
