@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,9 +46,9 @@ def demo_build(demo_sources, tmp_path_factory) -> Path:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
-def live_server(demo_build):
-    """The demo atlas served by waitress on a free port of 127.0.0.1, for the browser tests."""
+@contextlib.contextmanager
+def serving(build: Path) -> Iterator[str]:
+    """The atlas of ``build`` served by waitress on a free port of 127.0.0.1 (its base URL) until the block ends."""
     import socket
     import threading
 
@@ -54,15 +56,24 @@ def live_server(demo_build):
 
     from atlas.web import create_app
 
-    app = create_app(demo_build, {"ATLAS_TILES": False})
+    app = create_app(build, {"ATLAS_TILES": False})
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_build):
+    """The demo atlas served by waitress, for the browser tests."""
+    with serving(demo_build) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

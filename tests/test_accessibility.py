@@ -53,12 +53,12 @@ def axe():
     return module.Axe()
 
 
-def test_no_page_type_violates_wcag_21_aa(page, live_server, demo_build, axe):
-    import atlas
-
+def wcag_violations(page, base: str, paths, axe) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Per page of ``paths`` (served at ``base``) axe-core's WCAG 2.1 A/AA violations, each with its rule, impact
+    and first elements; pages without any are left out."""
     found = {}
-    for path in page_types(atlas.Artifact.open(demo_build)):
-        page.goto(f"{live_server}{path}")
+    for path in paths:
+        page.goto(f"{base}{path}")
         page.wait_for_load_state("networkidle")
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
         violations = results.response["violations"]
@@ -66,4 +66,11 @@ def test_no_page_type_violates_wcag_21_aa(page, live_server, demo_build, axe):
             found[path] = [
                 f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in violations
             ]
+    return found
+
+
+def test_no_page_type_violates_wcag_21_aa(page, live_server, demo_build, axe):
+    import atlas
+
+    found = wcag_violations(page, live_server, page_types(atlas.Artifact.open(demo_build)), axe)
     assert found == {}, "\n".join(f"{path}: {lines}" for path, lines in found.items())

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from atlas.demo.writer import GPKG_FILE, SOURCES_FILE
 from atlas.pipeline.run import build
 from atlas.render.selection import format_value
 from atlas.web import create_app
+from tests.conftest import serving
 
 from .mappage import choropleth, page_data
 
@@ -275,31 +274,21 @@ def test_search_finds_every_gemeente_and_names_it(client: FlaskClient, art: Arti
 
 @pytest.fixture(scope="module")
 def served(country: Path) -> Iterator[str]:
-    from waitress.server import create_server
-
-    app = create_app(country, {"ATLAS_TILES": False})
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    with serving(country) as base:
+        yield base
 
 
 def test_the_pages_of_several_gemeenten_meet_wcag_21_aa(page, served: str) -> None:  # type: ignore[no-untyped-def]
     module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
-    from tests.test_accessibility import WCAG_21_AA
+    from tests.test_accessibility import wcag_violations
 
-    axe = module.Axe()
-    found = {}
-    for path in ("/", "/kaart/inwoners?gemeente=GM9002", "/kaart/inwoners?niveau=gemeente", "/doelen?gemeente=GM9002"):
-        page.goto(f"{served}{path}")
-        page.wait_for_load_state("networkidle")
-        violations = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}}).response["violations"]
-        if violations:
-            found[path] = [f"{v['id']}: {v['help']}" for v in violations]
-    assert found == {}
+    found = wcag_violations(
+        page,
+        served,
+        ("/", "/kaart/inwoners?gemeente=GM9002", "/kaart/inwoners?niveau=gemeente", "/doelen?gemeente=GM9002"),
+        module.Axe(),
+    )
+    assert found == {}, found
     assert page.console_errors == []
 
 

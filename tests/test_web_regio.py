@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from atlas.demo import write_country
 from atlas.pipeline.run import build
 from atlas.render.selection import format_value
 from atlas.web import create_app
+from tests.conftest import serving
 
 REGIO_AALDEN = [f"GM90{n:02d}" for n in range(1, 12)]
 
@@ -225,29 +224,19 @@ def test_a_build_without_levels_above_answers_404(demo_build: Path) -> None:
 
 @pytest.fixture(scope="module")
 def served(country: Path) -> Iterator[str]:
-    from waitress.server import create_server
-
-    app = create_app(country, {"ATLAS_TILES": False})
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    with serving(country) as base:
+        yield base
 
 
 def test_the_pages_above_the_gemeente_meet_wcag_21_aa(page, served: str) -> None:  # type: ignore[no-untyped-def]
     module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
-    from tests.test_accessibility import WCAG_21_AA
+    from tests.test_accessibility import wcag_violations
 
-    axe = module.Axe()
-    found = {}
-    for path in ("/gebied/RG0001", "/gebied/NL01", "/gebied/GM9001", "/", "/kaart/inwoners?regio=RG0002"):
-        page.goto(f"{served}{path}")
-        page.wait_for_load_state("networkidle")
-        violations = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}}).response["violations"]
-        if violations:
-            found[path] = [f"{v['id']}: {v['help']}" for v in violations]
-    assert found == {}
+    found = wcag_violations(
+        page,
+        served,
+        ("/gebied/RG0001", "/gebied/NL01", "/gebied/GM9001", "/", "/kaart/inwoners?regio=RG0002"),
+        module.Axe(),
+    )
+    assert found == {}, found
     assert page.console_errors == []

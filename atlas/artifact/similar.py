@@ -63,6 +63,13 @@ BLOCK = 256
 POPULATION = "inwoners"
 
 
+def context_rows(values: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a values table that :func:`similar_buurten` reads (the buurten's context indicators and
+    inhabitants): what a part of a build hands over, so the similar buurten are found among the whole country's."""
+    keep = values["level"].astype(str).eq(LEVEL) & values["indicator"].isin([*CONTEXT_INDICATORS, POPULATION])
+    return values[keep].reset_index(drop=True)
+
+
 def large_enough(values: pd.DataFrame, forecasts: Mapping[str, Iterable[int]]) -> set[str] | None:
     """The buurten with at least MIN_INHABITANTS published inhabitants in the latest measured year (None when the
     artifact has no inhabitants, so nobody is left out for lack of them)."""

@@ -25,12 +25,11 @@ from typing import Any
 import pandas as pd
 
 from atlas.artifact.areas import Areas
-from atlas.artifact.similar import CONTEXT_INDICATORS
+from atlas.artifact.similar import context_rows
 from atlas.artifact.writer import PART_BOOK, PartFiles, write_part_overlays, write_part_values
 from atlas.codes import gemeente_of
 from atlas.findings import Findings
 from atlas.layers.registry import Registry
-from atlas.pipeline.aggregate import POPULATION
 from atlas.pipeline.prepare import evaluate, prepare_gemeenten
 from atlas.sources.indicators import FORECAST_COLUMN, check_duplicates, empty_indicators, read_indicator_source
 from atlas.sources.spec import SourcesSpec
@@ -187,11 +186,6 @@ def group_parts(
 # --- one part ---------------------------------------------------------------------------------------------------
 
 
-def _context(values: pd.DataFrame) -> pd.DataFrame:
-    keep = [*CONTEXT_INDICATORS, POPULATION]
-    return values[(values.level == "buurt") & values.indicator.isin(keep)].reset_index(drop=True)
-
-
 def _counts(values: pd.DataFrame) -> dict[str, Any]:
     return {
         "values": len(values),
@@ -238,7 +232,7 @@ def run_part(task: Task) -> PartResult:
         time_series=p.time_series,
         stapeling=p.stapeling,
         counts=_counts(values),
-        context=_context(values),
+        context=context_rows(values),
     )
     if p.groen is not None:
         from atlas.pipeline.groen import overlay_layers

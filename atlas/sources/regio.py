@@ -18,7 +18,7 @@ import pandas as pd
 from atlas.codes import PREFIXES, normalise_code, text
 from atlas.errors import AreaError
 from atlas.sources.spec.areas import RegioSource
-from atlas.sources.tables import read_csv_text
+from atlas.sources.tables import read_grouping_csv
 
 REGIO_CODE = re.compile(r"^[A-Z]{2}\d{2,4}$")
 """A regio code: two capital letters and 2 to 4 digits."""
@@ -31,17 +31,7 @@ def read_regios(source: RegioSource, gemeenten: Sequence[str]) -> pd.DataFrame:
     """One row per gemeente of ``gemeenten``: ``gemeente``, ``code`` and ``naam`` of its regio; in the order of
     ``gemeenten``. Errors name the file, the row (the CSV's line, the header being line 1) and the column."""
     path = source.path
-    if not path.exists():
-        raise AreaError("regio file not found", file=path)
-    try:
-        table = read_csv_text(path, AreaError)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise AreaError(f"cannot read the regio CSV: {exc}", file=path) from None
-    table.columns = [str(column).strip() for column in table.columns]
-    for column in (source.gemeente, source.code, source.naam):
-        if column not in table.columns:
-            present = ", ".join(table.columns) or "(none)"
-            raise AreaError(f"column {column!r} not found; the file has columns: {present}", file=path, field=column)
+    table = read_grouping_csv(path, (source.gemeente, source.code, source.naam), "regio")
     wanted = set(gemeenten)
     found: dict[str, tuple[str, str, int]] = {}
     name_of: dict[str, tuple[str, int]] = {}

@@ -28,31 +28,10 @@ from atlas.codes import (
 )
 from atlas.errors import AreaError
 from atlas.sources.spec.areas import StadsdelenSource
-from atlas.sources.tables import read_csv_text
+from atlas.sources.tables import read_grouping_csv
 
 DEFAULT_CODE_COLUMN = "stadsdeelcode"
 DEFAULT_STATUS_COLUMN = "status"
-
-
-def _stadsdelen_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    try:
-        if not path.exists():
-            raise AreaError("stadsdelen file not found", file=path)
-        table = read_csv_text(path, AreaError)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise AreaError(f"cannot read the stadsdelen CSV: {exc}", file=path) from None
-    table.columns = [str(column).strip() for column in table.columns]
-    for column in required:
-        if column not in table.columns:
-            present = ", ".join(table.columns) or "(none)"
-            raise AreaError(
-                f"column {column!r} not found; the file has columns: {present}",
-                file=path,
-                field=column,
-            )
-    if table.empty:
-        raise AreaError("the stadsdelen CSV has no rows", file=path)
-    return table
 
 
 def _check_stadsdeel_codes(codes: list[str], names: list[str], rows: list[int], path: Path, column: str) -> None:
@@ -129,7 +108,7 @@ def read_stadsdelen(source: StadsdelenSource | Path, gemeente: str, *, own_rows:
     path = source.path
     gemeente = gemeente_code(gemeente)
     required = [source.wijk, source.stadsdeel, *(c for c in (source.code, source.status) if c is not None)]
-    table = _stadsdelen_table(path, required)
+    table = read_grouping_csv(path, required, "stadsdelen")
     code_column_name = source.code or (DEFAULT_CODE_COLUMN if DEFAULT_CODE_COLUMN in table.columns else None)
     status_column = source.status or (DEFAULT_STATUS_COLUMN if DEFAULT_STATUS_COLUMN in table.columns else None)
     rows = list(range(2, len(table) + 2))

@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -21,7 +22,7 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from atlas.checks import decode_utf8
-from atlas.errors import InputError, SourcesError
+from atlas.errors import AreaError, InputError, SourcesError
 from atlas.findings import Findings
 
 RAW_COLUMNS = ["indicator", "code", "period", "value", "n", "source", "file", "row"]
@@ -134,3 +135,23 @@ def parse_date(value: Any) -> dt.date | None:
     except ValueError:
         return None
     return None
+
+
+def read_grouping_csv(path: Path, required: Sequence[str], what: str) -> pd.DataFrame:
+    """A hand-made grouping CSV (stadsdelen of wijken, regio's of gemeenten) as text, its column names stripped;
+    a missing file, an unreadable or empty one, or a missing column in ``required`` is an :class:`AreaError`
+    naming the file and the column (``what``: the file's kind in messages, "stadsdelen")."""
+    if not path.exists():
+        raise AreaError(f"{what} file not found", file=path)
+    try:
+        table = read_csv_text(path, AreaError)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise AreaError(f"cannot read the {what} CSV: {exc}", file=path) from None
+    table.columns = [str(column).strip() for column in table.columns]
+    for column in required:
+        if column not in table.columns:
+            present = ", ".join(table.columns) or "(none)"
+            raise AreaError(f"column {column!r} not found; the file has columns: {present}", file=path, field=column)
+    if table.empty:
+        raise AreaError(f"the {what} CSV has no rows", file=path)
+    return table
